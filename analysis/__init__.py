@@ -1,0 +1,1 @@
+"""Full-text analysis: PDF extraction, LLM and extractive analysis, verification, rendering."""
