@@ -1,0 +1,131 @@
+"""arXiv clients: the RSS feed, the API (ID look-up, search) and PDF downloads.
+
+Every request goes through :mod:`bot.http` with one process-wide pacer for the
+feeds and the API (arXiv's one request per ``api_delay_s`` on one connection) and
+another for PDFs. URLs come only from the configured templates and a validated
+:class:`~bot.ids.ArxivId`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from bot import __version__
+from bot.config import ArxivConfig
+from bot.errors import FetchError, PaperNotFoundError
+from bot.feeds import ApiResult, parse_api_response, parse_feed
+from bot.http import Pacer, Response, RetryPolicy, fetch, make_client
+from bot.ids import ArxivId
+from bot.models import FeedResult, Paper
+
+MB = 1024 * 1024
+
+
+def is_rate_exceeded(body: bytes) -> bool:
+    """arXiv answers an over-eager client with HTTP 200 and this plain-text body."""
+    return body.lstrip()[:13].lower() == b"rate exceeded"
+
+
+def user_agent(config: ArxivConfig) -> str:
+    agent = config.user_agent.format(version=__version__)
+    return f"{agent} mailto:{config.contact}" if config.contact else agent
+
+
+class ArxivClient:
+    """Talks to arXiv politely; share one instance per process."""
+
+    def __init__(self, config: ArxivConfig, client: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self._client = client or make_client(config.timeout_s, user_agent(config))
+        self._policy = RetryPolicy(attempts=config.max_retries, backoff_s=config.backoff_s)
+        self._api_pacer = Pacer(config.api_delay_s)
+        self._pdf_pacer = Pacer(config.pdf_delay_s)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def feed_url(self, categories: tuple[str, ...]) -> str:
+        return self.config.rss_url.format(categories="+".join(categories))
+
+    async def fetch_feed(self, categories: tuple[str, ...]) -> FeedResult:
+        """Fetch and parse the feed of all ``categories`` in one request."""
+        response = await self._get(
+            self.feed_url(categories), what="the arXiv feed", max_bytes=self.config.max_feed_mb * MB
+        )
+        return parse_feed(response.body)
+
+    async def lookup(self, ids: list[ArxivId]) -> list[Paper]:
+        """Papers for ``ids`` from the API, in the API's order (missing ones left out)."""
+        params = {"id_list": ",".join(i.versioned for i in ids), "max_results": str(len(ids))}
+        return list((await self._api(params)).papers)
+
+    async def paper(self, arxiv_id: ArxivId) -> Paper:
+        """One paper's metadata, or :class:`PaperNotFoundError`."""
+        papers = [p for p in await self.lookup([arxiv_id]) if p.arxiv_id == arxiv_id.id]
+        if not papers:
+            raise PaperNotFoundError(f"arXiv has no paper {arxiv_id.versioned}.")
+        return papers[0]
+
+    async def search(self, query: str, max_results: int = 5) -> list[Paper]:
+        """Search title and abstract (``all:`` field), newest first."""
+        terms = " AND ".join(f'all:"{word}"' for word in query.replace('"', " ").split()[:8])
+        params = {
+            "search_query": terms,
+            "max_results": str(max_results),
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+        }
+        return list((await self._api(params)).papers)
+
+    async def download_pdf(self, arxiv_id: ArxivId, dest: Path, max_mb: int) -> Path:
+        """Download the PDF of ``arxiv_id`` to ``dest`` (atomically) unless it is there."""
+        if dest.is_file():
+            return dest
+        url = self.config.pdf_url.format(id=arxiv_id.versioned)
+        async with self._pdf_pacer:
+            response = await fetch(
+                self._client, url, what=f"the PDF of {arxiv_id}", policy=self._policy,
+                max_bytes=max_mb * MB,
+            )
+        if response.status == 404:
+            raise PaperNotFoundError(f"arXiv has no PDF for {arxiv_id}.")
+        _require_ok(response, f"the PDF of {arxiv_id}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_suffix(".part")
+        partial.write_bytes(response.body)
+        os.replace(partial, dest)
+        return dest
+
+    async def _api(self, params: dict[str, str]) -> ApiResult:
+        # The API explains a bad request (e.g. a malformed ID) in an Atom error entry
+        # sent with HTTP 400: parse it so the user sees arXiv's reason.
+        response = await self._get(
+            self.config.api_url, what="the arXiv API", max_bytes=self.config.max_feed_mb * MB,
+            params=params, readable_status=(400,),
+        )
+        return parse_api_response(response.body)
+
+    async def _get(
+        self,
+        url: str,
+        *,
+        what: str,
+        max_bytes: int,
+        params: dict[str, str] | None = None,
+        readable_status: tuple[int, ...] = (),
+    ) -> Response:
+        response = await fetch(
+            self._client, url, what=what, policy=self._policy, max_bytes=max_bytes,
+            pacer=self._api_pacer, params=params, is_retryable_body=is_rate_exceeded,
+        )
+        if response.status not in readable_status:
+            _require_ok(response, what)
+        return response
+
+
+def _require_ok(response: Response, what: str) -> None:
+    if not 200 <= response.status < 300:
+        raise FetchError(f"{what} answered HTTP {response.status}.", retryable=False)
