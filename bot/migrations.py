@@ -1,0 +1,125 @@
+"""The database schema, as an ordered list of named migrations.
+
+Each migration is a function that takes the sqlite-utils ``Database``; applied
+names are recorded in ``_migrations`` so an upgraded database runs only the new
+ones. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from bot.sqlite_tx import transaction
+
+Migration = Callable[[Database], None]
+
+
+def m001_papers_matches_polls(db: Database) -> None:
+    """Papers seen in feeds, monitor matches, poll history and written reports."""
+    db["papers"].create(
+        {
+            "arxiv_id": str, "version": int, "title": str, "authors": str, "abstract": str,
+            "categories": str, "announce_type": str, "published": str, "published_raw": str,
+            "first_seen": str, "updated": str,
+        },
+        pk="arxiv_id",
+    )
+    db["matches"].create(
+        {
+            "monitor": str, "arxiv_id": str, "keywords": str, "authors": str,
+            "announce_type": str, "announced": str, "position": int, "first_seen": str,
+        },
+        pk=("monitor", "arxiv_id"),
+        foreign_keys=[("arxiv_id", "papers", "arxiv_id")],
+    )
+    db["matches"].create_index(["monitor", "announced"])
+    db["polls"].create(
+        {
+            "id": int, "monitor": str, "started": str, "finished": str, "items_seen": int,
+            "new_items": int, "matched": int, "skipped_items": int, "build_date": str,
+            "pub_date": str, "announced": str, "verdict": str, "error": str,
+        },
+        pk="id",
+    )
+    db["polls"].create_index(["monitor", "started"])
+    db["reports"].create(
+        {
+            "monitor": str, "report_date": str, "announced": str, "path": str,
+            "papers": int, "created": str,
+        },
+        pk=("monitor", "report_date"),
+    )
+
+
+def m002_chat(db: Database) -> None:
+    """Chat posts (intent, then message id), channel subscriptions, seen platform events."""
+    db["posts"].create(
+        {
+            "platform": str, "channel": str, "arxiv_id": str, "monitor": str, "message_id": str,
+            "state": str, "created": str, "posted": str,
+        },
+        pk=("platform", "channel", "arxiv_id"),
+    )
+    db["posts"].create_index(["platform", "message_id"])
+    db["subscriptions"].create(
+        {"platform": str, "channel": str, "kind": str, "value": str, "created": str},
+        pk=("platform", "channel", "kind", "value"),
+    )
+    db["seen_events"].create({"platform": str, "event_id": str, "seen": str}, pk=("platform", "event_id"))
+
+
+def m003_analysis(db: Database) -> None:
+    """Analysis cache, the persistent job queue and token/usage accounting."""
+    db["analyses"].create(
+        {
+            "cache_key": str, "arxiv_id": str, "version": int, "engine": str, "language": str,
+            "prompt_version": str, "source": str, "body": str, "created": str,
+        },
+        pk="cache_key",
+    )
+    db["analyses"].create_index(["arxiv_id"])
+    db["jobs"].create(
+        {
+            "id": int, "arxiv_id": str, "version": int, "engine": str, "language": str,
+            "state": str, "attempts": int, "last_error": str, "not_before": str,
+            "created": str, "updated": str, "result_key": str,
+        },
+        pk="id",
+    )
+    db["jobs"].create_index(["state", "not_before"])
+    db["job_requests"].create(
+        {
+            "id": int, "job_id": int, "platform": str, "channel": str, "thread": str,
+            "user": str, "progress_id": str, "state": str, "created": str, "replied": str,
+        },
+        pk="id",
+        foreign_keys=[("job_id", "jobs", "id")],
+    )
+    db["job_requests"].create_index(["job_id"])
+    db["usage"].create(
+        {"day": str, "user": str, "analyses": int, "input_tokens": int, "output_tokens": int},
+        pk=("day", "user"),
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_papers_matches_polls, m002_chat, m003_analysis)
+
+
+def apply_migrations(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[str]:
+    """Run the migrations not yet applied, each in its own transaction; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for migration in migrations:
+        name = migration.__name__
+        if name in done:
+            continue
+        with transaction(db):
+            migration(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied) VALUES (?, datetime('now'))", [name]
+            )
+        applied.append(name)
+    return applied

@@ -1,0 +1,258 @@
+"""The SQLite store of papers, matches, polls and reports.
+
+All access from asyncio code goes through :meth:`Store.run`, which executes on one
+dedicated thread: a single writer, short transactions, never a blocked event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from bot.db import open_database
+from bot.models import Paper
+from bot.sqlite_tx import transaction
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    """A paper a monitor selected, with what matched and the announcement date."""
+
+    paper: Paper
+    keywords: tuple[str, ...]
+    authors: tuple[str, ...]
+    announced: str
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    monitor: str
+    started: str
+    verdict: str
+    items_seen: int
+    new_items: int
+    matched: int
+    build_date: str | None
+    pub_date: str | None
+    announced: str | None
+    error: str | None
+
+
+class Store:
+    """Typed access to the database; see :mod:`bot.migrations` for the schema."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+
+    @classmethod
+    def open(cls, path: str | Path, clock: Callable[[], datetime] = utc_now) -> Store:
+        return cls(open_database(path), clock)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.db.close()
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the store's single database thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def now(self) -> str:
+        return self.clock().isoformat()
+
+    # papers and matches ------------------------------------------------------
+
+    def unseen_ids(self, arxiv_ids: Iterable[str]) -> set[str]:
+        """The IDs among ``arxiv_ids`` that are not in the papers table yet."""
+        wanted = list(dict.fromkeys(arxiv_ids))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({marks})", wanted)
+        return set(wanted) - {row[0] for row in rows.fetchall()}
+
+    def matched_ids(self, monitor: str, arxiv_ids: Iterable[str]) -> set[str]:
+        """The IDs among ``arxiv_ids`` already reported for ``monitor``."""
+        wanted = list(dict.fromkeys(arxiv_ids))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT arxiv_id FROM matches WHERE monitor = ? AND arxiv_id IN ({marks})",
+            [monitor, *wanted],
+        )
+        return {row[0] for row in rows.fetchall()}
+
+    def save_papers(self, papers: Iterable[Paper]) -> None:
+        """Insert or refresh paper metadata (first_seen is kept)."""
+        now = self.now()
+        with transaction(self.db):
+            for paper in papers:
+                self.db.execute(_UPSERT_PAPER, {**paper_row(paper), "now": now})
+
+    def record_poll(
+        self,
+        poll: PollRecord,
+        papers: Iterable[Paper],
+        matches: Iterable[tuple[Paper, tuple[str, ...], tuple[str, ...]]],
+    ) -> list[Paper]:
+        """Store one poll atomically: papers, new matches and the poll row.
+
+        Returns the papers newly matched for the monitor (already-reported ones are
+        left alone, whatever their announce type).
+        """
+        now = self.now()
+        new: list[Paper] = []
+        with transaction(self.db):
+            for paper in papers:
+                self.db.execute(_UPSERT_PAPER, {**paper_row(paper), "now": now})
+            for position, (paper, keywords, authors) in enumerate(matches):
+                cursor = self.db.execute(
+                    _INSERT_MATCH,
+                    [poll.monitor, paper.arxiv_id, json.dumps(keywords), json.dumps(authors),
+                     paper.announce_type, announced_date(paper) or poll.announced or "",
+                     position, now],
+                )
+                if cursor.rowcount:
+                    new.append(paper)
+            self.db["polls"].insert({**poll.__dict__, "finished": now, "matched": len(new)})
+        return new
+
+    def matches_announced(self, monitor: str, announced: str) -> list[StoredMatch]:
+        """The monitor's matches from one announcement, in feed order."""
+        rows = self.db.query(
+            "SELECT m.keywords, m.authors, m.announced, p.* FROM matches m "
+            "JOIN papers p ON p.arxiv_id = m.arxiv_id "
+            "WHERE m.monitor = ? AND m.announced = ? ORDER BY m.first_seen, m.position",
+            [monitor, announced],
+        )
+        return [
+            StoredMatch(
+                paper_from_row(row), tuple(json.loads(row["keywords"])),
+                tuple(json.loads(row["authors"])), row["announced"],
+            )
+            for row in rows
+        ]
+
+    def paper(self, arxiv_id: str) -> Paper | None:
+        rows = list(self.db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
+        return paper_from_row(rows[0]) if rows else None
+
+    # polls --------------------------------------------------------------------
+
+    def latest_announcement(self, monitor: str, on_or_before: date) -> str | None:
+        """The most recent announcement date (feed pubDate) seen for ``monitor`` up to a day."""
+        row = self.db.execute(
+            "SELECT max(announced) FROM polls WHERE monitor = ? AND announced IS NOT NULL "
+            "AND announced <= ? AND verdict != 'error'",
+            [monitor, on_or_before.isoformat()],
+        ).fetchone()
+        return row[0] if row and row[0] else None
+
+    def recent_polls(self, monitor: str | None = None, limit: int = 5) -> list[PollRecord]:
+        where, params = ("WHERE monitor = ?", [monitor]) if monitor else ("", [])
+        rows = self.db.query(
+            f"SELECT * FROM polls {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+        )
+        fields = PollRecord.__dataclass_fields__
+        return [PollRecord(**{k: row[k] for k in fields}) for row in rows]
+
+    def last_successful_poll(self, monitor: str) -> str | None:
+        row = self.db.execute(
+            "SELECT max(started) FROM polls WHERE monitor = ? AND verdict = 'ok'", [monitor]
+        ).fetchone()
+        return row[0] if row else None
+
+    # reports ------------------------------------------------------------------
+
+    def record_report(
+        self, monitor: str, report_date: date, announced: str | None, path: str, papers: int
+    ) -> None:
+        self.db["reports"].upsert(
+            {
+                "monitor": monitor, "report_date": report_date.isoformat(),
+                "announced": announced, "path": path, "papers": papers, "created": self.now(),
+            },
+            pk=("monitor", "report_date"),
+        )
+
+    def latest_report(self, monitor: str | None = None) -> dict[str, Any] | None:
+        where, params = ("WHERE monitor = ?", [monitor]) if monitor else ("", [])
+        rows = list(
+            self.db.query(f"SELECT * FROM reports {where} ORDER BY report_date DESC LIMIT 1", params)
+        )
+        return rows[0] if rows else None
+
+
+_UPSERT_PAPER = """
+INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, announce_type,
+                    published, published_raw, first_seen, updated)
+VALUES (:arxiv_id, :version, :title, :authors, :abstract, :categories, :announce_type,
+        :published, :published_raw, :now, :now)
+ON CONFLICT(arxiv_id) DO UPDATE SET
+    version = max(version, excluded.version), title = excluded.title,
+    authors = excluded.authors, abstract = excluded.abstract,
+    categories = excluded.categories, announce_type = excluded.announce_type,
+    published = coalesce(excluded.published, published),
+    published_raw = coalesce(nullif(excluded.published_raw, ''), published_raw),
+    updated = excluded.updated
+"""
+
+_INSERT_MATCH = """
+INSERT OR IGNORE INTO matches
+    (monitor, arxiv_id, keywords, authors, announce_type, announced, position, first_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def announced_date(paper: Paper) -> str | None:
+    """The announcement day of a feed item: its pubDate's date in the feed's own offset."""
+    return paper.published.date().isoformat() if paper.published else None
+
+
+def paper_row(paper: Paper) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": json.dumps(paper.authors, ensure_ascii=False),
+        "abstract": paper.abstract,
+        "categories": json.dumps(paper.categories),
+        "announce_type": paper.announce_type,
+        "published": iso(paper.published),
+        "published_raw": paper.published_raw,
+    }
+
+
+def paper_from_row(row: dict[str, Any]) -> Paper:
+    published = row.get("published")
+    return Paper(
+        arxiv_id=row["arxiv_id"],
+        version=row["version"],
+        title=row["title"],
+        authors=tuple(json.loads(row["authors"])),
+        abstract=row["abstract"],
+        categories=tuple(json.loads(row["categories"])),
+        announce_type=row["announce_type"] or "",
+        published=datetime.fromisoformat(published) if published else None,
+        published_raw=row["published_raw"] or "",
+    )
