@@ -1,0 +1,95 @@
+"""Cards posted to chat channels: intent first, message ID after.
+
+A post is recorded as ``intent`` before the platform call and ``posted`` with its
+message ID after it, so a crash in between is visible at the next start and can be
+reconciled against the channel instead of re-posting blindly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.sqlite_tx import transaction
+
+INTENT = "intent"
+POSTED = "posted"
+
+
+@dataclass(frozen=True)
+class Post:
+    platform: str
+    channel: str
+    arxiv_id: str
+    monitor: str
+    message_id: str | None
+    state: str
+
+
+def nonce(platform: str, channel: str, arxiv_id: str) -> str:
+    """A stable per-(paper, channel) token; Discord accepts at most 25 characters."""
+    digest = hashlib.sha256(f"{platform}:{channel}:{arxiv_id}".encode()).hexdigest()
+    return digest[:25]
+
+
+def claim(db: Database, platform: str, channel: str, arxiv_id: str, monitor: str, now: str) -> bool:
+    """Record the intent to post; False when this paper was already claimed for the channel."""
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO posts (platform, channel, arxiv_id, monitor, state, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [platform, channel, arxiv_id, monitor, INTENT, now],
+        )
+    return bool(cursor.rowcount)
+
+
+def mark_posted(
+    db: Database, platform: str, channel: str, arxiv_id: str, message_id: str, now: str
+) -> None:
+    with transaction(db):
+        db.execute(
+            "UPDATE posts SET message_id = ?, state = ?, posted = ? "
+            "WHERE platform = ? AND channel = ? AND arxiv_id = ?",
+            [message_id, POSTED, now, platform, channel, arxiv_id],
+        )
+
+
+def pending(db: Database, platform: str) -> list[Post]:
+    """Intents without a message ID (a crash between posting and recording, or never sent)."""
+    rows = db.query(
+        "SELECT * FROM posts WHERE platform = ? AND state = ? ORDER BY created", [platform, INTENT]
+    )
+    return [_post(row) for row in rows]
+
+
+def card_for_message(db: Database, platform: str, message_id: str) -> Post | None:
+    """The card the bot posted as ``message_id`` (reactions on other messages are ignored)."""
+    rows = list(
+        db.query(
+            "SELECT * FROM posts WHERE platform = ? AND message_id = ?", [platform, message_id]
+        )
+    )
+    return _post(rows[0]) if rows else None
+
+
+def card_in_channel(db: Database, platform: str, channel: str, arxiv_id: str) -> Post | None:
+    rows = list(
+        db.query(
+            "SELECT * FROM posts WHERE platform = ? AND channel = ? AND arxiv_id = ?",
+            [platform, channel, arxiv_id],
+        )
+    )
+    return _post(rows[0]) if rows else None
+
+
+def _post(row: dict[str, object]) -> Post:
+    return Post(
+        str(row["platform"]),
+        str(row["channel"]),
+        str(row["arxiv_id"]),
+        str(row["monitor"] or ""),
+        str(row["message_id"]) if row["message_id"] else None,
+        str(row["state"]),
+    )
