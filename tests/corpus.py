@@ -20,7 +20,9 @@ def corpus_file(relative: str) -> Path:
     """A corpus file, or skip the calling test with a clear reason."""
     root = corpus_root()
     if root is None:
-        pytest.skip("shared corpus not found: set ARXIV_RADAR_CORPUS or put ../shared beside the repo")
+        pytest.skip(
+            "shared corpus not found: set ARXIV_RADAR_CORPUS or put ../shared beside the repo"
+        )
     path = root / relative
     if not path.is_file():
         pytest.skip(f"corpus file {relative} is missing from {root}")
