@@ -87,7 +87,10 @@ class ArxivClient:
         url = self.config.pdf_url.format(id=arxiv_id.versioned)
         async with self._pdf_pacer:
             response = await fetch(
-                self._client, url, what=f"the PDF of {arxiv_id}", policy=self._policy,
+                self._client,
+                url,
+                what=f"the PDF of {arxiv_id}",
+                policy=self._policy,
                 max_bytes=max_mb * MB,
             )
         if response.status == 404:
@@ -103,8 +106,11 @@ class ArxivClient:
         # The API explains a bad request (e.g. a malformed ID) in an Atom error entry
         # sent with HTTP 400: parse it so the user sees arXiv's reason.
         response = await self._get(
-            self.config.api_url, what="the arXiv API", max_bytes=self.config.max_feed_mb * MB,
-            params=params, readable_status=(400,),
+            self.config.api_url,
+            what="the arXiv API",
+            max_bytes=self.config.max_feed_mb * MB,
+            params=params,
+            readable_status=(400,),
         )
         return parse_api_response(response.body)
 
@@ -118,8 +124,14 @@ class ArxivClient:
         readable_status: tuple[int, ...] = (),
     ) -> Response:
         response = await fetch(
-            self._client, url, what=what, policy=self._policy, max_bytes=max_bytes,
-            pacer=self._api_pacer, params=params, is_retryable_body=is_rate_exceeded,
+            self._client,
+            url,
+            what=what,
+            policy=self._policy,
+            max_bytes=max_bytes,
+            pacer=self._api_pacer,
+            params=params,
+            is_retryable_body=is_rate_exceeded,
         )
         if response.status not in readable_status:
             _require_ok(response, what)

@@ -277,7 +277,9 @@ def _build(cls: type, table: Any, prefix: str, locator: _Locator) -> Any:
     for key, value in table.items():
         dotted = f"{prefix}.{key}"
         if key not in known:
-            raise ConfigError(f"{locator.where(dotted)}unknown key (known: {', '.join(sorted(known))}).")
+            raise ConfigError(
+                f"{locator.where(dotted)}unknown key (known: {', '.join(sorted(known))})."
+            )
         values[key] = _coerce(value, hints[key], dotted, locator)
     return cls(**values)
 
@@ -304,7 +306,9 @@ def _validate(config: Config) -> Config:
     try:
         tz = config.tz
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{config.source}: report.timezone: unknown time zone {config.report.timezone!r}.") from exc
+        raise ConfigError(
+            f"{config.source}: report.timezone: unknown time zone {config.report.timezone!r}."
+        ) from exc
     for index, monitor in enumerate(config.monitors):
         _check_monitor(monitor, f"{config.source}: monitors[{index}]", tz)
     _check_positive(config)
@@ -327,14 +331,19 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
         try:
             CronTrigger.from_crontab(expression, timezone=tz)
         except ValueError as exc:
-            raise ConfigError(f"{prefix}.{cron_key}: bad cron expression {expression!r}: {exc}.") from exc
+            raise ConfigError(
+                f"{prefix}.{cron_key}: bad cron expression {expression!r}: {exc}."
+            ) from exc
     unknown = set(monitor.announce_types) - set(ANNOUNCE_TYPES)
     if unknown:
-        raise ConfigError(f"{prefix}.announce_types: unknown {sorted(unknown)}; use {ANNOUNCE_TYPES}.")
+        raise ConfigError(
+            f"{prefix}.announce_types: unknown {sorted(unknown)}; use {ANNOUNCE_TYPES}."
+        )
     for channel in monitor.channels:
         if not re.fullmatch(r"(slack:[A-Z0-9]+|discord:\d+)", channel):
             raise ConfigError(
-                f"{prefix}.channels: {channel!r} must look like slack:C0123456 or discord:123456789."
+                f"{prefix}.channels: {channel!r} must look like slack:C0123456 "
+                "or discord:123456789."
             )
     for category in monitor.categories:
         if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
@@ -356,9 +365,7 @@ def _check_positive(config: Config) -> None:
     for dotted, value in checks.items():
         if value <= 0:
             raise ConfigError(f"{config.source}: {dotted}: must be greater than 0, got {value}.")
-    talks_to_arxiv = any(
-        "arxiv.org" in url for url in (config.arxiv.rss_url, config.arxiv.api_url)
-    )
+    talks_to_arxiv = any("arxiv.org" in url for url in (config.arxiv.rss_url, config.arxiv.api_url))
     if talks_to_arxiv and config.arxiv.api_delay_s < 3:
         raise ConfigError(
             f"{config.source}: arxiv.api_delay_s: arXiv asks for at least 3 s between requests."

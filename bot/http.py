@@ -122,7 +122,9 @@ async def fetch(
             else:
                 return response
         if attempt == policy.attempts:
-            raise FetchError(f"{problem[0].upper()}{problem[1:]}; gave up after {attempt + 1} tries.")
+            raise FetchError(
+                f"{problem[0].upper()}{problem[1:]}; gave up after {attempt + 1} tries."
+            )
         delay = policy.delay(attempt + 1, retry_after)
         log.warning("%s; retry %d in %.1f s", problem, attempt + 1, delay)
         await asyncio.sleep(delay)

@@ -18,36 +18,64 @@ Migration = Callable[[Database], None]
 
 def m001_papers_matches_polls(db: Database) -> None:
     """Papers seen in feeds, monitor matches, poll history and written reports."""
-    db["papers"].create(
+    db.table("papers").create(
         {
-            "arxiv_id": str, "version": int, "title": str, "authors": str, "abstract": str,
-            "categories": str, "announce_type": str, "published": str, "published_raw": str,
-            "first_seen": str, "updated": str,
+            "arxiv_id": str,
+            "version": int,
+            "title": str,
+            "authors": str,
+            "abstract": str,
+            "categories": str,
+            "announce_type": str,
+            "published": str,
+            "published_raw": str,
+            "first_seen": str,
+            "updated": str,
         },
         pk="arxiv_id",
     )
-    db["matches"].create(
+    db.table("matches").create(
         {
-            "monitor": str, "arxiv_id": str, "keywords": str, "authors": str,
-            "announce_type": str, "announced": str, "position": int, "first_seen": str,
+            "monitor": str,
+            "arxiv_id": str,
+            "keywords": str,
+            "authors": str,
+            "announce_type": str,
+            "announced": str,
+            "position": int,
+            "first_seen": str,
         },
         pk=("monitor", "arxiv_id"),
         foreign_keys=[("arxiv_id", "papers", "arxiv_id")],
     )
-    db["matches"].create_index(["monitor", "announced"])
-    db["polls"].create(
+    db.table("matches").create_index(["monitor", "announced"])
+    db.table("polls").create(
         {
-            "id": int, "monitor": str, "started": str, "finished": str, "items_seen": int,
-            "new_items": int, "matched": int, "skipped_items": int, "build_date": str,
-            "pub_date": str, "announced": str, "verdict": str, "error": str,
+            "id": int,
+            "monitor": str,
+            "started": str,
+            "finished": str,
+            "items_seen": int,
+            "new_items": int,
+            "matched": int,
+            "skipped_items": int,
+            "build_date": str,
+            "pub_date": str,
+            "announced": str,
+            "verdict": str,
+            "error": str,
         },
         pk="id",
     )
-    db["polls"].create_index(["monitor", "started"])
-    db["reports"].create(
+    db.table("polls").create_index(["monitor", "started"])
+    db.table("reports").create(
         {
-            "monitor": str, "report_date": str, "announced": str, "path": str,
-            "papers": int, "created": str,
+            "monitor": str,
+            "report_date": str,
+            "announced": str,
+            "path": str,
+            "papers": int,
+            "created": str,
         },
         pk=("monitor", "report_date"),
     )
@@ -55,50 +83,82 @@ def m001_papers_matches_polls(db: Database) -> None:
 
 def m002_chat(db: Database) -> None:
     """Chat posts (intent, then message id), channel subscriptions, seen platform events."""
-    db["posts"].create(
+    db.table("posts").create(
         {
-            "platform": str, "channel": str, "arxiv_id": str, "monitor": str, "message_id": str,
-            "state": str, "created": str, "posted": str,
+            "platform": str,
+            "channel": str,
+            "arxiv_id": str,
+            "monitor": str,
+            "message_id": str,
+            "state": str,
+            "created": str,
+            "posted": str,
         },
         pk=("platform", "channel", "arxiv_id"),
     )
-    db["posts"].create_index(["platform", "message_id"])
-    db["subscriptions"].create(
+    db.table("posts").create_index(["platform", "message_id"])
+    db.table("subscriptions").create(
         {"platform": str, "channel": str, "kind": str, "value": str, "created": str},
         pk=("platform", "channel", "kind", "value"),
     )
-    db["seen_events"].create({"platform": str, "event_id": str, "seen": str}, pk=("platform", "event_id"))
+    db.table("seen_events").create(
+        {"platform": str, "event_id": str, "seen": str}, pk=("platform", "event_id")
+    )
 
 
 def m003_analysis(db: Database) -> None:
     """Analysis cache, the persistent job queue and token/usage accounting."""
-    db["analyses"].create(
+    db.table("analyses").create(
         {
-            "cache_key": str, "arxiv_id": str, "version": int, "engine": str, "language": str,
-            "prompt_version": str, "source": str, "body": str, "created": str,
+            "cache_key": str,
+            "arxiv_id": str,
+            "version": int,
+            "engine": str,
+            "language": str,
+            "prompt_version": str,
+            "source": str,
+            "body": str,
+            "created": str,
         },
         pk="cache_key",
     )
-    db["analyses"].create_index(["arxiv_id"])
-    db["jobs"].create(
+    db.table("analyses").create_index(["arxiv_id"])
+    db.table("jobs").create(
         {
-            "id": int, "arxiv_id": str, "version": int, "engine": str, "language": str,
-            "state": str, "attempts": int, "last_error": str, "not_before": str,
-            "created": str, "updated": str, "result_key": str,
+            "id": int,
+            "arxiv_id": str,
+            "version": int,
+            "engine": str,
+            "language": str,
+            "state": str,
+            "attempts": int,
+            "last_error": str,
+            "not_before": str,
+            "created": str,
+            "updated": str,
+            "result_key": str,
         },
         pk="id",
     )
-    db["jobs"].create_index(["state", "not_before"])
-    db["job_requests"].create(
+    db.table("jobs").create_index(["state", "not_before"])
+    db.table("job_requests").create(
         {
-            "id": int, "job_id": int, "platform": str, "channel": str, "thread": str,
-            "user": str, "progress_id": str, "state": str, "created": str, "replied": str,
+            "id": int,
+            "job_id": int,
+            "platform": str,
+            "channel": str,
+            "thread": str,
+            "user": str,
+            "progress_id": str,
+            "state": str,
+            "created": str,
+            "replied": str,
         },
         pk="id",
         foreign_keys=[("job_id", "jobs", "id")],
     )
-    db["job_requests"].create_index(["job_id"])
-    db["usage"].create(
+    db.table("job_requests").create_index(["job_id"])
+    db.table("usage").create(
         {"day": str, "user": str, "analyses": int, "input_tokens": int, "output_tokens": int},
         pk=("day", "user"),
     )

@@ -128,13 +128,20 @@ class Store:
             for position, (paper, keywords, authors) in enumerate(matches):
                 cursor = self.db.execute(
                     _INSERT_MATCH,
-                    [poll.monitor, paper.arxiv_id, json.dumps(keywords), json.dumps(authors),
-                     paper.announce_type, announced_date(paper) or poll.announced or "",
-                     position, now],
+                    [
+                        poll.monitor,
+                        paper.arxiv_id,
+                        json.dumps(keywords),
+                        json.dumps(authors),
+                        paper.announce_type,
+                        announced_date(paper) or poll.announced or "",
+                        position,
+                        now,
+                    ],
                 )
                 if cursor.rowcount:
                     new.append(paper)
-            self.db["polls"].insert({**poll.__dict__, "finished": now, "matched": len(new)})
+            self.db.table("polls").insert({**poll.__dict__, "finished": now, "matched": len(new)})
         return new
 
     def matches_announced(self, monitor: str, announced: str) -> list[StoredMatch]:
@@ -147,8 +154,10 @@ class Store:
         )
         return [
             StoredMatch(
-                paper_from_row(row), tuple(json.loads(row["keywords"])),
-                tuple(json.loads(row["authors"])), row["announced"],
+                paper_from_row(row),
+                tuple(json.loads(row["keywords"])),
+                tuple(json.loads(row["authors"])),
+                row["announced"],
             )
             for row in rows
         ]
@@ -187,10 +196,14 @@ class Store:
     def record_report(
         self, monitor: str, report_date: date, announced: str | None, path: str, papers: int
     ) -> None:
-        self.db["reports"].upsert(
+        self.db.table("reports").upsert(
             {
-                "monitor": monitor, "report_date": report_date.isoformat(),
-                "announced": announced, "path": path, "papers": papers, "created": self.now(),
+                "monitor": monitor,
+                "report_date": report_date.isoformat(),
+                "announced": announced,
+                "path": path,
+                "papers": papers,
+                "created": self.now(),
             },
             pk=("monitor", "report_date"),
         )
@@ -198,7 +211,9 @@ class Store:
     def latest_report(self, monitor: str | None = None) -> dict[str, Any] | None:
         where, params = ("WHERE monitor = ?", [monitor]) if monitor else ("", [])
         rows = list(
-            self.db.query(f"SELECT * FROM reports {where} ORDER BY report_date DESC LIMIT 1", params)
+            self.db.query(
+                f"SELECT * FROM reports {where} ORDER BY report_date DESC LIMIT 1", params
+            )
         )
         return rows[0] if rows else None
 
