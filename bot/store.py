@@ -40,6 +40,7 @@ class StoredMatch:
     keywords: tuple[str, ...]
     authors: tuple[str, ...]
     announced: str
+    announce_type: str = ""  # as announced in that feed (the paper row keeps the latest)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,9 @@ class Store:
     def matches_announced(self, monitor: str, announced: str) -> list[StoredMatch]:
         """The monitor's matches from one announcement, in feed order."""
         rows = self.db.query(
-            "SELECT m.keywords, m.authors, m.announced, p.* FROM matches m "
+            "SELECT p.*, m.keywords AS match_keywords, m.authors AS match_authors, "
+            "m.announced AS match_announced, m.announce_type AS match_type "
+            "FROM matches m "
             "JOIN papers p ON p.arxiv_id = m.arxiv_id "
             "WHERE m.monitor = ? AND m.announced = ? ORDER BY m.first_seen, m.position",
             [monitor, announced],
@@ -155,9 +158,10 @@ class Store:
         return [
             StoredMatch(
                 paper_from_row(row),
-                tuple(json.loads(row["keywords"])),
-                tuple(json.loads(row["authors"])),
-                row["announced"],
+                tuple(json.loads(row["match_keywords"])),
+                tuple(json.loads(row["match_authors"])),
+                row["match_announced"],
+                row["match_type"] or "",
             )
             for row in rows
         ]
@@ -230,6 +234,7 @@ ON CONFLICT(arxiv_id) DO UPDATE SET
     published = coalesce(excluded.published, published),
     published_raw = coalesce(nullif(excluded.published_raw, ''), published_raw),
     updated = excluded.updated
+WHERE excluded.version >= papers.version
 """
 
 _INSERT_MATCH = """

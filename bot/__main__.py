@@ -1,0 +1,5 @@
+"""``python -m bot`` runs the arxiv-radar CLI."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,315 @@
+"""The ``arxiv-radar`` command line.
+
+Subcommands that need heavy or platform-specific imports (analysis, Slack,
+Discord, the runtime) are loaded only when invoked, so ``--help`` and ``check``
+stay fast and the core never imports a chat SDK by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.arxiv import ArxivClient
+from bot.cards import text_card
+from bot.config import Config, load_config, resolve_config_path, secret
+from bot.errors import RadarError
+from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
+from bot.store import Store
+
+LAZY_COMMANDS = {
+    "analyze": "analysis.cli:analyze_command",
+    "extract": "analysis.cli:extract_command",
+    "run": "bot.cli_runtime:run_command",
+    "jobs": "bot.cli_runtime:jobs_command",
+    "stats": "bot.cli_runtime:stats_command",
+    "slack-manifest": "handlers.slack.cli:manifest_command",
+    "discord-invite": "handlers.discord.cli:invite_command",
+    "discord-sync": "handlers.discord.cli:sync_command",
+}
+
+
+@dataclass
+class CliContext:
+    config: Config
+
+
+class LazyGroup(click.Group):
+    """A group whose listed subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default ./config.toml, else $ARXIV_RADAR_CONFIG, else built-in defaults).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(__version__, prog_name="arxiv-radar")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """arxiv-radar: watch arXiv for your team, post paper cards, analyse papers in full text."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
+    except RadarError as exc:
+        fail(exc)
+
+
+def fail(exc: RadarError) -> None:
+    """Print a user-facing error on stderr and exit with status 1 (no traceback)."""
+    click.secho(f"Error: {exc.user_message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine, turning RadarError into a clean exit."""
+    try:
+        return asyncio.run(coro)
+    except RadarError as exc:
+        fail(exc)
+
+
+@main.command()
+@click.pass_obj
+def check(obj: CliContext) -> None:
+    """Validate the config; show what is enabled and which secrets are missing."""
+    config = obj.config
+    click.echo(f"Config: {config.source} (valid)")
+    for monitor in config.monitors:
+        click.echo(f"Monitor {monitor.name}: {', '.join(monitor.categories)}")
+        click.echo(
+            f"  keywords: {', '.join(k.strip() for k in monitor.keywords) or '(all papers)'}"
+        )
+        click.echo(f"  schedule: {monitor.schedule} ({config.report.timezone})")
+        click.echo(f"  channels: {', '.join(monitor.channels) or '(none: report only)'}")
+    missing = _report_secrets(config)
+    _report_feed_health(config)
+    if missing:
+        sys.exit(2)
+
+
+def _report_secrets(config: Config) -> list[str]:
+    needed = [("llm", config.llm.api_key_env, False)]
+    if config.slack.enabled:
+        needed.append(("slack", config.slack.bot_token_env, True))
+        mode_env = (
+            config.slack.app_token_env
+            if config.slack.mode == "socket"
+            else config.slack.signing_secret_env
+        )
+        needed.append(("slack", mode_env, True))
+    if config.discord.enabled:
+        needed.append(("discord", config.discord.token_env, True))
+    missing = []
+    for area, env, required in needed:
+        state = "set" if secret(env) else "missing"
+        click.echo(f"Secret ${env} ({area}): {state}")
+        if state == "missing" and required:
+            missing.append(env)
+    engine = config.analysis.engine
+    if engine == "auto":
+        engine = f"llm:{config.llm.model}" if secret(config.llm.api_key_env) else "extractive"
+    slack = f"enabled ({config.slack.mode} mode)" if config.slack.enabled else "disabled"
+    click.echo(f"Analysis engine: {engine}")
+    click.echo(f"Slack: {slack}")
+    click.echo(f"Discord: {'enabled' if config.discord.enabled else 'disabled'}")
+    if missing:
+        click.secho(f"Missing required secrets: {', '.join('$' + m for m in missing)}", fg="red")
+    return missing
+
+
+def _report_feed_health(config: Config) -> None:
+    if not Path(config.storage.path).is_file():
+        click.echo("Feed health: no poll yet")
+        return
+    store = Store.open(config.storage.path)
+    try:
+        for poll in store.recent_polls(limit=5):
+            detail = f"{poll.items_seen} items, {poll.new_items} new, announced {poll.announced}"
+            click.echo(f"Last poll {poll.monitor} at {poll.started}: {poll.verdict} ({detail})")
+            if poll.error:
+                click.echo(f"  error: {poll.error}")
+    finally:
+        store.close()
+
+
+@main.command()
+@click.option(
+    "--dry-run", is_flag=True, help="Print the cards that would be posted; store nothing."
+)
+@click.option("--monitor", "monitor_name", help="Poll only this monitor.")
+@click.pass_obj
+def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
+    """Run one poll cycle now: fetch, filter, store (and post, when the bot runs)."""
+    config = obj.config
+    if monitor_name:
+        try:
+            config.monitor(monitor_name)
+        except RadarError as exc:
+            fail(exc)
+    run_async(_dry_run(config, monitor_name) if dry_run else _poll(config, monitor_name))
+
+
+async def _poll(config: Config, monitor_name: str | None) -> None:
+    store = Store.open(config.storage.path)
+    arxiv = ArxivClient(config.arxiv)
+    try:
+        if monitor_name:
+            outcomes = [await poll_monitor(arxiv, store, config.monitor(monitor_name))]
+        else:
+            outcomes = await poll_all(arxiv, store, config)
+    finally:
+        await arxiv.aclose()
+        store.close()
+    for outcome in outcomes:
+        _print_outcome(config, outcome)
+
+
+def _print_outcome(config: Config, outcome: PollOutcome) -> None:
+    summary = f"{outcome.monitor}: {outcome.verdict}, {outcome.items_seen} items, "
+    click.echo(summary + f"{outcome.new_items} unseen, {len(outcome.new_matches)} new matches")
+    if outcome.error:
+        click.secho(f"  {outcome.error}", fg="red", err=True)
+    for match in outcome.new_matches:
+        click.echo(text_card(match.paper, match.keywords, config.arxiv.abs_url))
+
+
+async def _dry_run(config: Config, monitor_name: str | None) -> None:
+    monitors = [config.monitor(monitor_name)] if monitor_name else list(config.monitors)
+    store = Store.open(config.storage.path)
+    arxiv = ArxivClient(config.arxiv)
+    try:
+        for monitor in monitors:
+            feed = await arxiv.fetch_feed(monitor.categories)
+            chooser = monitor_filter(monitor)
+            selected = [(p, chooser.match(p)) for p in feed.papers]
+            chosen = [(p, s) for p, s in selected if s is not None]
+            reported = store.matched_ids(monitor.name, [p.arxiv_id for p, _ in chosen])
+            fresh = [(p, s) for p, s in chosen if p.arxiv_id not in reported]
+            click.echo(
+                f"{monitor.name}: {len(feed.papers)} items, {len(fresh)} cards would be posted"
+            )
+            for paper, selection in fresh:
+                click.echo(text_card(paper, selection.keywords, config.arxiv.abs_url))
+    finally:
+        await arxiv.aclose()
+        store.close()
+
+
+@main.command()
+@click.option(
+    "--date", "report_date", type=click.DateTime(["%Y-%m-%d"]), help="Report date (default: today)."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Output path (default reports/<monitor>-<date>.md).",
+)
+@click.option("--monitor", "monitor_name", help="Monitor to report on (default: the first).")
+@click.option("--no-analyze", is_flag=True, help="Skip the analysis sections.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default report.language)."
+)
+@click.pass_obj
+def digest(
+    obj: CliContext,
+    report_date: datetime | None,
+    out: str | None,
+    monitor_name: str | None,
+    no_analyze: bool,
+    lang: str | None,
+) -> None:
+    """Poll now, then write the daily Markdown report and print its path."""
+    config = obj.config
+    day = report_date.date() if report_date else datetime.now(config.tz).date()
+    name = monitor_name or config.monitors[0].name
+    path = run_async(
+        _digest(
+            config,
+            name,
+            day,
+            lang or config.report.language,
+            Path(out) if out else None,
+            not no_analyze,
+        )
+    )
+    click.echo(str(path))
+
+
+async def _digest(
+    config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
+) -> Path:
+    from bot.digest import write_digest
+
+    config.monitor(monitor)
+    store = Store.open(config.storage.path)
+    arxiv = ArxivClient(config.arxiv)
+    try:
+        analyzer = _analyzer(config, store, arxiv) if analyze else None
+        with _Progress() as progress:
+            return await write_digest(
+                config,
+                store,
+                arxiv,
+                analyzer,
+                monitor=monitor,
+                report_date=day,
+                language=language,
+                out=out,
+                progress=progress,
+            )
+    finally:
+        await arxiv.aclose()
+        store.close()
+
+
+def _analyzer(config: Config, store: Store, arxiv: ArxivClient) -> Any:
+    from analysis.pipeline import Analyzer
+
+    return Analyzer(config, store, arxiv)
+
+
+class _Progress:
+    """Counts analysed papers on stderr when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.active = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active and self.done:
+            click.echo(err=True)
+
+    def __call__(self, match: Any) -> None:
+        self.done += 1
+        if self.active:
+            click.echo(f"\ranalysed {self.done}: {match.paper.arxiv_id}", nl=False, err=True)
+
+
+if __name__ == "__main__":
+    main()
