@@ -164,7 +164,20 @@ def m003_analysis(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_papers_matches_polls, m002_chat, m003_analysis)
+def m004_job_request_deliveries(db: Database) -> None:
+    """Failed delivery attempts per job request, so an undeliverable reply stops retrying."""
+    requests = db.table("job_requests")
+    requests.add_column("deliveries", int, not_null_default=0)
+    requests.add_column("delivery_error", str)
+    db.table("jobs").create_index(["arxiv_id", "state"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_papers_matches_polls,
+    m002_chat,
+    m003_analysis,
+    m004_job_request_deliveries,
+)
 
 
 def apply_migrations(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[str]:
