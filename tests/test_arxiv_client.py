@@ -139,7 +139,7 @@ async def test_api_empty_answer_is_not_found(arxiv_fake: ArxivFake) -> None:
         "feeds/api_2026_empty_nonexistent_id_0808.05394.xml"
     ).read_bytes()
     client = client_for(arxiv_fake)
-    with pytest.raises(PaperNotFoundError, match="arXiv has no paper 0808.05394"):
+    with pytest.raises(PaperNotFoundError, match=r"arXiv has no paper 0808\.05394"):
         await client.paper(ArxivId("0808.05394"))
     await client.aclose()
 
@@ -150,7 +150,7 @@ async def test_pdf_download_is_cached_and_capped(arxiv_fake: ArxivFake, tmp_path
     dest = tmp_path / "pdfs" / "2511.05275v1.pdf"
     await client.download_pdf(ArxivId("2511.05275", 1), dest, max_mb=1)
     await client.download_pdf(ArxivId("2511.05275", 1), dest, max_mb=1)
-    with pytest.raises(PaperNotFoundError, match="no PDF for 2511.99999"):
+    with pytest.raises(PaperNotFoundError, match=r"no PDF for 2511\.99999"):
         await client.download_pdf(ArxivId("2511.99999"), tmp_path / "missing.pdf", max_mb=1)
     arxiv_fake.pdfs["2511.00001"] = b"%PDF" + b"0" * (2 * 1024 * 1024)
     with pytest.raises(FetchError, match="larger than the 1 MB limit"):
