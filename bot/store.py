@@ -176,7 +176,7 @@ class Store:
         """The most recent announcement date (feed pubDate) seen for ``monitor`` up to a day."""
         row = self.db.execute(
             "SELECT max(announced) FROM polls WHERE monitor = ? AND announced IS NOT NULL "
-            "AND announced <= ? AND verdict != 'error'",
+            "AND announced <= ? AND verdict IN ('ok', 'stale')",
             [monitor, on_or_before.isoformat()],
         ).fetchone()
         return row[0] if row and row[0] else None
