@@ -1,0 +1,265 @@
+"""Page layout: PyMuPDF text dicts to clean rows of text in reading order.
+
+A :class:`Row` is one visual line (PyMuPDF may split a line at wide gaps, e.g.
+``1`` and ``Introduction``; rows rejoin them) with its dominant font size and
+boldness. Text at an angle to the page's main direction (the vertical arXiv
+stamp, rotated axis labels) is dropped; a page whose text all runs vertically
+is read in its own rotated frame. Two-column pages are read column by column
+between full-width blocks. :func:`strip_margins` then removes running
+headers/footers, page numbers and review line numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pymupdf
+
+# No TEXT_PRESERVE_IMAGES (image bytes are large and unused) and no
+# TEXT_PRESERVE_LIGATURES (so "ﬁ" arrives as "fi").
+TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|cmbx|[-,+]b\b|tb$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE
+)
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+
+_HEADER_ZONE = 0.15
+_FOOTER_ZONE = 0.88
+_SAME_Y = 3.0
+_LINE_NUMBER_ZONE = 0.12
+_MIN_LINE_NUMBERS = 10
+
+
+@dataclass(slots=True)
+class Row:
+    """One visual line of text; coordinates are in the page's reading frame.
+
+    ``column`` is 1 for the right column of a two-column page, else 0.
+    """
+
+    page: int
+    block: int
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    bold: bool
+    font: str
+    column: int = 0
+
+
+@dataclass(slots=True)
+class PageRows:
+    """The rows of one page in reading order, with the page size in its reading frame."""
+
+    number: int
+    width: float
+    height: float
+    rows: list[Row]
+
+
+def page_rows(page: pymupdf.Page, number: int) -> PageRows:
+    """Rows of ``page`` (``number`` is 1-based) in reading order."""
+    data = page.get_text("dict", flags=TEXT_FLAGS)
+    lines = [
+        (block["number"], line)
+        for block in data["blocks"]
+        if block.get("type", 0) == 0
+        for line in block["lines"]
+    ]
+    direction = _main_direction(line for _, line in lines)
+    frame = _to_frame((0.0, 0.0, data["width"], data["height"]), direction)
+    width, height = frame[2] - frame[0], frame[3] - frame[1]
+    blocks: dict[int, list[Row]] = defaultdict(list)
+    for block_number, line in lines:
+        if _snap(line["dir"]) != direction:
+            continue
+        row = _line_row(line, number, number * 10_000 + block_number, direction, frame)
+        if row is None:
+            continue
+        rows = blocks[row.block]
+        if rows and _same_row(rows[-1], row):
+            _merge_into(rows[-1], row)
+        else:
+            rows.append(row)
+    return PageRows(number, width, height, _reading_order(list(blocks.values()), width))
+
+
+def strip_margins(pages: list[PageRows]) -> None:
+    """Remove running headers/footers, page numbers and line numbers, in place."""
+    repeated = _repeated_margin_rows(pages)
+    for page in pages:
+        line_numbers = _line_numbers(page)
+        page.rows = [
+            row
+            for row in page.rows
+            if id(row) not in repeated
+            and id(row) not in line_numbers
+            and not (_in_margin(row, page) and _PAGE_NUMBER.match(row.text))
+        ]
+
+
+def _main_direction(lines: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    weights: Counter[tuple[int, int]] = Counter()
+    for line in lines:
+        weights[_snap(line["dir"])] += sum(len(span["text"]) for span in line["spans"])
+    weights.pop((0, 0), None)
+    return weights.most_common(1)[0][0] if weights else (1, 0)
+
+
+def _snap(direction: tuple[float, float]) -> tuple[int, int]:
+    dx, dy = direction
+    if abs(dx) > 0.99:
+        return (1 if dx > 0 else -1, 0)
+    if abs(dy) > 0.99:
+        return (0, 1 if dy > 0 else -1)
+    return (0, 0)
+
+
+def _to_frame(
+    bbox: tuple[float, float, float, float], direction: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """``bbox`` in coordinates where text of ``direction`` runs left to right."""
+    dx, dy = direction
+    x0, y0, x1, y1 = bbox
+    us = (x0 * dx + y0 * dy, x1 * dx + y1 * dy)
+    vs = (y0 * dx - x0 * dy, y1 * dx - x1 * dy)
+    return min(us), min(vs), max(us), max(vs)
+
+
+def _line_row(
+    line: dict[str, Any],
+    page: int,
+    block: int,
+    direction: tuple[int, int],
+    frame: tuple[float, float, float, float],
+) -> Row | None:
+    sizes: Counter[float] = Counter()
+    fonts: Counter[str] = Counter()
+    bold = chars = 0
+    for span in line["spans"]:
+        weight = len(span["text"].strip())
+        if not weight:
+            continue
+        chars += weight
+        sizes[round(span["size"], 1)] += weight
+        fonts[span["font"]] += weight
+        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _BOLD_FONT.search(span["font"]):
+            bold += weight
+    if not chars:
+        return None
+    text = _SPACES.sub(" ", "".join(span["text"] for span in line["spans"])).strip()
+    x0, y0, x1, y1 = _to_frame(line["bbox"], direction)
+    return Row(
+        page=page,
+        block=block,
+        text=text,
+        x0=x0 - frame[0],
+        y0=y0 - frame[1],
+        x1=x1 - frame[0],
+        y1=y1 - frame[1],
+        size=sizes.most_common(1)[0][0],
+        bold=bold >= 0.7 * chars,
+        font=fonts.most_common(1)[0][0],
+    )
+
+
+def _same_row(left: Row, right: Row) -> bool:
+    overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
+    shorter = min(left.y1 - left.y0, right.y1 - right.y0)
+    return overlap > 0.5 * shorter and right.x0 >= left.x1 - 2
+
+
+def _merge_into(row: Row, other: Row) -> None:
+    gap = other.x0 - row.x1
+    separator = " " if gap > 0.15 * max(row.size, other.size) else ""
+    longer = other if len(other.text) > len(row.text) else row
+    row.text = f"{row.text}{separator}{other.text}"
+    row.size, row.font = longer.size, longer.font
+    row.bold = row.bold and other.bold
+    row.x1 = max(row.x1, other.x1)
+    row.y0, row.y1 = min(row.y0, other.y0), max(row.y1, other.y1)
+
+
+def _reading_order(blocks: list[list[Row]], width: float) -> list[Row]:
+    """Rows block by block: on a two-column page, each column in turn between wide blocks."""
+    mid, slack = width / 2, width * 0.02
+    sides: dict[int, str] = {}
+    chars: Counter[str] = Counter()
+    for rows in blocks:
+        x0, x1 = min(r.x0 for r in rows), max(r.x1 for r in rows)
+        side = "left" if x1 <= mid + slack else "right" if x0 >= mid - slack else "wide"
+        sides[rows[0].block] = side
+        chars[side] += sum(len(r.text) for r in rows)
+    blocks.sort(key=lambda rows: (rows[0].y0, rows[0].x0))
+    if not (chars["left"] and chars["right"]) or chars["wide"] > chars["left"] + chars["right"]:
+        return [row for rows in blocks for row in rows]
+    ordered: list[Row] = []
+    band: list[list[Row]] = []
+    for rows in blocks:
+        if sides[rows[0].block] == "wide":
+            ordered.extend(_flush_band(band, sides))
+            band = []
+            ordered.extend(rows)
+        else:
+            band.append(rows)
+    ordered.extend(_flush_band(band, sides))
+    return ordered
+
+
+def _flush_band(band: list[list[Row]], sides: dict[int, str]) -> list[Row]:
+    left = [row for rows in band if sides[rows[0].block] == "left" for row in rows]
+    right = [row for rows in band if sides[rows[0].block] == "right" for row in rows]
+    for row in right:
+        row.column = 1
+    return left + right
+
+
+def _in_margin(row: Row, page: PageRows) -> bool:
+    return row.y1 < page.height * _HEADER_ZONE or row.y0 > page.height * _FOOTER_ZONE
+
+
+def _margin_key(row: Row) -> str:
+    return _DIGITS.sub("#", row.text.lower())
+
+
+def _repeated_margin_rows(pages: list[PageRows]) -> set[int]:
+    """Ids of margin rows repeated at the same height on many pages."""
+    threshold = max(2, math.ceil(0.3 * len(pages)))
+    seen: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for page in pages:
+        for row in page.rows:
+            if _in_margin(row, page):
+                seen[_margin_key(row)].append((page.number, row.y0))
+    repeated: set[int] = set()
+    for page in pages:
+        for row in page.rows:
+            if not _in_margin(row, page):
+                continue
+            places = seen[_margin_key(row)]
+            if len(places) < threshold:
+                continue
+            pages_at_y = {number for number, y in places if abs(y - row.y0) <= _SAME_Y}
+            if len(pages_at_y) >= threshold:
+                repeated.add(id(row))
+    return repeated
+
+
+def _line_numbers(page: PageRows) -> set[int]:
+    """Ids of review-copy line numbers: many bare numbers in the outer margins."""
+    left, right = page.width * _LINE_NUMBER_ZONE, page.width * (1 - _LINE_NUMBER_ZONE)
+    numbers = {
+        id(row)
+        for row in page.rows
+        if row.text.isdigit() and len(row.text) <= 4 and (row.x1 < left or row.x0 > right)
+    }
+    return numbers if len(numbers) >= _MIN_LINE_NUMBERS else set()

@@ -1,0 +1,243 @@
+"""Rows in reading order to a :class:`Document`: title, abstract, sections, references."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from analysis.document import Caption, Document, Section
+from analysis.pdf_headings import ABSTRACT, APPENDIX, FRONT, REFERENCES, Heading, find_headings
+from analysis.pdf_layout import PageRows, Row
+from analysis.pdf_text import TextJoiner, split_references
+from analysis.quality import MIN_PAGE_CHARS, assess
+
+_CAPTION = re.compile(
+    r"^(?P<kind>fig(?:ure)?|tab(?:le)?)\.?\s*(?P<label>[A-Z]?\d{1,3}[a-z]?|[IVXL]{1,6})"
+    r"\s*(?:[:.|–—-]\s*|$)(?P<text>.*)$",
+    re.IGNORECASE,
+)
+_INLINE_ABSTRACT = re.compile(r"^(?:abstract|résumé|summary)\s*[.:—–-]\s*(?P<text>\S.*)$", re.I)
+_FRONT_LABEL = re.compile(
+    r"^(?:ccs concepts|additional key words|key\s?words|index terms|acm reference format"
+    r"|general terms|mots[- ]clés|permission to make)\b",
+    re.IGNORECASE,
+)
+_HEADLESS_ENTRY = re.compile(r"^\[?(\d{1,3})[\].]?\s+\S")
+_BAD_METADATA_TITLE = re.compile(r"\.(?:pdf|tex|dvi|docx?|txt)$|^microsoft word|^untitled", re.I)
+
+_MIN_TITLE_CHARS = 8
+_MAX_TITLE_ROWS = 4
+_MIN_ABSTRACT_CHARS = 200
+_HEADLESS_MIN_ENTRIES = 5
+FULL_TEXT_TITLE = "Full text"
+
+
+def build_document(pages: list[PageRows], *, page_count: int, metadata_title: str) -> Document:
+    """Assemble a :class:`Document` from cleaned ``pages`` of rows."""
+    rows = [row for page in pages for row in page.rows]
+    body_size = _body_size(rows)
+    captions, caption_rows = _captions(rows)
+    headings = find_headings(rows, body_size, caption_rows)
+    headless = _headless_references(rows, headings, body_size)
+    joiner = TextJoiner(rows)
+    first_body = next((h.index for h in headings if h.kind not in (ABSTRACT, FRONT)), len(rows))
+    title, title_end = _title(rows[:first_body], joiner, metadata_title)
+    sections, appendix, reference_rows = _sections(rows, headings, caption_rows, headless, joiner)
+    if not sections and not appendix:
+        rest = [r for i, r in enumerate(rows[title_end:], title_end) if i not in caption_rows]
+        if rest:
+            sections = [Section(None, FULL_TEXT_TITLE, 1, rest[0].page, joiner.join(rest))]
+    text_pages = sum(1 for page in pages if sum(len(r.text) for r in page.rows) >= MIN_PAGE_CHARS)
+    return Document(
+        title=title,
+        abstract=_abstract(rows, headings, first_body, title_end, joiner),
+        pages=page_count,
+        sections=tuple(sections),
+        appendix=tuple(appendix),
+        captions=tuple(captions),
+        references=tuple(split_references(reference_rows, joiner)),
+        quality=assess("\n".join(r.text for r in rows), pages=page_count, text_pages=text_pages),
+    )
+
+
+def _body_size(rows: Sequence[Row]) -> float:
+    """The most common font size by characters, in half-point bins."""
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        sizes[round(row.size * 2) / 2] += len(row.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _captions(rows: list[Row]) -> tuple[list[Caption], set[int]]:
+    """Figure and table captions and the rows they cover.
+
+    A caption row starts a block or changes style from the row before (a
+    caption under a table); its paragraph goes on while the style holds.
+    """
+    captions: dict[tuple[str, str], Caption] = {}
+    covered: set[int] = set()
+    for index, row in enumerate(rows):
+        if index and not _style_break(rows[index - 1], row):
+            continue
+        match = _CAPTION.match(row.text)
+        if match is None:
+            continue
+        parts = [match.group("text")]
+        covered.add(index)
+        following = index + 1
+        while following < len(rows) and not _style_break(rows[following - 1], rows[following]):
+            parts.append(rows[following].text)
+            covered.add(following)
+            following += 1
+        kind = "figure" if match.group("kind").lower().startswith("f") else "table"
+        caption = Caption(kind, match.group("label"), " ".join(p for p in parts if p), row.page)
+        captions.setdefault((kind, caption.label), caption)
+    return list(captions.values()), covered
+
+
+def _style_break(previous: Row, row: Row) -> bool:
+    """Whether ``row`` starts a new block or differs in font size or weight."""
+    return (
+        previous.block != row.block
+        or abs(previous.size - row.size) > 0.3
+        or previous.bold != row.bold
+    )
+
+
+def _headless_references(rows: list[Row], headings: list[Heading], body_size: float) -> set[int]:
+    """Rows of a bibliography printed without a heading (REVTeX), if there is no References.
+
+    It starts at a small-print entry "1" followed by "2"... after the last
+    numbered top-level heading, and takes the small print from there on.
+    """
+    if any(h.kind == REFERENCES for h in headings):
+        return set()
+    tops = [h.index for h in headings if h.level == 1 and h.number]
+    start = tops[-1] if tops else 0
+    entries: list[int] = []
+    for index in range(start, len(rows)):
+        row = rows[index]
+        match = _HEADLESS_ENTRY.match(row.text)
+        if row.size < body_size - 0.4 and match and int(match.group(1)) == len(entries) + 1:
+            entries.append(index)
+            if len(entries) == _HEADLESS_MIN_ENTRIES:
+                break
+    if len(entries) < _HEADLESS_MIN_ENTRIES:
+        return set()
+    return {i for i in range(entries[0], len(rows)) if rows[i].size < body_size - 0.4}
+
+
+def _title(front: list[Row], joiner: TextJoiner, metadata_title: str) -> tuple[str, int]:
+    """The largest text near the top of page 1 (else a sane metadata title) and its end."""
+    candidates = [
+        (i, r) for i, r in enumerate(front) if r.page == 1 and sum(c.isalpha() for c in r.text) >= 3
+    ]
+    title, end = "", 0
+    if candidates:
+        top = max(row.size for _, row in candidates)
+        picked = [(i, r) for i, r in candidates if r.size >= top - 0.3][:_MAX_TITLE_ROWS]
+        run = [picked[0]]
+        for index, row in picked[1:]:
+            if index != run[-1][0] + 1:
+                break
+            run.append((index, row))
+        title = run[0][1].text
+        for _, row in run[1:]:
+            title = joiner.glue(title, row.text)
+        end = run[-1][0] + 1
+    if len(title) < _MIN_TITLE_CHARS and _sane_metadata_title(metadata_title):
+        title = metadata_title.strip()
+    return title, end
+
+
+def _sane_metadata_title(title: str) -> bool:
+    title = title.strip()
+    return len(title) >= _MIN_TITLE_CHARS and " " in title and not _BAD_METADATA_TITLE.search(title)
+
+
+def _abstract(
+    rows: list[Row], headings: list[Heading], first_body: int, title_end: int, joiner: TextJoiner
+) -> str:
+    """Text under an Abstract heading, after an inline label, or the longest front paragraph."""
+    for position, heading in enumerate(headings):
+        if heading.kind == ABSTRACT and heading.index < first_body:
+            end = headings[position + 1].index if position + 1 < len(headings) else first_body
+            return _front_text(rows[heading.index + heading.span : end], joiner)
+    front = rows[title_end:first_body]
+    for index, row in enumerate(front):
+        match = _INLINE_ABSTRACT.match(row.text)
+        if match:
+            rest = front[index + 1 : _next_heading(headings, title_end + index, first_body)]
+            return _front_text([replace(row, text=match.group("text")), *rest], joiner)
+    paragraphs = _paragraphs([row for row in front if row.page == 1])
+    best = max(paragraphs, key=lambda rows: sum(len(r.text) for r in rows), default=[])
+    text = _front_text(best, joiner)
+    return text if len(text) >= _MIN_ABSTRACT_CHARS else ""
+
+
+def _front_text(rows: list[Row], joiner: TextJoiner) -> str:
+    """Rows up to the first front-matter label (Keywords, CCS Concepts...) as one paragraph."""
+    kept: list[Row] = []
+    for row in rows:
+        if _FRONT_LABEL.match(row.text):
+            break
+        kept.append(row)
+    return joiner.join(kept).replace("\n", " ").strip()
+
+
+def _next_heading(headings: list[Heading], index: int, default: int) -> int:
+    return next((h.index for h in headings if h.index > index), default)
+
+
+def _paragraphs(rows: list[Row]) -> list[list[Row]]:
+    """Runs of rows in one font size without a paragraph-sized vertical gap."""
+    groups: list[list[Row]] = []
+    for row in rows:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and abs(last.size - row.size) <= 0.3
+            and 0 <= row.y0 - last.y1 < 0.9 * row.size
+            and not _FRONT_LABEL.match(row.text)
+        ):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _sections(
+    rows: list[Row],
+    headings: list[Heading],
+    caption_rows: set[int],
+    headless: set[int],
+    joiner: TextJoiner,
+) -> tuple[list[Section], list[Section], list[Row]]:
+    """Body sections, appendix sections and bibliography rows, split at the headings.
+
+    ``headless`` rows belong to a bibliography that has no heading of its own.
+    """
+    sections: list[Section] = []
+    appendix: list[Section] = []
+    references = [rows[i] for i in sorted(headless)]
+    after_body = False
+    for position, heading in enumerate(headings):
+        end = headings[position + 1].index if position + 1 < len(headings) else len(rows)
+        span = range(heading.index + heading.span, end)
+        content = [rows[i] for i in span if i not in caption_rows and i not in headless]
+        if heading.kind == REFERENCES:
+            references.extend(content)
+            after_body = True
+        elif heading.kind not in (ABSTRACT, FRONT):
+            after_body = after_body or heading.kind == APPENDIX
+            section = Section(
+                number=heading.number,
+                title=heading.title,
+                level=heading.level,
+                page=rows[heading.index].page,
+                text=joiner.join(content),
+            )
+            (appendix if after_body else sections).append(section)
+    return sections, appendix, references
