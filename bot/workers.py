@@ -1,0 +1,387 @@
+"""Analysis workers: claim queued jobs, report progress, deliver exactly one reply each.
+
+``analysis.concurrency`` workers claim jobs from :mod:`bot.jobs`. For each request
+of a job the worker makes sure there is a card to thread under (a slash-command
+``analyze`` has none), posts a progress message and updates it per stage, then
+delivers the analysis or a failure message. A request is marked ``delivering``
+before the platform call and ``replied`` after it; a reply whose platform is not
+connected, or whose delivery failed, stays owed and a sweep delivers it later.
+
+The one unavoidable duplicate: if the process dies after the platform accepted a
+reply and before ``replied`` was written (milliseconds), the request is still
+``delivering`` at the next start and is delivered again (at-least-once there, and
+logged as such); chat platforms offer no idempotency key for replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot import jobs, usage
+from bot.announce import REQUEST_MONITOR
+from bot.errors import AnalysisError, FetchError, RadarError
+from bot.jobs import DONE, FAILED, Job, JobRequest
+from bot.logs import bind
+from bot.models import ChatRef, Paper
+from bot.service import RadarService, command_prefix
+
+if TYPE_CHECKING:
+    from analysis.schema import Analysis
+
+log = logging.getLogger(__name__)
+STAGE_TEXT = {
+    "downloading": "⏳ Downloading PDF…",
+    "extracting": "⏳ Extracting text…",
+    "analysing": "⏳ Analysing with {engine}…",
+}
+INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
+
+
+class JobCancelled(Exception):
+    """An operator cancelled the job while it ran."""
+
+
+def job_deadline_s(service: RadarService) -> float:
+    """The most one attempt may take: LLM deadline, extraction and a retried download."""
+    config = service.config
+    download = config.arxiv.timeout_s * (config.arxiv.max_retries + 1)
+    return config.llm.deadline_s + config.analysis.extract_timeout_s + download
+
+
+def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
+    """(user-facing message, retryable) for an exception that ended an attempt."""
+    if isinstance(exc, TimeoutError):
+        return f"The analysis took longer than {deadline_s:.0f} s and was stopped.", False
+    if isinstance(exc, AnalysisError | FetchError):
+        return exc.user_message, exc.retryable
+    if isinstance(exc, RadarError):
+        return exc.user_message, False
+    return INTERNAL_ERROR, True
+
+
+def failure_text(service: RadarService, job: Job, platform: str) -> str:
+    retry = f"`{command_prefix(service.config, platform)} analyze {job.paper_id}`"
+    if job.state == FAILED:
+        return f"Could not analyse {job.paper_id}: {job.last_error} Try again with {retry}."
+    return f"The analysis of {job.paper_id} was cancelled by an operator. Ask again with {retry}."
+
+
+class Workers:
+    """The worker tasks and the owed-reply sweep of one running bot."""
+
+    def __init__(
+        self,
+        service: RadarService,
+        *,
+        retry_backoff_s: float = 30.0,
+        sweep_interval_s: float = 15.0,
+        idle_poll_s: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.store = service.store
+        self.retry_backoff_s = retry_backoff_s
+        self.sweep_interval_s = sweep_interval_s
+        self.idle_poll_s = idle_poll_s
+        self.deadline_s = job_deadline_s(service)
+        self._workers: list[asyncio.Task[None]] = []
+        self._sweeper: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._inflight: set[int] = set()  # request IDs being delivered right now
+        self._retry_at: dict[int, float] = {}  # request ID -> monotonic time of next try
+
+    async def start(self) -> None:
+        """Requeue jobs a crash left running, then start the workers and the sweep."""
+        requeued, failed = await self.store.run(
+            jobs.recover, self.store.db, self.store.now(), self.service.config.analysis.max_attempts
+        )
+        if requeued or failed:
+            log.warning("after restart: %d jobs requeued, %d abandoned", requeued, failed)
+        count = self.service.config.analysis.concurrency
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"worker-{i}") for i in range(count)
+        ]
+        self._sweeper = asyncio.create_task(self._sweep(), name="reply-sweep")
+
+    async def stop(self, grace_s: float) -> None:
+        """Take no new job; let running ones finish within ``grace_s``, requeue the rest."""
+        self._stopping = True
+        self.service.jobs_changed.set()
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=grace_s)
+            if late:
+                log.warning("%d jobs still running after %.0f s: requeued", len(late), grace_s)
+        tasks = [*self._workers, *([self._sweeper] if self._sweeper else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # claiming and running -------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while not self._stopping:
+            self.service.jobs_changed.clear()
+            job = await self.store.run(jobs.claim_next, self.store.db, self.store.now())
+            if job is None:
+                await _wait(self.service.jobs_changed, self.idle_poll_s)
+                continue
+            with bind(job_id=job.id):
+                await self.run_job(job)
+
+    async def run_job(self, job: Job) -> None:
+        """One attempt at ``job``; on shutdown the job goes back to the queue."""
+        run = _Run(self, job)
+        log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
+        try:
+            analysis = await asyncio.wait_for(run.analyse(), self.deadline_s)
+        except asyncio.CancelledError:
+            await asyncio.shield(
+                self.store.run(jobs.release, self.store.db, job.id, self.store.now())
+            )
+            raise
+        except JobCancelled:
+            log.info("job %d was cancelled while running", job.id)
+            await self.deliver_job(job.id, None)
+        except Exception as exc:
+            await self._failed(run, exc)
+        else:
+            await self._succeeded(job, analysis)
+            await self.deliver_job(job.id, analysis)
+
+    async def _failed(self, run: _Run, exc: Exception) -> None:
+        job = run.job
+        message, retryable = describe(exc, self.deadline_s)
+        if message == INTERNAL_ERROR:
+            log.error("job %d failed", job.id, exc_info=exc)
+        max_attempts = self.service.config.analysis.max_attempts
+        if retryable and job.attempts < max_attempts:
+            delay = self.retry_backoff_s * 2 ** (job.attempts - 1)
+            not_before = (self.store.clock() + timedelta(seconds=delay)).isoformat()
+            await self.store.run(
+                jobs.retry_later, self.store.db, job.id, message, not_before, self.store.now()
+            )
+            log.warning(
+                "job %d attempt %d failed (%s); retry in %.0f s",
+                job.id,
+                job.attempts,
+                message,
+                delay,
+            )
+            await run.show(
+                f"⏳ Attempt {job.attempts} of {max_attempts} failed: {message.rstrip('.')}. "
+                f"Retrying in {delay:.0f} s…"
+            )
+            return
+        log.warning("job %d failed for good: %s", job.id, message)
+        await self.store.run(jobs.finish, self.store.db, job.id, FAILED, message, self.store.now())
+        await self.deliver_job(job.id, None)
+
+    async def _succeeded(self, job: Job, analysis: Analysis) -> None:
+        def record() -> None:
+            db = self.store.db
+            day = usage.usage_day(self.service.config, self.store.clock())
+            tokens = analysis.usage
+            usage.add_tokens(
+                db, day, jobs.first_user(db, job.id), tokens.input_tokens, tokens.output_tokens
+            )
+            jobs.finish(db, job.id, DONE, None, self.store.now())
+
+        await self.store.run(record)
+        log.info("analysed %s (%s)", job.paper_id, analysis.engine)
+
+    # delivery ---------------------------------------------------------------------
+
+    async def deliver_job(self, job_id: int, analysis: Analysis | None) -> None:
+        """Deliver the final reply to every open request of a finished job."""
+        job = await self.store.run(jobs.get, self.store.db, job_id)
+        if job is None:
+            return
+        for request in await self.store.run(jobs.open_requests, self.store.db, job_id):
+            analysis = await self._deliver(job, request, analysis)
+
+    async def deliver_owed(self) -> None:
+        """Deliver replies owed by finished jobs to connected platforms (the sweep)."""
+        owed = await self.store.run(jobs.undelivered, self.store.db)
+        results: dict[int, Analysis | None] = {}
+        now = time.monotonic()
+        for job, request in owed:
+            if request.ref.platform not in self.service.platforms:
+                continue
+            if self._retry_at.get(request.id, 0.0) > now:
+                continue
+            results[job.id] = await self._deliver(job, request, results.get(job.id))
+
+    async def _deliver(
+        self, job: Job, request: JobRequest, analysis: Analysis | None
+    ) -> Analysis | None:
+        """Deliver one request's final reply once; returns the analysis (loaded if needed)."""
+        platform = self.service.platforms.get(request.ref.platform)
+        if platform is None or request.id in self._inflight:
+            return analysis
+        self._inflight.add(request.id)
+        try:
+            state = await self.store.run(jobs.request_state, self.store.db, request.id)
+            if state not in jobs.OPEN:
+                return analysis
+            if state == jobs.DELIVERING:
+                log.warning(
+                    "request %d may have been answered before a restart: re-delivering", request.id
+                )
+            if job.state == DONE:
+                analysis = analysis or await self._cached(job)
+                ref = await self.card_thread(job, request)
+                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await platform.deliver_analysis(ref, analysis, request.progress_id)
+            else:
+                text = failure_text(self.service, job, platform.name)
+                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
+            await self.store.run(jobs.mark_replied, self.store.db, request.id, self.store.now())
+            self._retry_at.pop(request.id, None)
+        except Exception as exc:
+            await self._delivery_failed(request, exc)
+        finally:
+            self._inflight.discard(request.id)
+        return analysis
+
+    async def _delivery_failed(self, request: JobRequest, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        failures = await self.store.run(jobs.delivery_failed, self.store.db, request.id, error)
+        if failures >= jobs.MAX_DELIVERIES:
+            self._retry_at.pop(request.id, None)
+            log.error(
+                "reply to request %d given up after %d tries: %s", request.id, failures, error
+            )
+            return
+        delay = self.sweep_interval_s * 2 ** (failures - 1)
+        self._retry_at[request.id] = time.monotonic() + delay
+        log.warning(
+            "reply to request %d not delivered (%s); retry in %.0f s", request.id, error, delay
+        )
+
+    async def _cached(self, job: Job) -> Analysis:
+        """The finished analysis of ``job`` again (from the analysis cache)."""
+        return await self.service.analyzer.analyze(
+            job.paper_id, language=job.language, engine=job.engine
+        )
+
+    async def card_thread(self, job: Job, request: JobRequest) -> ChatRef:
+        """The request's thread; for a command with none, post (or find) the paper's card."""
+        if request.ref.thread:
+            return request.ref
+        platform = self.service.platforms[request.ref.platform]
+        paper = await self.paper(job)
+        message_id = await self.service.cards.ensure(
+            platform, request.ref.channel, paper, (), REQUEST_MONITOR
+        )
+        await self.store.run(jobs.set_thread, self.store.db, request.id, message_id)
+        return replace(request.ref, thread=message_id)
+
+    async def paper(self, job: Job) -> Paper:
+        """The paper's metadata from the store, else from the arXiv API (then stored)."""
+        stored = await self.store.run(self.store.paper, job.arxiv_id)
+        if stored is not None:
+            return stored
+        paper = await self.service.arxiv.paper(job.paper_id)
+        await self.store.run(self.store.save_papers, [paper])
+        return paper
+
+    async def _sweep(self) -> None:
+        changed = self.service.platforms_changed
+        while True:
+            changed.clear()
+            try:
+                await self.deliver_owed()
+            except Exception:
+                log.exception("reply sweep failed; will retry")
+            await _wait(changed, self.sweep_interval_s)
+
+
+class _Run:
+    """One attempt at a job: progress messages per request, cancellation checks."""
+
+    def __init__(self, workers: Workers, job: Job) -> None:
+        self.workers = workers
+        self.service = workers.service
+        self.job = job
+        self.engine = self.service.analyzer.engine_label(job.engine)
+        self.text = f"⏳ Starting the analysis of {job.paper_id}…"
+        self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
+
+    async def analyse(self) -> Analysis:
+        if self.engine.startswith("llm"):
+            await self.service.store.run(self._check_budget)
+        await self.attach()
+        return await self.service.analyzer.analyze(
+            self.job.paper_id,
+            language=self.job.language,
+            engine=self.job.engine,
+            progress=self.stage,
+        )
+
+    def _check_budget(self) -> None:
+        store = self.service.store
+        day = usage.usage_day(self.service.config, store.clock())
+        usage.check_token_budget(store.db, self.service.config, day)
+
+    async def stage(self, stage: str) -> None:
+        """The analyzer's progress callback: check for cancellation, update every message."""
+        store = self.service.store
+        if await store.run(jobs.state, store.db, self.job.id) == jobs.CANCELLED:
+            raise JobCancelled()
+        await self.show(STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=self.engine))
+
+    async def show(self, text: str) -> None:
+        self.text = text
+        fresh = await self.attach()
+        for request_id, (ref, message_id) in self.progress.items():
+            if request_id not in fresh:
+                await self._update(ref, message_id)
+
+    async def attach(self) -> set[int]:
+        """Give requests that have none a thread and a progress message; return those IDs."""
+        store = self.service.store
+        fresh = set()
+        for request in await store.run(jobs.open_requests, store.db, self.job.id):
+            if request.id in self.progress or request.ref.platform not in self.service.platforms:
+                continue
+            if request.progress_id:
+                self.progress[request.id] = (request.ref, request.progress_id)
+                continue
+            if await self._start(request):
+                fresh.add(request.id)
+        return fresh
+
+    async def _start(self, request: JobRequest) -> bool:
+        platform = self.service.platforms[request.ref.platform]
+        try:
+            ref = await self.workers.card_thread(self.job, request)
+            message_id = await platform.start_progress(ref, self.text)
+        except RadarError:
+            raise
+        except Exception:
+            log.warning("no progress message for request %d", request.id, exc_info=True)
+            return False
+        store = self.service.store
+        await store.run(jobs.set_progress, store.db, request.id, message_id)
+        self.progress[request.id] = (ref, message_id)
+        return True
+
+    async def _update(self, ref: ChatRef, message_id: str) -> None:
+        platform = self.service.platforms.get(ref.platform)
+        if platform is None:
+            return
+        try:
+            await platform.update_progress(ref, message_id, self.text)
+        except Exception:
+            log.warning("progress update in %s:%s failed", ref.platform, ref.channel, exc_info=True)
+
+
+async def _wait(event: asyncio.Event, timeout_s: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout_s)
