@@ -1,0 +1,93 @@
+"""The always-on bot: one asyncio process holding every long-running part.
+
+Start order: health endpoint, chat adapters (each registered with the service once
+connected), owed cards reconciled, analysis workers, scheduler. SIGTERM/SIGINT
+begin a graceful shutdown: readiness goes false, the scheduler stops, workers take
+no new job and running jobs get ``server.shutdown_grace_s`` to finish (the rest
+go back to the queue), then adapters, the health server, the arXiv client and the
+store are closed. The runtime never imports a chat SDK: adapters are passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+from bot.announce import reconcile_all
+from bot.health import HealthServer
+from bot.platform import Adapter
+from bot.scheduler import RadarScheduler
+from bot.service import RadarService
+from bot.workers import Workers
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Scheduler, adapters, workers and health server around one :class:`RadarService`."""
+
+    def __init__(
+        self,
+        service: RadarService,
+        adapters: Sequence[Adapter],
+        *,
+        workers: Workers | None = None,
+        scheduler: RadarScheduler | None = None,
+        health_port: int | None = None,
+    ) -> None:
+        self.service = service
+        self.adapters = list(adapters)
+        self.workers = workers or Workers(service)
+        self.scheduler = scheduler or RadarScheduler(service)
+        self.health = HealthServer(service, self.adapters, port=health_port)
+        self.stopping = asyncio.Event()
+        self._started: list[Adapter] = []
+
+    async def run(self) -> None:
+        """Run until SIGTERM or SIGINT (or :meth:`request_stop`), then shut down cleanly."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop, signum)
+        try:
+            await self.start()
+            await self.stopping.wait()
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            await self.shutdown()
+
+    def request_stop(self, signum: int | None = None) -> None:
+        if signum is not None:
+            log.info("received %s: shutting down", signal.Signals(signum).name)
+        self.stopping.set()
+
+    async def start(self) -> None:
+        await self.health.start()
+        for adapter in self.adapters:
+            await adapter.start()
+            self._started.append(adapter)
+            self.service.register(adapter.platform)
+            log.info("%s connected", adapter.platform.name)
+        await reconcile_all(self.service)
+        await self.workers.start()
+        await self.scheduler.start()
+        self.health.accepting = True
+        mode = ", ".join(a.platform.name for a in self.adapters) or "no chat platform (embedded)"
+        log.info("arxiv-radar running: %s", mode, extra={"event": "ready"})
+
+    async def shutdown(self) -> None:
+        """Stop taking work, let running jobs finish within the grace period, close all."""
+        self.health.accepting = False
+        self.scheduler.shutdown()
+        await self.workers.stop(self.service.config.server.shutdown_grace_s)
+        for adapter in reversed(self._started):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.platform.name)
+        await self.health.stop()
+        await self.service.arxiv.aclose()
+        self.service.store.close()
+        log.info("arxiv-radar stopped", extra={"event": "stopped"})

@@ -1,0 +1,182 @@
+"""The schedule: per monitor a poll job and a daily report job, in ``report.timezone``.
+
+APScheduler 3.x ``AsyncIOScheduler`` with fixed job IDs (``poll:<monitor>``,
+``report:<monitor>``, and ``poll:channels`` for the channels' own subscriptions on
+the first monitor's schedule), ``replace_existing``, ``coalesce``,
+``max_instances=1`` and an hour of ``misfire_grace_time``. At start a poll runs at
+once when the last successful one is older than the cron's previous fire time,
+and a report when an earlier report exists but predates its previous fire time.
+The clock is injectable: :func:`fire_times` walks a cron trigger exactly as the
+scheduler does, so a week can be simulated without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.announce import announce
+from bot.config import MonitorConfig
+from bot.digest import write_digest
+from bot.poll import channel_monitors, monitor_channels, poll_monitor, poll_monitors
+from bot.service import RadarService
+
+log = logging.getLogger(__name__)
+CHANNELS_JOB = "poll:channels"
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+MAX_LOOKBACK = timedelta(days=400)
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    trigger: CronTrigger
+    run: Callable[[], Awaitable[Any]]
+    catch_up: bool = False
+
+
+def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> Iterator[datetime]:
+    """The trigger's fire times in [start, end], computed as the scheduler does."""
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None and fire <= end:
+        yield fire
+        fire = trigger.get_next_fire_time(fire, fire)
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The last fire time at or before ``now`` (None if none within 400 days)."""
+    window = timedelta(hours=1)
+    while window <= MAX_LOOKBACK:
+        fires = list(fire_times(trigger, now - window, now))
+        if fires:
+            return fires[-1]
+        window *= 2
+    return None
+
+
+class RadarScheduler:
+    """Builds and runs the poll and report jobs of every monitor."""
+
+    def __init__(self, service: RadarService, clock: Callable[[], datetime] | None = None) -> None:
+        self.service = service
+        self.config = service.config
+        self.clock = clock or service.store.clock
+        self.scheduler = AsyncIOScheduler(timezone=self.config.tz, job_defaults=JOB_DEFAULTS)
+
+    def cron(self, expression: str) -> CronTrigger:
+        return CronTrigger.from_crontab(expression, timezone=self.config.tz)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """Every scheduled job, each marked for catch-up when its last run is overdue."""
+        planned = []
+        for monitor in self.config.monitors:
+            poll = self.cron(monitor.schedule)
+            report = self.cron(monitor.report_schedule)
+            planned += [
+                ScheduledJob(
+                    f"poll:{monitor.name}",
+                    poll,
+                    _bind(self.poll, monitor),
+                    await self._poll_overdue(monitor.name, poll),
+                ),
+                ScheduledJob(
+                    f"report:{monitor.name}",
+                    report,
+                    _bind(self.report, monitor),
+                    await self._report_overdue(monitor.name, report),
+                ),
+            ]
+        first = self.cron(self.config.monitors[0].schedule)
+        planned.append(ScheduledJob(CHANNELS_JOB, first, self.poll_channels))
+        return planned
+
+    async def start(self) -> None:
+        """Add every job (overdue ones run now) and start the scheduler."""
+        now = self.clock()
+        for job in await self.jobs():
+            extra = {"next_run_time": now} if job.catch_up else {}
+            if job.catch_up:
+                log.info("%s is overdue: running it now", job.id)
+            self.scheduler.add_job(
+                job.run, job.trigger, id=job.id, name=job.id, replace_existing=True, **extra
+            )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def _poll_overdue(self, monitor: str, trigger: CronTrigger) -> bool:
+        store = self.service.store
+        last = await store.run(store.last_successful_poll, monitor)
+        due = previous_fire_time(trigger, self.clock())
+        return due is not None and (last is None or datetime.fromisoformat(last) < due)
+
+    async def _report_overdue(self, monitor: str, trigger: CronTrigger) -> bool:
+        store = self.service.store
+        latest = await store.run(store.latest_report, monitor)
+        due = previous_fire_time(trigger, self.clock())
+        return (
+            latest is not None
+            and due is not None
+            and (datetime.fromisoformat(latest["created"]) < due)
+        )
+
+    # the jobs -----------------------------------------------------------------------
+
+    async def poll(self, monitor: MonitorConfig) -> None:
+        """Poll one monitor and post its new matches."""
+        service = self.service
+        outcome = await poll_monitor(service.arxiv, service.store, monitor)
+        await announce(service, outcome)
+
+    async def poll_channels(self) -> None:
+        """Poll the channels' own subscriptions and post their new matches."""
+        service = self.service
+        monitors = await service.store.run(channel_monitors, self.config, service.store)
+        if not monitors:
+            return
+        for outcome in await poll_monitors(service.arxiv, service.store, monitors):
+            await announce(service, outcome)
+
+    async def report(self, monitor: MonitorConfig) -> None:
+        """Poll and announce, write the day's report, upload it where configured."""
+        await self.poll(monitor)
+        service = self.service
+        day = self.clock().astimezone(self.config.tz).date()
+        path = await write_digest(
+            self.config,
+            service.store,
+            service.arxiv,
+            service.analyzer,
+            monitor=monitor.name,
+            report_date=day,
+            language=self.config.report.language,
+        )
+        if not monitor.upload_report:
+            return
+        title = f"arXiv report {day.isoformat()} ({monitor.name})"
+        for platform_name, channel in monitor_channels(self.config, monitor.name):
+            platform = service.platforms.get(platform_name)
+            if platform is None:
+                log.warning("no %s connection: report not uploaded to %s", platform_name, channel)
+                continue
+            try:
+                await platform.upload_report(channel, path, title)
+            except Exception:
+                log.exception("uploading %s to %s:%s failed", path, platform_name, channel)
+
+
+def _bind(
+    method: Callable[[MonitorConfig], Awaitable[None]], monitor: MonitorConfig
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        await method(monitor)
+
+    return run
