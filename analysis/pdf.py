@@ -1,11 +1,12 @@
 """PDF to :class:`~analysis.document.Document`, isolated in a worker process.
 
-:func:`extract_document` is the entry point for the bot: it rejects files that
-are not PDFs, then parses in a child process with a deadline and a memory cap
-(MuPDF is not thread-safe and some PDFs hang or crash it). :func:`parse_pdf`
-does the same work in the calling process, for tools and benchmarks.
-Every failure is a :class:`~bot.errors.PdfError` with a sentence for the user
-and a ``reason`` code.
+:func:`extract_document` is the entry point for the bot. It rejects files that
+are not complete PDFs, then parses in a child process with a deadline and a
+memory cap, since MuPDF is not thread-safe and some PDFs hang or crash it. This
+module does not import PyMuPDF: only the worker (and
+:func:`analysis.pdf_parse.parse_pdf`, for tools and benchmarks) does. Every
+failure is a :class:`~bot.errors.PdfError` with a sentence for the user and a
+``reason`` code.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pymupdf
-
 from analysis.document import Document
-from analysis.pdf_layout import page_rows, strip_margins
-from analysis.pdf_structure import build_document
 from analysis.pdf_worker import WorkerError, preload, run_in_worker
 from bot.errors import PdfError
 
-HEADER_WINDOW = 1024
+SNIFF_BYTES = 1024
 
-preload(__name__)
+preload("analysis.pdf_parse")
 
 
 def extract_document(
@@ -31,13 +28,14 @@ def extract_document(
 ) -> Document:
     """Parse the PDF at ``path`` in a worker process; :class:`PdfError` if it cannot be used.
 
+    ``memory_mb`` is how much memory the worker may add to what it starts with.
     Scans and PDFs with broken fonts still return a document, with
     ``quality.usable`` False and the reason in ``quality.reason``.
     """
-    check_header(path)
+    check_file(path)
     try:
         answer = run_in_worker(
-            _parse_to_dict, str(path), max_pages, timeout_s=timeout_s, memory_mb=memory_mb
+            _parse_in_worker, str(path), max_pages, timeout_s=timeout_s, memory_mb=memory_mb
         )
     except WorkerError as exc:
         raise _worker_failure(exc, timeout_s, memory_mb) from exc
@@ -46,63 +44,30 @@ def extract_document(
     return Document.from_dict(answer["document"])
 
 
-def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
-    """Parse the PDF at ``path`` in this process (no deadline, no memory cap)."""
-    pymupdf.TOOLS.mupdf_display_errors(False)
-    pymupdf.TOOLS.mupdf_display_warnings(False)
-    with _open(path, max_pages) as pdf:
-        pages = [page_rows(page, number) for number, page in enumerate(pdf, start=1)]
-        metadata_title = (pdf.metadata or {}).get("title") or ""
-        page_count = pdf.page_count
-    strip_margins(pages)
-    return build_document(pages, page_count=page_count, metadata_title=metadata_title)
-
-
-def check_header(path: Path) -> None:
-    """Raise ``PdfError(reason="not_pdf")`` unless ``%PDF`` starts within the first KiB."""
+def check_file(path: Path) -> None:
+    """Reject files that are not PDFs or lack the ``startxref`` trailer of a complete PDF."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(HEADER_WINDOW)
+            head = handle.read(SNIFF_BYTES)
+            handle.seek(max(0, path.stat().st_size - SNIFF_BYTES))
+            tail = handle.read()
     except OSError as exc:
         raise PdfError("The PDF file could not be read.", reason="unreadable") from exc
     if b"%PDF" not in head:
         raise PdfError(
             f"{path.name} is not a PDF (the server sent something else).", reason="not_pdf"
         )
-
-
-def _open(path: Path, max_pages: int) -> pymupdf.Document:
-    try:
-        pdf = pymupdf.open(path, filetype="pdf")
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
-        raise _unreadable() from exc
-    if pdf.needs_pass:
-        pdf.close()
+    if b"startxref" not in tail:
         raise PdfError(
-            "The PDF is password-protected, so its text cannot be read.", reason="encrypted"
+            "The PDF is incomplete (the download was probably cut off) and cannot be read.",
+            reason="unreadable",
         )
-    if pdf.page_count == 0:
-        pdf.close()
-        raise _unreadable()
-    if pdf.page_count > max_pages:
-        pages = pdf.page_count
-        pdf.close()
-        raise PdfError(
-            f"The PDF has {pages} pages; papers longer than {max_pages} pages are not analysed.",
-            reason="too_many_pages",
-        )
-    return pdf
 
 
-def _unreadable() -> PdfError:
-    return PdfError(
-        "The PDF is damaged or incomplete (perhaps a cut-off download) and cannot be read.",
-        reason="unreadable",
-    )
+def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:
+    """Worker entry: the document as a dict, or the :class:`PdfError` as plain data."""
+    from analysis.pdf_parse import parse_pdf  # imported in the worker only
 
-
-def _parse_to_dict(path: str, max_pages: int) -> dict[str, Any]:
-    """Worker entry: the document, or the :class:`PdfError` as plain data."""
     try:
         return {"document": parse_pdf(Path(path), max_pages=max_pages).to_dict()}
     except PdfError as exc:
@@ -117,4 +82,4 @@ def _worker_failure(exc: WorkerError, timeout_s: float, memory_mb: int) -> PdfEr
     }
     if exc.reason in messages:
         return PdfError(messages[exc.reason], reason=exc.reason)
-    return _unreadable()
+    return PdfError("The PDF is damaged and cannot be read.", reason="unreadable")

@@ -11,6 +11,7 @@ headers/footers, page numbers and review line numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -30,6 +31,8 @@ _PAGE_NUMBER = re.compile(
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
+_COLUMN_SLACK = 0.02
+_RIGHT_PART = 5_000
 _HEADER_ZONE = 0.15
 _FOOTER_ZONE = 0.88
 _SAME_Y = 3.0
@@ -91,7 +94,8 @@ def page_rows(page: pymupdf.Page, number: int) -> PageRows:
             _merge_into(rows[-1], row)
         else:
             rows.append(row)
-    return PageRows(number, width, height, _reading_order(list(blocks.values()), width))
+    split = [part for rows in blocks.values() for part in _split_columns(rows, width)]
+    return PageRows(number, width, height, _reading_order(split, width))
 
 
 def strip_margins(pages: list[PageRows]) -> None:
@@ -153,7 +157,7 @@ def _line_row(
         chars += weight
         sizes[round(span["size"], 1)] += weight
         fonts[span["font"]] += weight
-        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _BOLD_FONT.search(span["font"]):
+        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _bold_font(span["font"]):
             bold += weight
     if not chars:
         return None
@@ -173,6 +177,11 @@ def _line_row(
     )
 
 
+@functools.cache
+def _bold_font(name: str) -> bool:
+    return _BOLD_FONT.search(name) is not None
+
+
 def _same_row(left: Row, right: Row) -> bool:
     overlap = min(left.y1, right.y1) - max(left.y0, right.y0)
     shorter = min(left.y1 - left.y0, right.y1 - right.y0)
@@ -190,9 +199,26 @@ def _merge_into(row: Row, other: Row) -> None:
     row.y0, row.y1 = min(row.y0, other.y0), max(row.y1, other.y1)
 
 
+def _split_columns(rows: list[Row], width: float) -> list[list[Row]]:
+    """A block whose rows all sit in one column or the other, as one block per column.
+
+    MuPDF can put side-by-side lines of two columns into one block when the
+    file writes them interleaved; no row of a real full-width block stays
+    within one half of the page.
+    """
+    mid, slack = width / 2, width * _COLUMN_SLACK
+    left = [row for row in rows if row.x1 <= mid + slack]
+    right = [row for row in rows if row.x0 >= mid - slack]
+    if not left or not right or len(left) + len(right) != len(rows):
+        return [rows]
+    for row in right:
+        row.block += _RIGHT_PART
+    return [left, right]
+
+
 def _reading_order(blocks: list[list[Row]], width: float) -> list[Row]:
     """Rows block by block: on a two-column page, each column in turn between wide blocks."""
-    mid, slack = width / 2, width * 0.02
+    mid, slack = width / 2, width * _COLUMN_SLACK
     sides: dict[int, str] = {}
     chars: Counter[str] = Counter()
     for rows in blocks:

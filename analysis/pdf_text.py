@@ -14,6 +14,8 @@ _SENTENCE_END = re.compile(r"[.!?:;)\]\"”]$")
 _BRACKET_ENTRY = re.compile(r"^\[[\w+.\- ]{1,12}\]")
 _NUMBERED_ENTRY = re.compile(r"^(\d{1,3})\.?\s+\S")
 
+_HYPHENS = ("-", "\u00ad")
+_MAX_WORD = 60
 _MIN_REFERENCE_CHARS = 12
 _HANGING_INDENT = 1.5
 
@@ -21,16 +23,26 @@ _HANGING_INDENT = 1.5
 class TextJoiner:
     """Joins rows into paragraphs, undoing end-of-line hyphenation.
 
-    ``represen-`` + ``tation`` becomes ``representation``; a compound split at
-    its own hyphen (``state-of-the-`` + ``art``) or a hyphenated form that the
-    document uses elsewhere more often than the joined one (``dual-encoder``)
-    keeps its hyphen, as does a split before a capital or digit (``Lucene-BM25``).
+    Whether ``a-`` + ``b`` was a word broken for the line (``represen-`` +
+    ``tation``) or a hyphenated compound (``dual-`` + ``encoder``) is decided
+    from the rest of the document: the form used more often elsewhere wins;
+    unseen, two halves that are words of their own keep the hyphen, other
+    fragments are joined. A split at a compound's own hyphen (``state-of-the-``
+    + ``art``) keeps it, and so does one before a capital or digit
+    (``Lucene-`` + ``BM25``) unless the joined form is the common one.
     """
 
     def __init__(self, rows: list[Row]) -> None:
-        self._vocabulary = Counter(
-            word.lower() for row in rows for word in _WORD.findall(row.text) if len(word) > 2
-        )
+        self._vocabulary: Counter[str] = Counter()
+        after_split = False
+        for row in rows:
+            words = _WORD.findall(row.text)
+            split = _split_word(row.text) is not None
+            # Fragments around a line-end hyphen are not words of the document.
+            self._vocabulary.update(
+                word.lower() for word in words[after_split : len(words) - split] if len(word) > 2
+            )
+            after_split = split
 
     def join(self, rows: list[Row]) -> str:
         """Text of ``rows``: rows of a block form one line, blocks are separated by newlines."""
@@ -48,27 +60,38 @@ class TextJoiner:
 
     def glue(self, left: str, right: str) -> str:
         """``left`` and ``right`` as one line, repairing a word split by a hyphen."""
-        split = _SPLIT_END.search(left)
+        split = _split_word(left)
         if split is None:
             return f"{left} {right}"
-        head = left[: split.end(1)]
-        if not right[:1].islower():
-            return f"{head}-{right}"
+        head = left[: len(left) - 1]
         second = _FIRST_WORD.match(right)
-        if second is None:
+        first = split.group(1).lower()
+        if second is None or "-" in first:
             return f"{head}-{right}"
-        hyphenated = f"{split.group(1)}-{second.group(1)}".lower()
-        joined = hyphenated.replace("-", "", 1) if "-" not in split.group(1) else ""
-        if joined and self._vocabulary[hyphenated] <= self._vocabulary[joined]:
+        if self._is_broken_word(first, second.group(1).lower(), right[0].islower()):
             return f"{head}{right}"
         return f"{head}-{right}"
+
+    def _is_broken_word(self, first: str, rest: str, lowercase: bool) -> bool:
+        joined = self._vocabulary[first + rest]
+        hyphenated = self._vocabulary[f"{first}-{rest}"]
+        if joined or hyphenated or not lowercase:
+            return joined > hyphenated or (lowercase and joined == hyphenated)
+        return not (self._vocabulary[first] and self._vocabulary[rest])
 
     @staticmethod
     def _continues(text: str, following: str) -> bool:
         """Whether a new block carries on the sentence of the previous one."""
-        if _SPLIT_END.search(text):
+        if _split_word(text):
             return True
         return not _SENTENCE_END.search(text) and following[:1].islower()
+
+
+def _split_word(text: str) -> re.Match[str] | None:
+    """The word fragment before a line-final hyphen, if ``text`` ends with one."""
+    if not text.endswith(_HYPHENS):
+        return None
+    return _SPLIT_END.search(text, max(0, len(text) - _MAX_WORD))
 
 
 def split_references(rows: list[Row], joiner: TextJoiner) -> list[str]:

@@ -3,8 +3,8 @@
 Native libraries such as MuPDF can hang, crash or balloon on hostile input; the
 caller must survive all three. :func:`run_in_worker` forks a fresh child from a
 ``forkserver`` (modules named in :func:`preload` are imported there once, so a
-call costs a fork, not an interpreter start), caps the child's address space
-with ``RLIMIT_AS``, and kills it when the deadline passes. The result travels
+call costs a fork, not an interpreter start), caps the growth of the child's
+address space with ``RLIMIT_AS``, and kills it when the deadline passes. The result travels
 back through a pipe, so it must be picklable plain data.
 """
 
@@ -14,6 +14,7 @@ import multiprocessing
 import resource
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -39,10 +40,12 @@ def preload(*modules: str) -> None:
 def run_in_worker(func: Callable[..., T], *args: Any, timeout_s: float, memory_mb: int) -> T:
     """``func(*args)`` in a child process; :class:`WorkerError` if it does not return.
 
-    ``func`` must be a module-level function. An exception it raises comes back
-    as ``WorkerError("raised", "ExcType: message")``; running out of the
-    ``memory_mb`` address space as ``"memory"``; dying of a signal or exiting
-    without an answer as ``"crashed"``; passing ``timeout_s`` as ``"timeout"``.
+    ``func`` must be a module-level function. The child may map ``memory_mb``
+    more address space than it starts with (a fork of the server, which has
+    its modules loaded). An exception ``func`` raises comes back as
+    ``WorkerError("raised", "ExcType: message")``; exceeding the memory cap as
+    ``"memory"``; dying of a signal or exiting without an answer as
+    ``"crashed"``; passing ``timeout_s`` as ``"timeout"``.
     """
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     process = _CONTEXT.Process(target=_child, args=(sender, func, args, memory_mb), daemon=True)
@@ -76,10 +79,19 @@ def _stop(process: multiprocessing.process.BaseProcess, *, kill: bool) -> None:
     process.close()
 
 
+def _address_space() -> int:
+    """Bytes of address space this process has mapped (0 where /proc is missing)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except OSError:
+        return 0
+    return pages * resource.getpagesize()
+
+
 def _child(
     sender: Connection, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int
 ) -> None:
-    limit = memory_mb * 1024 * 1024
+    limit = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         answer = ("ok", func(*args))
