@@ -1,0 +1,308 @@
+"""Small PDFs built with PyMuPDF for the extraction unit tests.
+
+:class:`PaperWriter` lays out a paper top to bottom: headings in bold, body
+paragraphs wrapped to a column, optional two-column pages, a running header
+and page number on every page, and the rotated arXiv stamp of page 1. The
+module-level builders return finished files in a temporary folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0
+MARGIN = 72.0
+BODY_SIZE = 10.0
+HEADER = "Journal of Reproducible Tests, Vol. 7"
+STAMP = "arXiv:2401.01234v2 [cs.CL] 3 May 2024"
+
+SENTENCES = (
+    "We study how retrieval models behave when the training data is small and noisy.",
+    "Our experiments show that a simple model trained with care is often competitive.",
+    "The results suggest that careful evaluation matters more than the choice of model.",
+    "We describe the data, the training procedure and the evaluation protocol in detail.",
+    "Each experiment was repeated five times with different random seeds for stability.",
+    "These findings hold across all datasets that we considered in this paper.",
+)
+
+
+def filler(sentences: int, start: int = 0) -> str:
+    """``sentences`` sentences of plain English prose."""
+    return " ".join(SENTENCES[(start + i) % len(SENTENCES)] for i in range(sentences))
+
+
+@dataclass
+class PaperWriter:
+    """Writes lines top to bottom, wrapping paragraphs and turning pages as needed."""
+
+    columns: int = 1
+    header: str | None = HEADER
+    stamp: str | None = STAMP
+    pdf: pymupdf.Document = field(default_factory=pymupdf.open)
+    _page: pymupdf.Page | None = None
+    _column: int = 0
+    _top: float = MARGIN
+    _y: float = MARGIN
+
+    @property
+    def column_width(self) -> float:
+        gap = 24.0
+        return (PAGE_WIDTH - 2 * MARGIN - gap * (self.columns - 1)) / self.columns
+
+    def line(
+        self, text: str, *, size: float = BODY_SIZE, bold: bool = False, unicode: bool = False
+    ) -> None:
+        """One line at the current position; ``unicode`` uses a font with dashes and quotes."""
+        page = self._room(size * 1.25)
+        left = MARGIN + self._column * (self.column_width + 24.0)
+        font = "hebo" if bold else "helv"
+        if unicode:
+            font = "uni"
+            page.insert_font(fontname=font, fontbuffer=pymupdf.Font("cjk").buffer)
+        page.insert_text((left, self._y + size), text, fontsize=size, fontname=font)
+        self._y += size * 1.25
+
+    def gap(self, points: float) -> None:
+        """Vertical white space."""
+        self._y += points
+
+    def heading(self, text: str, *, size: float = 12.0) -> None:
+        """A bold heading line with space around it."""
+        self.gap(10)
+        self.line(text, size=size, bold=True)
+        self.gap(4)
+
+    def paragraph(self, text: str, *, size: float = BODY_SIZE) -> None:
+        """``text`` wrapped to the column width, followed by a paragraph gap."""
+        for line in wrap(text, self.column_width, size):
+            self.line(line, size=size)
+        self.gap(size)
+
+    def lines(self, lines: list[str], *, size: float = BODY_SIZE) -> None:
+        """Pre-broken lines (to control hyphenation), then a paragraph gap."""
+        for line in lines:
+            self.line(line, size=size)
+        self.gap(size)
+
+    def start_columns(self, columns: int) -> None:
+        """Lay out what follows in ``columns`` columns, starting at the current height."""
+        self.columns, self._column, self._top = columns, 0, self._y
+
+    def new_column(self) -> None:
+        """Continue at the top of the next column (or page)."""
+        self._column += 1
+        self._y = self._top
+        if self._column >= self.columns:
+            self._page = None
+
+    def side_by_side(self, left: tuple[str, bool], right: tuple[str, bool]) -> None:
+        """One line in each of two columns at the same height, the right one written first."""
+        page = self._room(BODY_SIZE * 1.25)
+        for column, (text, bold) in ((1, right), (0, left)):
+            x = MARGIN + column * (self.column_width + 24.0)
+            font = "hebo" if bold else "helv"
+            page.insert_text((x, self._y + BODY_SIZE), text, fontsize=BODY_SIZE, fontname=font)
+        self._y += BODY_SIZE * 1.25
+
+    def save(self, path: Path, **options: object) -> Path:
+        """Add running headers, page numbers and the stamp, then write ``path``."""
+        for number in range(1, self.pdf.page_count + 1):
+            page = self.pdf[number - 1]
+            if self.header:
+                page.insert_text((MARGIN, 40), self.header, fontsize=8, fontname="helv")
+            page.insert_text((PAGE_WIDTH / 2, PAGE_HEIGHT - 30), str(number), fontsize=9)
+        if self.stamp:
+            self.pdf[0].insert_text((30, 500), self.stamp, fontsize=20, rotate=90)
+        self.pdf.save(path, **options)
+        return path
+
+    def _room(self, height: float) -> pymupdf.Page:
+        if self._page is not None and self._y + height > PAGE_HEIGHT - MARGIN:
+            self.new_column()
+        if self._page is None:
+            self._page = self.pdf.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+            self._column, self._top, self._y = 0, MARGIN, MARGIN
+        return self._page
+
+
+def wrap(text: str, width: float, size: float) -> Iterator[str]:
+    """Greedy word wrap of ``text`` to ``width`` points in Helvetica."""
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and pymupdf.get_text_length(candidate, fontname="helv", fontsize=size) > width:
+            yield line
+            line = word
+        else:
+            line = candidate
+    if line:
+        yield line
+
+
+def front_matter(writer: PaperWriter, title: str) -> None:
+    """Title, authors and an Abstract section."""
+    writer.line(title, size=18, bold=True)
+    writer.gap(6)
+    writer.line("Ada Lovelace and Alan Turing, University of Testing", size=11)
+    writer.heading("Abstract")
+    writer.paragraph("We present a careful study of retrieval. " + filler(3))
+
+
+def numbered_paper(folder: Path) -> Path:
+    """Arabic-numbered sections, an appendix, references, stamp, header and hyphenation."""
+    writer = PaperWriter()
+    front_matter(writer, "Careful Retrieval for Small Data")
+    writer.heading("1 Introduction")
+    writer.paragraph(filler(6))
+    writer.lines(
+        [
+            "We propose a new represen-",
+            "tation of documents that is state-of-the-",
+            "art for retrieval and builds on Lucene-",
+            "BM25 as a baseline.",
+        ]
+    )
+    writer.paragraph("1. we list an item that only looks like a heading. " + filler(2))
+    writer.heading("2 Method")
+    writer.paragraph(filler(5, start=1))
+    writer.heading("2.1 Data")
+    writer.paragraph(filler(4, start=2))
+    writer.line("Figure 1: Overview of the retrieval pipeline.", size=9)
+    writer.gap(10)
+    writer.line("E = mc2 + k (1)")
+    writer.gap(10)
+    writer.heading("2.2 Model")
+    writer.paragraph(filler(4, start=3))
+    writer.line("2 Baseline 13.5 14.2 15.0", bold=True)
+    writer.gap(10)
+    writer.line("Table 1: Accuracy of the models on three datasets.", size=9)
+    writer.gap(10)
+    writer.heading("3 Results")
+    writer.paragraph(filler(6, start=4))
+    writer.heading("Acknowledgments")
+    writer.paragraph("We thank the reviewers for their comments.")
+    writer.heading("References")
+    for number in range(1, 13):
+        writer.line(f"[{number}] A. Author and B. Author. 2020. Paper number {number}.", size=9)
+    writer.heading("A Proofs")
+    writer.paragraph(filler(3, start=5))
+    writer.heading("A.1 Lemma", size=11)
+    writer.paragraph(filler(2))
+    return writer.save(folder / "numbered.pdf")
+
+
+def roman_paper(folder: Path) -> Path:
+    """IEEE style: roman sections with lettered subsections, all-caps headings."""
+    writer = PaperWriter(header=None, stamp=None)
+    writer.line("Roman Numerals in Practice", size=18, bold=True)
+    writer.gap(10)
+    for line in wrap(
+        "Abstract—We show how IEEE papers number their sections. " + filler(3), 460, 10
+    ):
+        writer.line(line, unicode=True)
+    writer.gap(10)
+    for heading, start in (("I. INTRODUCTION", 0), ("II. METHOD", 1)):
+        writer.heading(heading, size=10)
+        writer.paragraph(filler(4, start=start))
+    writer.heading("A. Setup", size=10)
+    writer.paragraph(filler(3, start=2))
+    writer.heading("B. Training", size=10)
+    writer.paragraph(filler(3, start=3))
+    writer.heading("III. RESULTS", size=10)
+    writer.paragraph(filler(4, start=4))
+    writer.heading("REFERENCES", size=10)
+    for number in range(1, 12):
+        writer.line(f"[{number}] C. Writer, 'A study', in Proc. Conf., 2019, pp. {number}-9.")
+    return writer.save(folder / "roman.pdf")
+
+
+def two_column_paper(folder: Path) -> Path:
+    """Two columns written line by line, right before left, so the file interleaves them."""
+    writer = PaperWriter(header=None, stamp=None)
+    front_matter(writer, "Columns Are Read in Order")
+    writer.start_columns(2)
+    left = [("1 Introduction", True), *_plain(wrap("LEFT-COLUMN " + filler(6), 220, 10))]
+    right = [("2 Method", True), *_plain(wrap("RIGHT-COLUMN " + filler(6, start=3), 220, 10))]
+    for left_line, right_line in zip(left, right, strict=False):
+        writer.side_by_side(left_line, right_line)
+    return writer.save(folder / "two_column.pdf")
+
+
+def _plain(lines: Iterator[str]) -> list[tuple[str, bool]]:
+    return [(line, False) for line in lines]
+
+
+def unnumbered_paper(folder: Path) -> Path:
+    """Bold unnumbered headings only (AAAI or CHI style)."""
+    writer = PaperWriter(header=None, stamp=None)
+    front_matter(writer, "Headings Without Numbers")
+    for index, heading in enumerate(("Introduction", "Study Design", "Findings", "Conclusion")):
+        writer.heading(heading)
+        writer.paragraph(filler(4, start=index))
+    return writer.save(folder / "unnumbered.pdf")
+
+
+def garbled_paper(folder: Path) -> Path:
+    """Text as a PDF with a broken font map yields it: every letter shifted by one."""
+    writer = PaperWriter(header=None, stamp=None)
+    shifted = "".join(_shift(char) for char in filler(30))
+    writer.paragraph(shifted)
+    return writer.save(folder / "garbled.pdf")
+
+
+def long_paper(folder: Path, pages: int) -> Path:
+    """``pages`` pages of prose."""
+    writer = PaperWriter(header=None, stamp=None)
+    for page in range(pages):
+        writer.heading(f"{page + 1} Part")
+        writer.paragraph(filler(4))
+        writer.new_column()
+    return writer.save(folder / f"long_{pages}.pdf")
+
+
+def image_only_pdf(folder: Path, pages: int = 3) -> Path:
+    """Pages with drawings but no text layer, like a scan."""
+    pdf = pymupdf.open()
+    for _ in range(pages):
+        page = pdf.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+        page.draw_rect(pymupdf.Rect(72, 72, 540, 720), color=(0, 0, 0), fill=(0.8, 0.8, 0.8))
+    path = folder / "scan.pdf"
+    pdf.save(path)
+    return path
+
+
+def encrypted_pdf(folder: Path) -> Path:
+    """A paper that needs a password to open."""
+    writer = PaperWriter(header=None, stamp=None)
+    writer.paragraph(filler(6))
+    return writer.save(
+        folder / "encrypted.pdf",
+        encryption=pymupdf.mupdf.PDF_ENCRYPT_AES_256,
+        user_pw="secret",
+        owner_pw="owner",
+    )
+
+
+def html_as_pdf(folder: Path) -> Path:
+    """An HTML error page saved under a .pdf name."""
+    path = folder / "error.pdf"
+    path.write_text("<!DOCTYPE html><html><body><h1>403 Forbidden</h1></body></html>")
+    return path
+
+
+def truncated_pdf(folder: Path) -> Path:
+    """The first 55% of a valid PDF's bytes, like a cut-off download."""
+    source = numbered_paper(folder).read_bytes()
+    path = folder / "truncated.pdf"
+    path.write_bytes(source[: len(source) * 55 // 100])
+    return path
+
+
+def _shift(char: str) -> str:
+    if "b" <= char <= "z" or "B" <= char <= "Z":
+        return chr(ord(char) - 1)
+    return char
