@@ -64,6 +64,7 @@ _EXPLICIT_APPENDIX = re.compile(
     r"^(?:appendix|annexe)\s+(?P<num>[A-Z](?:\.\d{1,2})*)\b\s*[:.\-–—]?\s*(?P<title>.*)$", re.I
 )
 _CAPTION = re.compile(r"^(?:fig(?:ure)?|tab(?:le)?)\b\.?\s*[A-Z]?[\dIVXL]", re.I)
+_LETTER = re.compile(r"[^\W\d_]")
 _TITLE_START = re.compile(r"^[\[(“\"'A-ZÀ-ÖØ-Þ]")
 _NUMERIC_TOKEN = re.compile(r"(?<![\w.])[\d.,%]+(?![\w.])")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
@@ -131,11 +132,12 @@ def find_headings(rows: list[Row], body_size: float, skip: set[int]) -> list[Hea
 def _looks_like_heading(row: Row, body_size: float) -> bool:
     if len(row.text) > _MAX_HEADING_CHARS or row.size < 0.8 * body_size:
         return False
-    letters = [char for char in row.text if char.isalpha()]
+    letters = _LETTER.findall(row.text)
     if len(letters) < 2 or _CAPTION.match(row.text):
         return False
-    capitals = sum(1 for char in letters if char.isupper()) / len(letters)
-    return row.bold or row.size >= body_size + 0.9 or capitals > 0.8
+    if row.bold or row.size >= body_size + 0.9:
+        return True
+    return sum(map(str.isupper, letters)) > 0.8 * len(letters)
 
 
 def _known_heading(rows: list[Row], index: int, numbering: _Numbering) -> Heading | None:

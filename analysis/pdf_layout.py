@@ -147,17 +147,18 @@ def _line_row(
     direction: tuple[int, int],
     frame: tuple[float, float, float, float],
 ) -> Row | None:
-    sizes: Counter[float] = Counter()
-    fonts: Counter[str] = Counter()
+    sizes: dict[float, int] = {}
+    fonts: dict[str, int] = {}
     bold = chars = 0
     for span in line["spans"]:
         weight = len(span["text"].strip())
         if not weight:
             continue
         chars += weight
-        sizes[round(span["size"], 1)] += weight
-        fonts[span["font"]] += weight
-        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _bold_font(span["font"]):
+        size, font = round(span["size"], 1), span["font"]
+        sizes[size] = sizes.get(size, 0) + weight
+        fonts[font] = fonts.get(font, 0) + weight
+        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _bold_font(font):
             bold += weight
     if not chars:
         return None
@@ -171,9 +172,9 @@ def _line_row(
         y0=y0 - frame[1],
         x1=x1 - frame[0],
         y1=y1 - frame[1],
-        size=sizes.most_common(1)[0][0],
+        size=max(sizes, key=sizes.__getitem__),
         bold=bold >= 0.7 * chars,
-        font=fonts.most_common(1)[0][0],
+        font=max(fonts, key=fonts.__getitem__),
     )
 
 

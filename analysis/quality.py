@@ -12,6 +12,7 @@ cannot be judged this way and count as words.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from analysis.document import Quality
 
@@ -66,11 +67,11 @@ def assess(text: str, *, pages: int, text_pages: int) -> Quality:
 
 def dictionary_ratio(tokens: list[str], *, bad_chars: int = 0) -> float:
     """Share of multi-letter ``tokens`` that look like words; unmapped glyphs count as misses."""
-    candidates = [token for token in tokens if len(token) > 1]
-    total = len(candidates) + bad_chars
+    counts = Counter(token for token in tokens if len(token) > 1)
+    total = sum(counts.values()) + bad_chars
     if total == 0:
         return 0.0
-    return sum(1 for token in candidates if looks_like_word(token)) / total
+    return sum(count for token, count in counts.items() if looks_like_word(token)) / total
 
 
 def looks_like_word(token: str) -> bool:
