@@ -19,7 +19,7 @@ from bot import jobs, posts, subscriptions, usage
 from bot.announce import Cards
 from bot.arxiv import ArxivClient
 from bot.config import Config
-from bot.errors import BudgetExceededError, RadarError
+from bot.errors import RadarError
 from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
@@ -100,11 +100,11 @@ class RadarService:
     ) -> Reply:
         """Queue an analysis for ``ref`` (a fast DB write); say so if a limit stops it."""
         engine = self.config.analysis.engine
-        uses_llm = self.analyzer.engine_label(engine).startswith("llm")
         language = language or self.config.report.language
         try:
+            uses_llm = self.analyzer.engine_label(engine).startswith("llm")
             joined = await self.store.run(self._enqueue, arxiv_id, engine, language, ref, uses_llm)
-        except BudgetExceededError as exc:
+        except RadarError as exc:  # a spent budget, or an LLM engine without its key
             return Reply(exc.user_message)
         self.jobs_changed.set()
         if joined:

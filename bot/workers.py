@@ -30,6 +30,7 @@ from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
 from bot.service import RadarService, command_prefix
+from bot.sqlite_tx import transaction
 
 if TYPE_CHECKING:
     from analysis.schema import Analysis
@@ -138,7 +139,7 @@ class Workers:
         run = _Run(self, job)
         log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
         try:
-            analysis = await asyncio.wait_for(run.analyse(), self.deadline_s)
+            analysis, fresh = await asyncio.wait_for(run.analyse(), self.deadline_s)
         except asyncio.CancelledError:
             await asyncio.shield(
                 self.store.run(jobs.release, self.store.db, job.id, self.store.now())
@@ -150,7 +151,7 @@ class Workers:
         except Exception as exc:
             await self._failed(run, exc)
         else:
-            await self._succeeded(job, analysis)
+            await self._succeeded(job, analysis, fresh)
             await self.deliver_job(job.id, analysis)
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
@@ -181,15 +182,18 @@ class Workers:
         await self.store.run(jobs.finish, self.store.db, job.id, FAILED, message, self.store.now())
         await self.deliver_job(job.id, None)
 
-    async def _succeeded(self, job: Job, analysis: Analysis) -> None:
+    async def _succeeded(self, job: Job, analysis: Analysis, fresh: bool) -> None:
+        """Mark the job done and book the tokens of a fresh (not cached) analysis."""
+
         def record() -> None:
             db = self.store.db
-            day = usage.usage_day(self.service.config, self.store.clock())
-            tokens = analysis.usage
-            usage.add_tokens(
-                db, day, jobs.first_user(db, job.id), tokens.input_tokens, tokens.output_tokens
-            )
-            jobs.finish(db, job.id, DONE, None, self.store.now())
+            with transaction(db):
+                if fresh:
+                    day = usage.usage_day(self.service.config, self.store.clock())
+                    spent = analysis.usage
+                    user = jobs.first_user(db, job.id)
+                    usage.add_tokens(db, day, user, spent.input_tokens, spent.output_tokens)
+                jobs.finish(db, job.id, DONE, None, self.store.now())
 
         await self.store.run(record)
         log.info("analysed %s (%s)", job.paper_id, analysis.engine)
@@ -265,8 +269,10 @@ class Workers:
         )
 
     async def _cached(self, job: Job) -> Analysis:
-        """The finished analysis of ``job`` again (from the analysis cache)."""
-        return await self.service.analyzer.analyze(
+        """The finished analysis of ``job`` again: from the cache, else analysed anew."""
+        analyzer = self.service.analyzer
+        found = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
+        return found or await analyzer.analyze(
             job.paper_id, language=job.language, engine=job.engine
         )
 
@@ -309,25 +315,20 @@ class _Run:
         self.workers = workers
         self.service = workers.service
         self.job = job
-        self.engine = self.service.analyzer.engine_label(job.engine)
+        self.engine = ""  # the engine label, known once the attempt starts
         self.text = f"⏳ Starting the analysis of {job.paper_id}…"
         self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
 
-    async def analyse(self) -> Analysis:
-        if self.engine.startswith("llm"):
-            await self.service.store.run(self._check_budget)
+    async def analyse(self) -> tuple[Analysis, bool]:
+        """The analysis, and whether it is fresh (False: it came from the cache)."""
+        analyzer, job = self.service.analyzer, self.job
+        self.engine = analyzer.engine_label(job.engine)
+        before = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
         await self.attach()
-        return await self.service.analyzer.analyze(
-            self.job.paper_id,
-            language=self.job.language,
-            engine=self.job.engine,
-            progress=self.stage,
+        analysis = await analyzer.analyze(
+            job.paper_id, language=job.language, engine=job.engine, progress=self.stage
         )
-
-    def _check_budget(self) -> None:
-        store = self.service.store
-        day = usage.usage_day(self.service.config, store.clock())
-        usage.check_token_budget(store.db, self.service.config, day)
+        return analysis, before is None or before.version != analysis.version
 
     async def stage(self, stage: str) -> None:
         """The analyzer's progress callback: check for cancellation, update every message."""

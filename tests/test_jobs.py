@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -14,6 +15,9 @@ from bot.db import open_database
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.store import Store
+from tests.core_env import core, serve_papers
+from tests.fakes.server import Fault
+from tests.slack_harness import atom_api
 
 NOW = "2026-01-05T06:00:00+00:00"
 LATER = "2026-01-05T07:00:00+00:00"
@@ -191,3 +195,212 @@ async def test_enqueue_waits_for_another_process_holding_the_write_lock(tmp_path
     assert holder.returncode == 0
     assert (job_id, joined) == (1, False)
     assert waited > 1.0  # it waited for the other writer instead of failing
+
+
+# workers on the real pipeline ----------------------------------------------------------
+
+THREAD = ChatRef("slack", "C1", "card-1", "U1")
+
+
+def finals_for(platform, channel: str, thread: str | None = None):
+    return [f for f in platform.finals() if f.channel == channel and f.thread == thread]
+
+
+async def test_joined_requests_share_one_analysis_and_each_get_one_reply(
+    arxiv_fake, tmp_path
+) -> None:
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        refs = [ChatRef("slack", f"C{n}", f"t{n}", f"U{n}") for n in range(5)]
+        for ref in refs:
+            await env.service.enqueue_analysis(ArxivId("2511.05275"), ref, None)
+        workers = env.workers()
+        await workers.start()
+        await env.platform.wait_for(lambda p: len(p.finals()) == 5, 30)
+        await workers.stop(5)
+        states = env.store.db.execute("SELECT DISTINCT state FROM job_requests").fetchall()
+    downloads = arxiv_fake.matching(lambda r: r.path.startswith("/pdf/"))
+    assert len(downloads) == 1
+    assert sorted((f.channel, f.thread, f.kind) for f in env.platform.finals()) == [
+        (ref.channel, ref.thread, "analysis") for ref in refs
+    ]
+    assert states == [(jobs.REPLIED,)]
+    assert len(env.platform.of("progress")) == 5
+
+
+async def test_unknown_paper_fails_once_with_how_to_retry(arxiv_fake, tmp_path) -> None:
+    arxiv_fake.api["2511.99999"] = atom_api([])
+    async with core(arxiv_fake, tmp_path) as env:
+        workers = env.workers()
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.99999"), REF, None)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await workers.stop(5)
+        job = jobs.get(env.store.db, 1)
+    (failure,) = env.platform.finals()
+    assert failure.kind == "failure"
+    assert failure.thread is None  # no card for a paper that does not exist
+    assert failure.text == (
+        "Could not analyse 2511.99999: arXiv has no paper 2511.99999. "
+        "Try again with `/arxiv analyze 2511.99999`."
+    )
+    assert env.platform.of("card") == []
+    assert job is not None
+    assert (job.state, job.attempts) == (jobs.FAILED, 1)
+
+
+async def test_retryable_failure_retries_with_backoff_then_succeeds(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        arxiv_fake.script("/pdf/", *[Fault(503) for _ in range(5)])  # one attempt's tries
+        workers = env.workers()
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await workers.stop(5)
+        job = jobs.get(env.store.db, 1)
+    updates = [u.text for u in env.platform.of("update")]
+    assert any(
+        text.startswith("⏳ Attempt 1 of 3 failed: The PDF of 2511.05275") for text in updates
+    )
+    assert env.platform.finals()[0].kind == "analysis"
+    assert job is not None
+    assert (job.state, job.attempts) == (jobs.DONE, 2)
+
+
+async def test_exhausted_retries_end_in_one_failure_message(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path, "[analysis]\nmax_attempts = 2\n") as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        arxiv_fake.script("/pdf/", *[Fault(503) for _ in range(10)])
+        workers = env.workers()
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await workers.stop(5)
+    (failure,) = env.platform.finals()
+    assert failure.kind == "failure"
+    assert failure.text.startswith("Could not analyse 2511.05275: The PDF of 2511.05275")
+    assert failure.text.endswith("Try again with `/arxiv analyze 2511.05275`.")
+
+
+async def test_a_disconnected_platform_gets_its_reply_once_it_registers(
+    arxiv_fake, tmp_path
+) -> None:
+    async with core(arxiv_fake, tmp_path, register=False) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        workers = env.workers()
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await _until(lambda: jobs.state(env.store.db, 1) == jobs.DONE)
+        owed = [request.state for _, request in jobs.undelivered(env.store.db)]
+        env.service.register(env.platform)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 10)
+        await workers.stop(5)
+    assert owed == [jobs.PENDING]
+    assert env.platform.finals()[0].thread == "card-1"
+
+
+async def test_a_failed_delivery_is_retried_and_lands_once(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        env.platform.fail("deliver_analysis", times=2)
+        workers = env.workers()
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await workers.stop(5)
+        row = env.store.db.execute("SELECT state, deliveries, delivery_error FROM job_requests")
+        state, deliveries, error = row.fetchone()
+    assert env.platform.calls.count("deliver_analysis") == 3
+    assert (state, deliveries) == (jobs.REPLIED, 2)
+    assert error == "PlatformDown: slack deliver_analysis failed"
+
+
+async def test_a_reply_interrupted_by_a_crash_is_delivered_again(arxiv_fake, tmp_path) -> None:
+    """The documented at-least-once window: `delivering` at start means "maybe sent"."""
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        first = env.workers()
+        await first.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await first.stop(5)
+        jobs.mark_delivering(env.store.db, 1)  # as if the process died before `replied`
+        second = env.workers()
+        await second.start()
+        await env.platform.wait_for(lambda p: len(p.finals()) == 2, 10)
+        await second.stop(5)
+        state = jobs.request_state(env.store.db, 1)
+    assert state == jobs.REPLIED
+    assert [f.kind for f in env.platform.finals()] == ["analysis", "analysis"]
+
+
+async def test_cancelling_queued_and_running_jobs_tells_the_requesters(
+    arxiv_fake, tmp_path
+) -> None:
+    async with core(arxiv_fake, tmp_path, "[analysis]\nconcurrency = 1\n") as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275", "2511.05276"])
+        arxiv_fake.script("/pdf/", Fault(200, b"", delay_s=1.0))  # the running one hangs a while
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.service.enqueue_analysis(ArxivId("2511.05276"), THREAD, None)
+        workers = env.workers(idle_poll_s=0.05)
+        await workers.start()
+        await env.platform.wait_for(
+            lambda p: any(u.text == "⏳ Downloading PDF…" for u in p.of("update")), 10
+        )
+        assert jobs.cancel(env.store.db, 1, env.store.now())
+        assert jobs.cancel(env.store.db, 2, env.store.now())
+        await env.platform.wait_for(lambda p: len(p.finals()) == 2, 10)
+        await workers.stop(5)
+    texts = sorted(f.text for f in env.platform.finals())
+    assert texts == [
+        f"The analysis of {arxiv_id} was cancelled by an operator. "
+        f"Ask again with `/arxiv analyze {arxiv_id}`."
+        for arxiv_id in ("2511.05275", "2511.05276")
+    ]
+
+
+async def test_shutdown_requeues_a_job_that_outlives_the_grace_period(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        arxiv_fake.script("/pdf/", Fault(503, delay_s=3.0))
+        first = env.workers()
+        await first.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await env.platform.wait_for(
+            lambda p: any(u.text == "⏳ Downloading PDF…" for u in p.of("update")), 10
+        )
+        started = time.monotonic()
+        await first.stop(0.2)
+        stopped_in = time.monotonic() - started
+        parked = jobs.get(env.store.db, 1)
+        second = env.workers()
+        await second.start()
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await second.stop(5)
+    assert stopped_in < 2.0
+    assert parked is not None
+    assert (parked.state, parked.attempts) == (jobs.QUEUED, 0)
+    assert env.platform.finals()[0].kind == "analysis"
+    assert len(env.platform.of("progress")) == 1  # the restarted job reuses its message
+
+
+async def test_a_job_left_running_by_a_crash_is_resumed(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        jobs.claim_next(env.store.db, env.store.now())  # claimed, then the process "died"
+        workers = env.workers()
+        await workers.start()
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+        await workers.stop(5)
+        job = jobs.get(env.store.db, 1)
+    assert job is not None
+    assert (job.state, job.attempts) == (jobs.DONE, 2)
+
+
+async def _until(condition, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
