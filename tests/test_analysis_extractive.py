@@ -1,0 +1,240 @@
+"""The extractive engine: real sentences from the right sections, with references."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.budget import Role, section_roles
+from analysis.document import Document, Quality
+from analysis.extractive import ExtractiveEngine, extract_analysis, split_sentences
+from analysis.pdf import extract_document
+from analysis.schema import Analysis, LlmAnswer, Subject
+from analysis.verify import verify
+from tests.corpus import corpus_file
+from tests.pdf_factory import PaperWriter
+
+ABSTRACT = (
+    "Retrieval for question answering usually relies on sparse vectors. "
+    "We propose DenseLite, a small dual encoder trained on few examples. "
+    "DenseLite improves top-20 accuracy by 9.3 points over BM25 on three benchmarks."
+)
+INTRODUCTION = [
+    "Open-domain question answering needs a retriever that selects a few relevant passages "
+    "from millions of documents before a reader extracts the answer.",
+    "However, existing methods rely on sparse term matching, which fails on paraphrases, and "
+    "dense alternatives remain expensive because they need large labelled collections.",
+    "This paper contributes: (1) A compact dual encoder for passage retrieval trained with "
+    "in-batch negatives only. (2) An evaluation protocol that measures retrieval and "
+    "answer accuracy together. (3) A released index of 21 million passages for others to use.",
+]
+METHOD = (
+    "DenseLite encodes questions and passages with two small transformer encoders and ranks "
+    "passages by the dot product of their vectors. The encoders share a vocabulary but not "
+    "their weights, and the passage vectors are indexed once before any question arrives."
+)
+DATASETS = (
+    "We evaluate on three datasets: Natural Questions, TriviaQA and SQuAD, using their "
+    "standard training and test splits with 79,168 training questions in total."
+)
+METRICS = (
+    "We report top-20 and top-100 retrieval accuracy and exact match of the final answers "
+    "as the evaluation metrics."
+)
+BASELINES = "DenseLite is compared with BM25 and with the ORQA baseline on every benchmark."
+SETUP = "All models were trained for 40 epochs on eight A100 GPUs with a batch size of 128."
+LIMITATION = (
+    "A limitation of our study is that DenseLite does not handle questions that need "
+    "several passages at once."
+)
+FUTURE = (
+    "In future work we plan to extend the encoders to multilingual retrieval and longer documents."
+)
+
+
+def cue_paper(folder: Path) -> Path:
+    """A small PDF whose sections hold the statements each field should pick up."""
+    writer = PaperWriter()
+    writer.line("DenseLite: Small Dense Retrieval", size=18, bold=True)
+    writer.gap(6)
+    writer.line("Ada Lovelace and Alan Turing, University of Testing", size=11)
+    writer.heading("Abstract")
+    writer.paragraph(ABSTRACT)
+    writer.heading("1 Introduction")
+    for paragraph in INTRODUCTION:
+        writer.paragraph(paragraph)
+    writer.heading("2 Related Work")
+    writer.paragraph(
+        "Sparse retrieval with BM25 has a long history in information retrieval research. "
+        "Dense retrieval was popularised by later neural models trained on large collections."
+    )
+    writer.heading("3 Method")
+    writer.paragraph(METHOD)
+    writer.heading("4 Experiments")
+    writer.paragraph(
+        "This section describes how DenseLite was evaluated against strong retrievers."
+    )
+    writer.heading("4.1 Datasets and Metrics")
+    writer.paragraph(DATASETS + " " + METRICS)
+    writer.heading("4.2 Results")
+    writer.paragraph(BASELINES + " " + SETUP)
+    writer.line("Table 1: Top-20 retrieval accuracy on the test sets of three datasets.", size=9)
+    writer.gap(10)
+    writer.heading("5 Limitations")
+    writer.paragraph(LIMITATION)
+    writer.heading("6 Conclusion")
+    writer.paragraph(
+        "We presented DenseLite, a compact dense retriever trained on few examples. " + FUTURE
+    )
+    writer.heading("References")
+    for number in range(1, 6):
+        writer.line(f"[{number}] A. Author. 2020. Paper number {number}.", size=9)
+    return writer.save(folder / "denselite.pdf")
+
+
+@pytest.fixture(scope="module")
+def cue_document(tmp_path_factory: pytest.TempPathFactory) -> Document:
+    return extract_document(cue_paper(tmp_path_factory.mktemp("pdf")))
+
+
+def test_each_field_takes_the_statements_of_its_section(cue_document: Document) -> None:
+    answer = extract_analysis(cue_document, "en")
+    assert answer.overview == ABSTRACT
+    assert INTRODUCTION[1] in answer.motivation
+    assert answer.motivation.endswith("(§1)")
+    assert [c.title for c in answer.contributions] == [
+        "Compact dual encoder for passage retrieval trained with …",
+        "Evaluation protocol that measures retrieval and answer accuracy …",
+        "Released index of 21 million passages for others …",
+    ]
+    assert all(c.refs == ["§1"] for c in answer.contributions)
+    assert answer.method.startswith("**3 Method** (§3): DenseLite encodes questions")
+    experiments = answer.experiments
+    assert f"{DATASETS} (§4.1)" in experiments.datasets
+    assert f"{METRICS} (§4.1)" in experiments.metrics
+    assert f"{BASELINES} (§4.2)" in experiments.baselines
+    assert f"{SETUP} (§4.2)" in experiments.setup
+    assert answer.limitations.acknowledged == [f"{LIMITATION} (§5)"]
+    assert [f.suggestion for f in answer.future_work] == [f"{FUTURE} (§6)"]
+
+
+def test_references_follow_the_output_language(cue_document: Document) -> None:
+    answer = extract_analysis(cue_document, "zh")
+    assert answer.motivation.endswith("（第1节）")
+    assert answer.contributions[0].refs == ["第1节"]
+    assert answer.method.startswith("**3 Method**（第3节）：")
+    assert f"{SETUP}（第4.2节）" in answer.experiments.setup
+    assert answer.overview == ABSTRACT  # the paper's own sentences stay as they are
+
+
+def test_related_work_and_references_are_never_quoted(cue_document: Document) -> None:
+    text = extract_analysis(cue_document, "en").model_dump_json()
+    assert "long history" not in text
+    assert "Paper number" not in text
+
+
+def test_an_abstract_only_document_is_analysed_from_its_abstract() -> None:
+    quality = Quality(len(ABSTRACT), 40, 1.0, 0, usable=True, reason=None)
+    document = Document("DenseLite", ABSTRACT, 0, (), (), (), (), quality)
+    answer = extract_analysis(document, "en")
+    assert answer.overview == ABSTRACT
+    assert [c.detail for c in answer.contributions] == [
+        "We propose DenseLite, a small dual encoder trained on few examples."
+    ]
+    assert answer.contributions[0].refs == ["Abstract"]
+    assert answer.method == ""
+    assert answer.experiments.metrics == [f"{ABSTRACT.split('. ')[-1]} (Abstract)"]
+
+
+async def test_the_engine_is_labelled_extractive_and_spends_no_tokens(
+    cue_document: Document,
+) -> None:
+    engine = ExtractiveEngine()
+    result = await engine.analyse(cue_document, Subject("2401.01234", "DenseLite", "en"))
+    assert engine.label == "extractive"
+    assert result.usage.input_tokens == result.usage.output_tokens == 0
+    assert result.answer == extract_analysis(cue_document, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We follow Lee et al. (2019) and use e.g. BM25. The results in Fig. 3 agree.",
+            ["We follow Lee et al. (2019) and use e.g. BM25.", "The results in Fig. 3 agree."],
+        ),
+        (
+            "See Section 3.2 for details. A. Smith wrote it.\nIt continues here.",
+            ["See Section 3.2 for details.", "A. Smith wrote it.", "It continues here."],
+        ),
+        ("我们提出了一种方法。实验表明它有效！", ["我们提出了一种方法。", "实验表明它有效！"]),
+        ("It works well.2 The next sentence.", ["It works well.", "The next sentence."]),
+    ],
+)
+def test_sentences_are_split_around_abbreviations(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+CORPUS = [
+    "pdfs/2004.04906v3_DensePassageRetrieval_EMNLP_2col.pdf",
+    "pdfs/2203.00130v1_PaperPlain_ACM_long_appendix.pdf",
+    "pdfs/2302.07302v1_CiteSee_CHI_ACM_2col.pdf",
+    "pdfs/1708.05894v1_MGP-RNN_MLHC_JMLR_1col.pdf",
+]
+
+
+@pytest.fixture(scope="module", params=CORPUS)
+def corpus_document(request: pytest.FixtureRequest) -> Document:
+    return extract_document(corpus_file(request.param))
+
+
+def refs_of(items: list[str]) -> set[str]:
+    return {item.rsplit(" (", 1)[1].rstrip(")") for item in items}
+
+
+def test_corpus_papers_get_every_field_from_the_right_sections(corpus_document: Document) -> None:
+    answer = extract_analysis(corpus_document, "en")
+    roles = dict(
+        zip(
+            (f"§{s.number}" for s in corpus_document.sections),
+            section_roles(corpus_document.sections),
+            strict=True,
+        )
+    )
+    assert answer.overview
+    assert answer.overview in " ".join(corpus_document.abstract.split())
+    assert answer.motivation
+    assert roles[answer.motivation.rsplit(" (", 1)[1].rstrip(")")] == Role.INTRODUCTION
+    assert answer.contributions
+    assert answer.method
+    experiments = answer.experiments
+    filled = [items for items in vars(experiments).values() if items]
+    assert len(filled) >= 3
+    for items in filled:
+        for ref in refs_of(items):
+            assert ref.startswith(("Table", "Fig.")) or roles[ref] == Role.EXPERIMENTS, ref
+    assert answer.limitations.acknowledged or answer.future_work
+    closing = {Role.LIMITATIONS, Role.DISCUSSION, Role.CONCLUSION}
+    for ref in refs_of(
+        answer.limitations.acknowledged + [f.suggestion for f in answer.future_work]
+    ):
+        assert roles[ref] in closing, ref
+
+
+def test_corpus_extracts_pass_verification_untouched(corpus_document: Document) -> None:
+    answer = extract_analysis(corpus_document, "zh")
+    analysis = Analysis(
+        **answer.model_dump(),
+        arxiv_id="0000.00000",
+        version=1,
+        title=corpus_document.title,
+        language="zh",
+        engine="extractive",
+        source="full_text",
+    )
+    verified = verify(analysis, corpus_document)
+    assert verified.warnings == []
+    assert (
+        LlmAnswer.model_validate(verified.model_dump(include=set(LlmAnswer.model_fields))) == answer
+    )

@@ -1,0 +1,154 @@
+"""Verification: invented references are removed, invented numbers are marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from analysis.document import Caption, Document, Quality, Section
+from analysis.schema import Analysis, Language
+from analysis.verify import find_references, verify
+
+QUALITY = Quality(5_000, 800, 0.95, 9, usable=True, reason=None)
+
+
+def document() -> Document:
+    sections = (
+        Section("1", "Introduction", 1, 1, "Bimanual data is scarce; we train on 1,200 demos."),
+        Section("3", "Method", 1, 3, "The loss is the flow matching objective\nL = |v - u| (1)"),
+        Section("3.2", "Joint attention", 2, 4, "Joint attention lets each arm see the other."),
+        Section("III-A", "Setup", 2, 5, "We use 25 H100 GPU-days and a 1.3 B parameter model."),
+        Section(
+            "4", "Experiments", 1, 6, "Success rate rises to 34.8 % on RoboTwin; see Section 7.1."
+        ),
+    )
+    appendix = (Section("C.3", "Batch size", 2, 12, "A batch of 8 fits on one 40GB GPU."),)
+    captions = (
+        Caption("table", "II", "Success rates on 50 tasks.", 7),
+        Caption("figure", "3", "Joint attention mask.", 4),
+    )
+    return Document(
+        "TwinVLA", "TwinVLA costs 311.98 dollars and uses 4.1 million frames.", 12,
+        sections, appendix, captions, ("[1] Black et al. 2024. pi0.",), QUALITY,
+    )  # fmt: skip
+
+
+def analysis(language: Language = "zh", **fields: Any) -> Analysis:
+    base: dict[str, Any] = {
+        "overview": "",
+        "motivation": "",
+        "contributions": [],
+        "method": "",
+        "experiments": {"metrics": [], "datasets": [], "baselines": [], "setup": []},
+        "limitations": {"acknowledged": [], "potential": []},
+        "future_work": [],
+    }
+    return Analysis(
+        **(base | fields), arxiv_id="2511.05275", version=1, title="TwinVLA", language=language,
+        engine="llm:fake", source="full_text",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("如第4.2节所述", [("section", "4.2")]),
+        ("（第III-A节，表II）", [("section", "III-A"), ("table", "II")]),
+        ("见图3a与公式(1)", [("figure", "3"), ("equation", "1")]),
+        ("见附录C.3和式（2）", [("appendix", "C.3"), ("equation", "2")]),
+        ("Section 3.2, Sec. 4, §5.1", [("section", "3.2"), ("section", "4"), ("section", "5.1")]),
+        ("Table 2, Tab. IV, Fig. 3b", [("table", "2"), ("table", "IV"), ("figure", "3")]),
+        ("Figure 10(a), Eq. (3)", [("figure", "10"), ("equation", "3")]),
+        ("Equation 4 and Appendix B.", [("equation", "4"), ("appendix", "B")]),
+        ("图像、表现与 section is fine", []),
+    ],
+)  # fmt: skip
+def test_references_are_recognised_in_both_languages(
+    text: str, found: list[tuple[str, str]]
+) -> None:
+    assert [(r.kind, r.label) for r in find_references(text)] == found
+
+
+def test_existing_references_are_kept_and_invented_ones_removed() -> None:
+    draft = analysis(
+        method="联合注意力（第3.2节，图3a）使用公式(1)；见第9节与表7。",
+        motivation="As in Section III-A and Appendix C.3 (Table II), not Fig. 5 or Eq. (4).",
+        contributions=[
+            {
+                "title": "联合注意力",
+                "detail": "细节（第7.1节）。",
+                "refs": ["第3.2节", "第8节", "附录C.3"],
+            },
+            {"title": "虚构", "detail": "无出处。", "refs": ["表9"]},
+            {"title": "摘要", "detail": "来自摘要。", "refs": ["摘要"]},
+        ],
+    )  # fmt: skip
+    verified = verify(draft, document())
+    assert verified.method == "联合注意力（第3.2节，图3a）使用公式(1)；见与。"
+    assert verified.motivation == "As in Section III-A and Appendix C.3 (Table II), not or."
+    assert verified.contributions[0].detail == "细节（第7.1节）。"  # the paper itself cites §7.1
+    assert verified.contributions[0].refs == ["第3.2节", "附录C.3"]
+    assert verified.contributions[1].refs == []
+    assert verified.contributions[2].refs == ["摘要"]
+    assert verified.warnings == [
+        "已删除论文中不存在的引用：Fig. 5、Eq. (4)、第9节、表7、第8节、表9"
+    ]
+
+
+def test_numbers_must_occur_in_the_paper_after_normalisation() -> None:
+    draft = analysis(
+        overview="成本311.98美元，使用410万帧、1200条示教与1.3B参数模型。",
+        experiments={
+            "metrics": ["成功率34.8%，提升45%"],
+            "datasets": ["RoboTwin 2.0（50个任务）"],
+            "baselines": ["π0（3.3B参数）"],
+            "setup": ["25 H100 GPU天，批次大小8（附录C.3）", "训练1440 GPU天"],
+        },
+    )
+    verified = verify(draft, document())
+    assert verified.overview == draft.overview
+    assert verified.experiments.metrics == ["成功率34.8%，提升〔未核实：45%〕"]
+    assert verified.experiments.datasets == ["RoboTwin 〔未核实：2.0〕（50个任务）"]
+    assert verified.experiments.baselines == ["π0（〔未核实：3.3B〕参数）"]
+    assert verified.experiments.setup == [
+        "25 H100 GPU天，批次大小8（附录C.3）",
+        "训练〔未核实：1440〕 GPU天",
+    ]
+    assert verified.warnings == ["以下数字未在论文中找到，已标注为未核实：45%、2.0、3.3B、1440"]
+
+
+def test_english_analyses_are_marked_in_english() -> None:
+    draft = analysis(
+        "en", overview="It reaches 34.8% with 1,200 demos, and 91.4% on LIBERO (Table 9)."
+    )
+    verified = verify(draft, document())
+    assert (
+        verified.overview == "It reaches 34.8% with 1,200 demos, and [unverified: 91.4%] on LIBERO."
+    )
+    assert verified.warnings == [
+        "Removed references not found in the paper: Table 9",
+        "Numbers not found in the paper (marked unverified): 91.4%",
+    ]
+
+
+def test_verification_is_idempotent() -> None:
+    once = verify(analysis(overview="提升45%（表7）。"), document())
+    twice = verify(once.model_copy(update={"warnings": []}), document())
+    assert twice.overview == once.overview == "提升〔未核实：45%〕。"
+    assert twice.warnings == []
+
+
+def test_an_abstract_only_analysis_is_checked_against_the_abstract() -> None:
+    quality = Quality(60, 10, 1.0, 0, usable=True, reason=None)
+    abstract_only = Document("TwinVLA", "It costs 311.98 dollars.", 0, (), (), (), (), quality)
+    draft = analysis(
+        "en", overview="It costs 311.98 dollars and trains in 25 GPU-days (Section 4)."
+    )
+    verified = verify(draft, abstract_only)
+    assert verified.overview == "It costs 311.98 dollars and trains in [unverified: 25] GPU-days."
+
+
+def test_existing_warnings_are_kept_first() -> None:
+    draft = analysis("en", overview="See Table 9.").model_copy(update={"warnings": ["Too long."]})
+    assert verify(draft, document()).warnings[0] == "Too long."
