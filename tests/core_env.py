@@ -39,6 +39,9 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)
 
+    def set(self, moment: datetime) -> None:
+        self.offset = moment.astimezone(UTC) - datetime.now(UTC)
+
 
 def make_config(fake: ArxivFake, tmp_path: Path, extra: str = "") -> Config:
     """Config pointing at the fake arXiv and ``tmp_path``; ``extra`` is more TOML."""
