@@ -63,7 +63,12 @@ _ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.\s+(?P<title>\S.*)$")
 _EXPLICIT_APPENDIX = re.compile(
     r"^(?:appendix|annexe)\s+(?P<num>[A-Z](?:\.\d{1,2})*)\b\s*[:.\-–—]?\s*(?P<title>.*)$", re.I
 )
-_CAPTION = re.compile(r"^(?:fig(?:ure)?|tab(?:le)?)\b\.?\s*[A-Z]?[\dIVXL]", re.I)
+CAPTION = re.compile(
+    r"^(?P<kind>fig(?:ure)?|tab(?:le)?)\.?\s*(?P<label>[A-Z]?\d{1,3}[a-z]?|[IVXL]{1,6})"
+    r"\s*(?:[:.|–—-]\s*|$)(?P<text>.*)$",
+    re.IGNORECASE,
+)
+"""A caption's first row: ``Figure 3: text``, ``Fig. 3.``, ``FIG. 1 –``, ``TABLE II``."""
 _LETTER = re.compile(r"[^\W\d_]")
 _TITLE_START = re.compile(r"^[\[(“\"'A-ZÀ-ÖØ-Þ]")
 _NUMERIC_TOKEN = re.compile(r"(?<![\w.])[\d.,%]+(?![\w.])")
@@ -133,7 +138,7 @@ def _looks_like_heading(row: Row, body_size: float) -> bool:
     if len(row.text) > _MAX_HEADING_CHARS or row.size < 0.8 * body_size:
         return False
     letters = _LETTER.findall(row.text)
-    if len(letters) < 2 or _CAPTION.match(row.text):
+    if len(letters) < 2 or CAPTION.match(row.text):
         return False
     if row.bold or row.size >= body_size + 0.9:
         return True
@@ -158,14 +163,13 @@ def _known_heading(rows: list[Row], index: int, numbering: _Numbering) -> Headin
 
 
 def _numbered_heading(row: Row, index: int, numbering: _Numbering) -> Heading | None:
-    for match, styles in ((_ROMAN.match(row.text), ("roman",)), (_NUMBERED.match(row.text), ())):
+    for match, roman in ((_ROMAN.match(row.text), True), (_NUMBERED.match(row.text), False)):
         if match is None or not _plausible_title(match.group("title")):
             continue
-        raw = match.group("num")
-        parts = tuple(raw.split("."))
-        for style, path in _interpretations(parts, styles, numbering, row):
-            if numbering.accept(path, style):
-                return _accepted(row, index, path, style, match.group("title"), numbering)
+        parts = tuple(match.group("num").split("."))
+        reading = ("roman", parts) if roman else _reading(parts, numbering)
+        if reading and numbering.accept(reading[1], reading[0]):
+            return _accepted(row, index, reading[1], reading[0], match.group("title"), numbering)
     return None
 
 
@@ -182,24 +186,18 @@ def _accepted(
     return Heading(index, 1, ".".join(path), title, len(path), kind)
 
 
-def _interpretations(
-    parts: tuple[str, ...], styles: tuple[str, ...], numbering: _Numbering, row: Row
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Readings of a heading number, e.g. "A" as appendix A or as subsection II.A."""
-    if styles:
-        return [("roman", parts)]
-    head = parts[0]
-    if head.isdigit():
-        return [("arabic", parts)] if all(p.isdigit() for p in parts) else []
-    readings: list[tuple[str, tuple[str, ...]]] = []
+def _reading(parts: tuple[str, ...], numbering: _Numbering) -> tuple[str, tuple[str, ...]] | None:
+    """The style and path of a heading number: "3.2" is arabic; "A" is appendix A
+    after the references or an Appendix heading, and subsection II.A inside
+    roman section II; "B.1" is a subsection of appendix B."""
+    if parts[0].isdigit():
+        return ("arabic", parts) if all(part.isdigit() for part in parts) else None
+    if numbering.in_appendix:
+        return ("letter" if len(parts) == 1 else "arabic", parts)
     roman_parent = numbering.path[:1]
-    in_roman = bool(roman_parent) and _is_roman(roman_parent[0])
-    if len(parts) == 1 and in_roman and not numbering.in_appendix:
-        readings.append(("letter", (roman_parent[0], head)))
-    appendix_style = numbering.top_style == (row.size, row.font) and row.bold
-    if numbering.in_appendix or appendix_style:
-        readings.append(("letter" if len(parts) == 1 else "arabic", parts))
-    return readings
+    if len(parts) == 1 and roman_parent and _is_roman(roman_parent[0]):
+        return ("letter", (roman_parent[0], parts[0]))
+    return None
 
 
 def _plausible_title(title: str) -> bool:
@@ -267,7 +265,7 @@ def _standalone_title(rows: list[Row], index: int, body_size: float) -> bool:
     if not (row.bold or row.size >= body_size + 1.5) or row.size < body_size - 0.5:
         return False
     words = row.text.split()
-    if len(words) > _MAX_UNNUMBERED_WORDS or row.text[-1] in ".,;:" or _CAPTION.match(row.text):
+    if len(words) > _MAX_UNNUMBERED_WORDS or row.text[-1] in ".,;:" or CAPTION.match(row.text):
         return False
     if not _TITLE_START.match(row.text) or not any(char.isalpha() for char in row.text):
         return False

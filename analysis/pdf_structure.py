@@ -8,16 +8,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from analysis.document import Caption, Document, Section
-from analysis.pdf_headings import ABSTRACT, APPENDIX, FRONT, REFERENCES, Heading, find_headings
+from analysis.pdf_headings import (
+    ABSTRACT,
+    APPENDIX,
+    CAPTION,
+    FRONT,
+    REFERENCES,
+    Heading,
+    find_headings,
+)
 from analysis.pdf_layout import PageRows, Row
 from analysis.pdf_text import TextJoiner, split_references
 from analysis.quality import MIN_PAGE_CHARS, assess
 
-_CAPTION = re.compile(
-    r"^(?P<kind>fig(?:ure)?|tab(?:le)?)\.?\s*(?P<label>[A-Z]?\d{1,3}[a-z]?|[IVXL]{1,6})"
-    r"\s*(?:[:.|–—-]\s*|$)(?P<text>.*)$",
-    re.IGNORECASE,
-)
 _INLINE_ABSTRACT = re.compile(r"^(?:abstract|résumé|summary)\s*[.:—–-]\s*(?P<text>\S.*)$", re.I)
 _FRONT_LABEL = re.compile(
     r"^(?:ccs concepts|additional key words|key\s?words|index terms|acm reference format"
@@ -43,7 +46,7 @@ def build_document(pages: list[PageRows], *, page_count: int, metadata_title: st
     headless = _headless_references(rows, headings, body_size)
     joiner = TextJoiner(rows)
     first_body = next((h.index for h in headings if h.kind not in (ABSTRACT, FRONT)), len(rows))
-    title, title_end = _title(rows[:first_body], joiner, metadata_title)
+    title, title_end = _title(rows[:first_body], body_size, joiner, metadata_title)
     sections, appendix, reference_rows = _sections(rows, headings, caption_rows, headless, joiner)
     if not sections and not appendix:
         rest = [r for i, r in enumerate(rows[title_end:], title_end) if i not in caption_rows]
@@ -81,7 +84,7 @@ def _captions(rows: list[Row]) -> tuple[list[Caption], set[int]]:
     for index, row in enumerate(rows):
         if index and not _style_break(rows[index - 1], row):
             continue
-        match = _CAPTION.match(row.text)
+        match = CAPTION.match(row.text)
         if match is None:
             continue
         parts = [match.group("text")]
@@ -129,10 +132,16 @@ def _headless_references(rows: list[Row], headings: list[Heading], body_size: fl
     return {i for i in range(entries[0], len(rows)) if rows[i].size < body_size - 0.4}
 
 
-def _title(front: list[Row], joiner: TextJoiner, metadata_title: str) -> tuple[str, int]:
-    """The largest text near the top of page 1 (else a sane metadata title) and its end."""
+def _title(
+    front: list[Row], body_size: float, joiner: TextJoiner, metadata_title: str
+) -> tuple[str, int]:
+    """The largest bold or large text on page 1 (else a sane metadata title) and its end."""
     candidates = [
-        (i, r) for i, r in enumerate(front) if r.page == 1 and sum(c.isalpha() for c in r.text) >= 3
+        (i, r)
+        for i, r in enumerate(front)
+        if r.page == 1
+        and (r.bold or r.size >= body_size + 1)
+        and sum(c.isalpha() for c in r.text) >= 3
     ]
     title, end = "", 0
     if candidates:
@@ -165,13 +174,12 @@ def _abstract(
         if heading.kind == ABSTRACT and heading.index < first_body:
             end = headings[position + 1].index if position + 1 < len(headings) else first_body
             return _front_text(rows[heading.index + heading.span : end], joiner)
-    front = rows[title_end:first_body]
-    for index, row in enumerate(front):
-        match = _INLINE_ABSTRACT.match(row.text)
+    for index in range(title_end, first_body):
+        match = _INLINE_ABSTRACT.match(rows[index].text)
         if match:
-            rest = front[index + 1 : _next_heading(headings, title_end + index, first_body)]
-            return _front_text([replace(row, text=match.group("text")), *rest], joiner)
-    paragraphs = _paragraphs([row for row in front if row.page == 1])
+            rest = rows[index + 1 : _next_heading(headings, index, first_body)]
+            return _front_text([replace(rows[index], text=match.group("text")), *rest], joiner)
+    paragraphs = _paragraphs([row for row in rows[title_end:first_body] if row.page == 1])
     best = max(paragraphs, key=lambda rows: sum(len(r.text) for r in rows), default=[])
     text = _front_text(best, joiner)
     return text if len(text) >= _MIN_ABSTRACT_CHARS else ""
@@ -199,7 +207,7 @@ def _paragraphs(rows: list[Row]) -> list[list[Row]]:
         if (
             last is not None
             and abs(last.size - row.size) <= 0.3
-            and 0 <= row.y0 - last.y1 < 0.9 * row.size
+            and -0.5 * row.size < row.y0 - last.y1 < 0.9 * row.size
             and not _FRONT_LABEL.match(row.text)
         ):
             groups[-1].append(row)

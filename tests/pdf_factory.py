@@ -246,6 +246,17 @@ def unnumbered_paper(folder: Path) -> Path:
     return writer.save(folder / "unnumbered.pdf")
 
 
+def sideways_page(folder: Path) -> Path:
+    """A landscape printout: every line runs bottom to top, lines follow left to right."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=PAGE_HEIGHT, height=PAGE_WIDTH)
+    for number, text in enumerate(wrap("FIRST-LINE " + filler(24) + " LAST-LINE", 500, 10)):
+        page.insert_text((60 + 14 * number, 560), text, fontsize=10, rotate=90)
+    path = folder / "sideways.pdf"
+    pdf.save(path)
+    return path
+
+
 def garbled_paper(folder: Path) -> Path:
     """Text as a PDF with a broken font map yields it: every letter shifted by one."""
     writer = PaperWriter(header=None, stamp=None)

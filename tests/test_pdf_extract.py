@@ -166,6 +166,15 @@ def test_two_columns_are_read_one_after_the_other(folder: Path) -> None:
     assert document.sections[1].text.startswith("RIGHT-COLUMN We describe the data")
 
 
+def test_page_with_only_vertical_text_is_read_in_its_own_frame(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.sideways_page(folder))
+    assert document.title == ""
+    assert [s.title for s in document.sections] == ["Full text"]
+    assert document.sections[0].text.startswith("FIRST-LINE We study how retrieval")
+    assert document.sections[0].text.endswith("considered in this paper. LAST-LINE")
+    assert document.quality.usable
+
+
 def test_unnumbered_bold_headings(folder: Path) -> None:
     document = parse_pdf(pdf_factory.unnumbered_paper(folder))
     assert outline(document.sections) == [
