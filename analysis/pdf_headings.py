@@ -72,6 +72,7 @@ CAPTION = re.compile(
 _LETTER = re.compile(r"[^\W\d_]")
 _TITLE_START = re.compile(r"^[\[(“\"'A-ZÀ-ÖØ-Þ]")
 _NUMERIC_TOKEN = re.compile(r"(?<![\w.])[\d.,%]+(?![\w.])")
+_AFFILIATION = re.compile(r"universit|institut|department|laborator|college|@", re.IGNORECASE)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 
 _MAX_HEADING_CHARS = 150
@@ -201,7 +202,12 @@ def _reading(parts: tuple[str, ...], numbering: _Numbering) -> tuple[str, tuple[
 
 
 def _plausible_title(title: str) -> bool:
-    return bool(_TITLE_START.match(title)) and len(_NUMERIC_TOKEN.findall(title)) < 2
+    """Starts like a title, is not mostly numbers and is not an affiliation line."""
+    return (
+        bool(_TITLE_START.match(title))
+        and len(_NUMERIC_TOKEN.findall(title)) < 2
+        and not _AFFILIATION.search(title)
+    )
 
 
 def _with_continuation(rows: list[Row], heading: Heading, skip: set[int]) -> Heading:

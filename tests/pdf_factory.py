@@ -147,7 +147,8 @@ def front_matter(writer: PaperWriter, title: str) -> None:
     """Title, authors and an Abstract section."""
     writer.line(title, size=18, bold=True)
     writer.gap(6)
-    writer.line("Ada Lovelace and Alan Turing, University of Testing", size=11)
+    writer.line("Ada Lovelace and Alan Turing", size=11)
+    writer.line("1 UNIVERSITY OF TESTING, DEPARTMENT OF PROOFS", size=9)
     writer.heading("Abstract")
     writer.paragraph("We present a careful study of retrieval. " + filler(3))
 
@@ -212,6 +213,11 @@ def roman_paper(folder: Path) -> Path:
     writer.paragraph(filler(3, start=2))
     writer.heading("B. Training", size=10)
     writer.paragraph(filler(3, start=3))
+    writer.line("TABLE I", size=8)
+    writer.line("ACCURACY ON THE TEST SET", size=8)
+    writer.gap(6)
+    writer.line("Model 91.0 88.5", size=8)
+    writer.gap(10)
     writer.heading("III. RESULTS", size=10)
     writer.paragraph(filler(4, start=4))
     writer.heading("REFERENCES", size=10)

@@ -152,6 +152,9 @@ def test_roman_sections_with_lettered_subsections(folder: Path) -> None:
         ("III", "RESULTS", 1, 1),
     ]
     assert document.abstract.startswith("We show how IEEE papers number their sections.")
+    assert [(c.kind, c.label, c.text) for c in document.captions] == [
+        ("table", "I", "ACCURACY ON THE TEST SET")
+    ]
     assert len(document.references) == 11
     section = document.find_section("II-B")
     assert section is not None
