@@ -41,10 +41,10 @@ def build_document(pages: list[PageRows], *, page_count: int, metadata_title: st
     """Assemble a :class:`Document` from cleaned ``pages`` of rows."""
     rows = [row for page in pages for row in page.rows]
     body_size = _body_size(rows)
-    captions, caption_rows = _captions(rows)
+    joiner = TextJoiner(rows)
+    captions, caption_rows = _captions(rows, joiner)
     headings = find_headings(rows, body_size, caption_rows)
     headless = _headless_references(rows, headings, body_size)
-    joiner = TextJoiner(rows)
     first_body = next((h.index for h in headings if h.kind not in (ABSTRACT, FRONT)), len(rows))
     title, title_end = _title(rows[:first_body], body_size, joiner, metadata_title)
     sections, appendix, reference_rows = _sections(rows, headings, caption_rows, headless, joiner)
@@ -73,7 +73,7 @@ def _body_size(rows: Sequence[Row]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def _captions(rows: list[Row]) -> tuple[list[Caption], set[int]]:
+def _captions(rows: list[Row], joiner: TextJoiner) -> tuple[list[Caption], set[int]]:
     """Figure and table captions and the rows they cover.
 
     A caption row starts a block or changes style from the row before (a
@@ -87,15 +87,15 @@ def _captions(rows: list[Row]) -> tuple[list[Caption], set[int]]:
         match = CAPTION.match(row.text)
         if match is None:
             continue
-        parts = [match.group("text")]
+        text = match.group("text")
         covered.add(index)
         following = index + 1
         while following < len(rows) and not _style_break(rows[following - 1], rows[following]):
-            parts.append(rows[following].text)
+            text = joiner.glue(text, rows[following].text) if text else rows[following].text
             covered.add(following)
             following += 1
         kind = "figure" if match.group("kind").lower().startswith("f") else "table"
-        caption = Caption(kind, match.group("label"), " ".join(p for p in parts if p), row.page)
+        caption = Caption(kind, match.group("label"), text, row.page)
         captions.setdefault((kind, caption.label), caption)
     return list(captions.values()), covered
 

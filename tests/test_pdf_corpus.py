@@ -131,6 +131,7 @@ def test_emnlp_two_column_paper_with_appendix() -> None:
     assert section is not None
     assert section.page == 2
     assert document.caption_labels("table") == ("1", "2", "3", "4", "5", "6", "7")
+    assert "the original training examples in the dataset" in document.captions[0].text
     assert len(document.references) == 48
     assert_sound_paper(
         document,
