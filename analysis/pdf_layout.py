@@ -30,9 +30,12 @@ _PAGE_NUMBER = re.compile(
 )
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
+_FOOTNOTE_MARK = re.compile(r"^(?:\d{1,2}|[∗*†‡§¶])\s*[^\W\d_]")
 
 _COLUMN_SLACK = 0.02
 _RIGHT_PART = 5_000
+_FOOTNOTE_SMALLER = 0.9
+_FOOTNOTE_ZONE = 0.5
 _HEADER_ZONE = 0.15
 _FOOTER_ZONE = 0.88
 _SAME_Y = 3.0
@@ -44,7 +47,8 @@ _MIN_LINE_NUMBERS = 10
 class Row:
     """One visual line of text; coordinates are in the page's reading frame.
 
-    ``column`` is 1 for the right column of a two-column page, else 0.
+    ``column`` is 1 for the right column of a two-column page, else 0;
+    ``footnote`` marks the footnotes at the foot of a column.
     """
 
     page: int
@@ -58,6 +62,7 @@ class Row:
     bold: bool
     font: str
     column: int = 0
+    footnote: bool = False
 
 
 @dataclass(slots=True)
@@ -102,14 +107,37 @@ def strip_margins(pages: list[PageRows]) -> None:
     """Remove running headers/footers, page numbers and line numbers, in place."""
     repeated = _repeated_margin_rows(pages)
     for page in pages:
-        line_numbers = _line_numbers(page)
-        page.rows = [
-            row
-            for row in page.rows
-            if id(row) not in repeated
-            and id(row) not in line_numbers
-            and not (_in_margin(row, page) and _PAGE_NUMBER.match(row.text))
-        ]
+        dropped = repeated | _line_numbers(page) | _page_numbers(page)
+        page.rows = [row for row in page.rows if id(row) not in dropped]
+
+
+def body_font_size(rows: Iterable[Row]) -> float:
+    """The most common font size by characters, in half-point bins."""
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        sizes[round(row.size * 2) / 2] += len(row.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def mark_footnotes(pages: list[PageRows], body: float) -> None:
+    """Flag the small print at the foot of each column that starts with a footnote mark."""
+    for page in pages:
+        for column in (0, 1):
+            rows = [row for row in page.rows if row.column == column]
+            start = len(rows)
+            while start and rows[start - 1].size <= body - _FOOTNOTE_SMALLER:
+                start -= 1
+            foot = rows[start:]
+            first = next(
+                (
+                    i
+                    for i, row in enumerate(foot)
+                    if row.y0 > page.height * _FOOTNOTE_ZONE and _FOOTNOTE_MARK.match(row.text)
+                ),
+                len(foot),
+            )
+            for row in foot[first:]:
+                row.footnote = True
 
 
 def _main_direction(lines: Iterable[dict[str, Any]]) -> tuple[int, int]:
@@ -279,6 +307,19 @@ def _repeated_margin_rows(pages: list[PageRows]) -> set[int]:
             if len(pages_at_y) >= threshold:
                 repeated.add(id(row))
     return repeated
+
+
+def _page_numbers(page: PageRows) -> set[int]:
+    """Ids of bare page numbers: in the margins, or the top-most or bottom-most row."""
+    if not page.rows:
+        return set()
+    top = min(page.rows, key=lambda row: row.y0)
+    bottom = max(page.rows, key=lambda row: row.y1)
+    return {
+        id(row)
+        for row in page.rows
+        if (row is top or row is bottom or _in_margin(row, page)) and _PAGE_NUMBER.match(row.text)
+    }
 
 
 def _line_numbers(page: PageRows) -> set[int]:

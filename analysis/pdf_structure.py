@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 
 from analysis.document import Caption, Document, Section
@@ -17,7 +15,7 @@ from analysis.pdf_headings import (
     Heading,
     find_headings,
 )
-from analysis.pdf_layout import PageRows, Row
+from analysis.pdf_layout import PageRows, Row, body_font_size, mark_footnotes
 from analysis.pdf_text import TextJoiner, split_references
 from analysis.quality import MIN_PAGE_CHARS, assess
 
@@ -40,13 +38,14 @@ FULL_TEXT_TITLE = "Full text"
 def build_document(pages: list[PageRows], *, page_count: int, metadata_title: str) -> Document:
     """Assemble a :class:`Document` from cleaned ``pages`` of rows."""
     rows = [row for page in pages for row in page.rows]
-    body_size = _body_size(rows)
+    size = body_font_size(rows)
+    mark_footnotes(pages, size)
     joiner = TextJoiner(rows)
     captions, caption_rows = _captions(rows, joiner)
-    headings = find_headings(rows, body_size, caption_rows)
-    headless = _headless_references(rows, headings, body_size)
+    headings = find_headings(rows, size, caption_rows)
+    headless = _headless_references(rows, headings, size)
     first_body = next((h.index for h in headings if h.kind not in (ABSTRACT, FRONT)), len(rows))
-    title, title_end = _title(rows[:first_body], body_size, joiner, metadata_title)
+    title, title_end = _title(rows[:first_body], size, joiner, metadata_title)
     sections, appendix, reference_rows = _sections(rows, headings, caption_rows, headless, joiner)
     if not sections and not appendix:
         rest = [r for i, r in enumerate(rows[title_end:], title_end) if i not in caption_rows]
@@ -63,14 +62,6 @@ def build_document(pages: list[PageRows], *, page_count: int, metadata_title: st
         references=tuple(split_references(reference_rows, joiner)),
         quality=assess("\n".join(r.text for r in rows), pages=page_count, text_pages=text_pages),
     )
-
-
-def _body_size(rows: Sequence[Row]) -> float:
-    """The most common font size by characters, in half-point bins."""
-    sizes: Counter[float] = Counter()
-    for row in rows:
-        sizes[round(row.size * 2) / 2] += len(row.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
 def _captions(rows: list[Row], joiner: TextJoiner) -> tuple[list[Caption], set[int]]:
@@ -226,6 +217,7 @@ def _sections(
     """Body sections, appendix sections and bibliography rows, split at the headings.
 
     ``headless`` rows belong to a bibliography that has no heading of its own.
+    Footnotes move to the end of their section, out of the running text.
     """
     sections: list[Section] = []
     appendix: list[Section] = []
@@ -240,12 +232,14 @@ def _sections(
             after_body = True
         elif heading.kind not in (ABSTRACT, FRONT):
             after_body = after_body or heading.kind == APPENDIX
+            main = joiner.join([row for row in content if not row.footnote])
+            notes = joiner.join([row for row in content if row.footnote])
             section = Section(
                 number=heading.number,
                 title=heading.title,
                 level=heading.level,
                 page=rows[heading.index].page,
-                text=joiner.join(content),
+                text=f"{main}\n{notes}" if main and notes else main or notes,
             )
             (appendix if after_body else sections).append(section)
     return sections, appendix, references

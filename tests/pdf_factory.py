@@ -66,6 +66,11 @@ class PaperWriter:
         page.insert_text((left, self._y + size), text, fontsize=size, fontname=font)
         self._y += size * 1.25
 
+    def footnote(self, text: str) -> None:
+        """Small print at the foot of the current page."""
+        page = self._room(0)
+        page.insert_text((MARGIN, PAGE_HEIGHT - MARGIN + 16), text, fontsize=7, fontname="helv")
+
     def gap(self, points: float) -> None:
         """Vertical white space."""
         self._y += points
@@ -194,6 +199,18 @@ def numbered_paper(folder: Path) -> Path:
     writer.heading("A.1 Lemma", size=11)
     writer.paragraph(filler(2))
     return writer.save(folder / "numbered.pdf")
+
+
+def footnote_paper(folder: Path) -> Path:
+    """A footnote at the foot of page 1 while the section runs on to page 2."""
+    writer = PaperWriter(header=None, stamp=None)
+    front_matter(writer, "Footnotes Stay Out of the Way")
+    writer.heading("1 Introduction")
+    writer.footnote("1We release our code and data.")
+    writer.paragraph(filler(60))
+    writer.heading("2 Method")
+    writer.paragraph(filler(3))
+    return writer.save(folder / "footnote.pdf")
 
 
 def roman_paper(folder: Path) -> Path:

@@ -74,6 +74,14 @@ def test_end_of_line_hyphenation_is_repaired_but_real_hyphens_stay(numbered: Doc
     assert "represen-" not in intro
 
 
+def test_footnotes_move_to_the_end_of_their_section(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.footnote_paper(folder))
+    intro = document.sections[0]
+    assert intro.text.endswith("considered in this paper.\n1We release our code and data.")
+    assert intro.text.count("We release") == 1
+    assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
+
+
 def test_references_are_split_off_and_left_out_of_the_body(numbered: Document) -> None:
     assert len(numbered.references) == 12
     assert numbered.references[0] == "[1] A. Author and B. Author. 2020. Paper number 1."
