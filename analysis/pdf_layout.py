@@ -5,14 +5,13 @@ A :class:`Row` is one visual line (PyMuPDF may split a line at wide gaps, e.g.
 boldness. Text at an angle to the page's main direction (the vertical arXiv
 stamp, rotated axis labels) is dropped; a page whose text all runs vertically
 is read in its own rotated frame. Two-column pages are read column by column
-between full-width blocks. :func:`strip_margins` then removes running
-headers/footers, page numbers and review line numbers.
+between full-width blocks. :mod:`analysis.pdf_margins` then removes what is
+not running text.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -25,22 +24,10 @@ import pymupdf
 # TEXT_PRESERVE_LIGATURES (so "ﬁ" arrives as "fi").
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|cmbx|[-,+]b\b|tb$", re.IGNORECASE)
-_PAGE_NUMBER = re.compile(
-    r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE
-)
-_DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
-_FOOTNOTE_MARK = re.compile(r"^(?:\d{1,2}|[∗*†‡§¶])\s*[^\W\d_]")
 
 _COLUMN_SLACK = 0.02
 _RIGHT_PART = 5_000
-_FOOTNOTE_SMALLER = 0.9
-_FOOTNOTE_ZONE = 0.5
-_HEADER_ZONE = 0.15
-_FOOTER_ZONE = 0.88
-_SAME_Y = 3.0
-_LINE_NUMBER_ZONE = 0.12
-_MIN_LINE_NUMBERS = 10
 
 
 @dataclass(slots=True)
@@ -103,41 +90,12 @@ def page_rows(page: pymupdf.Page, number: int) -> PageRows:
     return PageRows(number, width, height, _reading_order(split, width))
 
 
-def strip_margins(pages: list[PageRows]) -> None:
-    """Remove running headers/footers, page numbers and line numbers, in place."""
-    repeated = _repeated_margin_rows(pages)
-    for page in pages:
-        dropped = repeated | _line_numbers(page) | _page_numbers(page)
-        page.rows = [row for row in page.rows if id(row) not in dropped]
-
-
 def body_font_size(rows: Iterable[Row]) -> float:
     """The most common font size by characters, in half-point bins."""
     sizes: Counter[float] = Counter()
     for row in rows:
         sizes[round(row.size * 2) / 2] += len(row.text)
     return sizes.most_common(1)[0][0] if sizes else 10.0
-
-
-def mark_footnotes(pages: list[PageRows], body: float) -> None:
-    """Flag the small print at the foot of each column that starts with a footnote mark."""
-    for page in pages:
-        for column in (0, 1):
-            rows = [row for row in page.rows if row.column == column]
-            start = len(rows)
-            while start and rows[start - 1].size <= body - _FOOTNOTE_SMALLER:
-                start -= 1
-            foot = rows[start:]
-            first = next(
-                (
-                    i
-                    for i, row in enumerate(foot)
-                    if row.y0 > page.height * _FOOTNOTE_ZONE and _FOOTNOTE_MARK.match(row.text)
-                ),
-                len(foot),
-            )
-            for row in foot[first:]:
-                row.footnote = True
 
 
 def _main_direction(lines: Iterable[dict[str, Any]]) -> tuple[int, int]:
@@ -277,57 +235,3 @@ def _flush_band(band: list[list[Row]], sides: dict[int, str]) -> list[Row]:
     for row in right:
         row.column = 1
     return left + right
-
-
-def _in_margin(row: Row, page: PageRows) -> bool:
-    return row.y1 < page.height * _HEADER_ZONE or row.y0 > page.height * _FOOTER_ZONE
-
-
-def _margin_key(row: Row) -> str:
-    return _DIGITS.sub("#", row.text.lower())
-
-
-def _repeated_margin_rows(pages: list[PageRows]) -> set[int]:
-    """Ids of margin rows repeated at the same height on many pages."""
-    threshold = max(2, math.ceil(0.3 * len(pages)))
-    seen: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for page in pages:
-        for row in page.rows:
-            if _in_margin(row, page):
-                seen[_margin_key(row)].append((page.number, row.y0))
-    repeated: set[int] = set()
-    for page in pages:
-        for row in page.rows:
-            if not _in_margin(row, page):
-                continue
-            places = seen[_margin_key(row)]
-            if len(places) < threshold:
-                continue
-            pages_at_y = {number for number, y in places if abs(y - row.y0) <= _SAME_Y}
-            if len(pages_at_y) >= threshold:
-                repeated.add(id(row))
-    return repeated
-
-
-def _page_numbers(page: PageRows) -> set[int]:
-    """Ids of bare page numbers: in the margins, or the top-most or bottom-most row."""
-    if not page.rows:
-        return set()
-    top = min(page.rows, key=lambda row: row.y0)
-    bottom = max(page.rows, key=lambda row: row.y1)
-    return {
-        id(row)
-        for row in page.rows
-        if (row is top or row is bottom or _in_margin(row, page)) and _PAGE_NUMBER.match(row.text)
-    }
-
-
-def _line_numbers(page: PageRows) -> set[int]:
-    """Ids of review-copy line numbers: many bare numbers in the outer margins."""
-    left, right = page.width * _LINE_NUMBER_ZONE, page.width * (1 - _LINE_NUMBER_ZONE)
-    numbers = {
-        id(row)
-        for row in page.rows
-        if row.text.isdigit() and len(row.text) <= 4 and (row.x1 < left or row.x0 > right)
-    }
-    return numbers if len(numbers) >= _MIN_LINE_NUMBERS else set()

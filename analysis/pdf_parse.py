@@ -9,7 +9,8 @@ import pymupdf
 
 from analysis.document import Document
 from analysis.pdf import check_file
-from analysis.pdf_layout import page_rows, strip_margins
+from analysis.pdf_layout import page_rows
+from analysis.pdf_margins import strip_margins
 from analysis.pdf_structure import build_document
 from bot.errors import PdfError
 

@@ -15,7 +15,8 @@ from analysis.pdf_headings import (
     Heading,
     find_headings,
 )
-from analysis.pdf_layout import PageRows, Row, body_font_size, mark_footnotes
+from analysis.pdf_layout import PageRows, Row, body_font_size
+from analysis.pdf_margins import mark_footnotes
 from analysis.pdf_text import TextJoiner, split_references
 from analysis.quality import MIN_PAGE_CHARS, assess
 

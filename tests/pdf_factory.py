@@ -42,11 +42,13 @@ class PaperWriter:
     columns: int = 1
     header: str | None = HEADER
     stamp: str | None = STAMP
+    line_numbers: bool = False
     pdf: pymupdf.Document = field(default_factory=pymupdf.open)
     _page: pymupdf.Page | None = None
     _column: int = 0
     _top: float = MARGIN
     _y: float = MARGIN
+    _lines: int = 0
 
     @property
     def column_width(self) -> float:
@@ -64,6 +66,9 @@ class PaperWriter:
             font = "uni"
             page.insert_font(fontname=font, fontbuffer=pymupdf.Font("cjk").buffer)
         page.insert_text((left, self._y + size), text, fontsize=size, fontname=font)
+        if self.line_numbers:
+            self._lines += 1
+            page.insert_text((30, self._y + size), f"{self._lines:03d}", fontsize=7)
         self._y += size * 1.25
 
     def footnote(self, text: str) -> None:
@@ -241,6 +246,17 @@ def roman_paper(folder: Path) -> Path:
     for number in range(1, 12):
         writer.line(f"[{number}] C. Writer, 'A study', in Proc. Conf., 2019, pp. {number}-9.")
     return writer.save(folder / "roman.pdf")
+
+
+def review_copy(folder: Path) -> Path:
+    """A submission with line numbers in the left margin."""
+    writer = PaperWriter(header=None, stamp=None, line_numbers=True)
+    front_matter(writer, "Anonymous Submission")
+    writer.heading("1 Introduction")
+    writer.paragraph(filler(12))
+    writer.heading("2 Method")
+    writer.paragraph(filler(12, start=2))
+    return writer.save(folder / "review.pdf")
 
 
 def two_column_paper(folder: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,13 @@ def test_running_header_page_numbers_and_arxiv_stamp_are_removed(numbered: Docum
     assert pdf_factory.HEADER not in text
     assert "arXiv" not in text
     assert not [line for line in text.splitlines() if line.strip().isdigit()]
+
+
+def test_review_line_numbers_are_removed(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.review_copy(folder))
+    assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
+    assert document.sections[0].text.startswith("We study how retrieval models behave")
+    assert not re.search(r"\b0\d\d\b", document.all_text())
 
 
 def test_end_of_line_hyphenation_is_repaired_but_real_hyphens_stay(numbered: Document) -> None:
