@@ -6,6 +6,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -263,6 +264,13 @@ def test_too_many_pages(tmp_path: Path) -> None:
 
 def test_worker_extraction_equals_in_process_extraction(folder: Path, numbered: Document) -> None:
     assert extract_document(folder / "numbered.pdf") == numbered
+
+
+def test_concurrent_extractions_from_threads(folder: Path, numbered: Document) -> None:
+    path = folder / "numbered.pdf"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        documents = list(pool.map(lambda _: extract_document(path), range(8)))
+    assert documents == [numbered] * 8
 
 
 def test_extraction_past_its_deadline_is_stopped(folder: Path) -> None:
