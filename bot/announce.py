@@ -12,20 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot import posts
+from bot.errors import ConfigError
 from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.poll import PollOutcome, monitor_channels
-from bot.store import Store
+from bot.store import Store, paper_from_row
 
 if TYPE_CHECKING:
     from bot.service import RadarService
 
 log = logging.getLogger(__name__)
 REQUEST_MONITOR = "request"  # posts.monitor of a card posted for an analyze command
+OWED_WINDOW = timedelta(days=2)  # matches older than this are never posted late
 
 
 class Cards:
@@ -74,6 +77,7 @@ class Cards:
                 return found
         message_id = await platform.post_card(channel, paper, keywords, token)
         await self._record(name, channel, arxiv_id, message_id)
+        log.info("card %s posted to %s:%s", arxiv_id, name, channel, extra={"event": "posted"})
         return message_id
 
     async def _record(self, platform: str, channel: str, arxiv_id: str, message_id: str) -> None:
@@ -110,45 +114,92 @@ def _matched_keywords(store: Store, post: posts.Post) -> tuple[str, ...]:
 
 
 async def announce(service: RadarService, outcome: PollOutcome) -> int:
-    """Post a poll's new matches to the monitor's channels, in feed order; return cards posted.
+    """Post the cards a poll made owed (in feed order); return how many were posted.
 
-    Owed cards (intents of earlier failures) go first. A card that cannot be posted
-    now stays an intent and is retried by the next announce or restart. With no chat
-    platform connected, each match is logged as one structured line instead.
+    With no chat platform connected, each new match is logged as one structured
+    line instead.
     """
-    if not outcome.new_matches:
-        return 0
     if not service.platforms:
         for match in outcome.new_matches:
             log_card(service, outcome.monitor, match.paper, match.keywords)
         return 0
-    await reconcile_all(service)
-    posted = 0
-    for platform_name, channel in monitor_channels(service.config, outcome.monitor):
-        platform = service.platforms.get(platform_name)
-        if platform is None:
-            log.warning("no %s connection: cards for %s are not posted", platform_name, channel)
-            continue
-        for match in outcome.new_matches:
-            paper = match.paper
-            try:
-                message_id = await service.cards.ensure(
-                    platform, channel, paper, match.keywords, outcome.monitor
-                )
-            except Exception:
-                log.exception(
-                    "card %s for %s:%s not posted yet", paper.arxiv_id, platform_name, channel
-                )
+    return await post_owed(service, [outcome.monitor])
+
+
+async def post_owed(service: RadarService, monitors: list[str] | None = None) -> int:
+    """Post every card owed on the connected platforms; return how many (posted or found).
+
+    Owed are intents left without a message ID (found on the platform or posted),
+    then the recent matches of ``monitors`` (default: every monitor with recent
+    matches) that their channels have no card for. Matches are stored before any
+    card is posted, so a crash at any point leaves the cards owed, never lost.
+    A card that cannot be posted now stays owed for the next poll or restart.
+    """
+    posted = await _reconcile_all(service)
+    store = service.store
+    since = (store.clock() - OWED_WINDOW).isoformat()
+    names = monitors if monitors is not None else await store.run(_recent_monitors, store, since)
+    for name in names:
+        for platform_name, channel in _channels(service, name):
+            platform = service.platforms.get(platform_name)
+            if platform is None:
+                log.warning("no %s connection: cards for %s wait", platform_name, channel)
                 continue
-            posted += 1
-            await _auto_analyze(
-                service, outcome.monitor, platform_name, channel, paper.arxiv_id, message_id
-            )
+            owed = await store.run(_unposted, store, name, platform_name, channel, since)
+            for paper, keywords in owed:
+                posted += await _post(service, platform, channel, paper, keywords, name)
     return posted
 
 
-async def reconcile_all(service: RadarService) -> None:
-    """Post (or find) every card owed on every connected platform."""
+async def _post(
+    service: RadarService,
+    platform: ChatPlatform,
+    channel: str,
+    paper: Paper,
+    keywords: tuple[str, ...],
+    monitor: str,
+) -> int:
+    try:
+        message_id = await service.cards.ensure(platform, channel, paper, keywords, monitor)
+    except Exception:
+        log.exception("card %s for %s:%s not posted yet", paper.arxiv_id, platform.name, channel)
+        return 0
+    await _auto_analyze(service, monitor, platform.name, channel, paper.arxiv_id, message_id)
+    return 1
+
+
+def _channels(service: RadarService, monitor: str) -> list[tuple[str, str]]:
+    try:
+        return monitor_channels(service.config, monitor)
+    except ConfigError:  # a monitor removed from the config since its matches were stored
+        return []
+
+
+def _recent_monitors(store: Store, since: str) -> list[str]:
+    rows = store.db.execute(
+        "SELECT DISTINCT monitor FROM matches WHERE first_seen >= ? ORDER BY monitor", [since]
+    )
+    return [row[0] for row in rows.fetchall()]
+
+
+def _unposted(
+    store: Store, monitor: str, platform: str, channel: str, since: str
+) -> list[tuple[Paper, tuple[str, ...]]]:
+    """The monitor's recent matches without a card in ``channel``, in feed order."""
+    rows = store.db.query(
+        "SELECT m.keywords AS matched, p.* FROM matches m "
+        "JOIN papers p ON p.arxiv_id = m.arxiv_id "
+        "WHERE m.monitor = ? AND m.first_seen >= ? AND NOT EXISTS (SELECT 1 FROM posts s "
+        "WHERE s.platform = ? AND s.channel = ? AND s.arxiv_id = m.arxiv_id) "
+        "ORDER BY m.first_seen, m.position",
+        [monitor, since, platform, channel],
+    )
+    return [(paper_from_row(row), tuple(json.loads(row["matched"]))) for row in rows]
+
+
+async def _reconcile_all(service: RadarService) -> int:
+    """Find or post every card left as an intent on every connected platform; count them."""
+    count = 0
     for platform in list(service.platforms.values()):
         try:
             finished = await service.cards.reconcile(platform)
@@ -159,6 +210,8 @@ async def reconcile_all(service: RadarService) -> None:
             await _auto_analyze(
                 service, post.monitor, platform.name, post.channel, post.arxiv_id, message_id
             )
+        count += len(finished)
+    return count
 
 
 async def _auto_analyze(

@@ -1,7 +1,7 @@
 """The always-on bot: one asyncio process holding every long-running part.
 
 Start order: health endpoint, chat adapters (each registered with the service once
-connected), owed cards reconciled, analysis workers, scheduler. SIGTERM/SIGINT
+connected), owed cards posted, analysis workers, scheduler. SIGTERM/SIGINT
 begin a graceful shutdown: readiness goes false, the scheduler stops, workers take
 no new job and running jobs get ``server.shutdown_grace_s`` to finish (the rest
 go back to the queue), then adapters, the health server, the arXiv client and the
@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from bot.announce import reconcile_all
+from bot.announce import post_owed
 from bot.health import HealthServer
 from bot.platform import Adapter
 from bot.scheduler import RadarScheduler
@@ -70,7 +70,7 @@ class Runtime:
             self._started.append(adapter)
             self.service.register(adapter.platform)
             log.info("%s connected", adapter.platform.name)
-        await reconcile_all(self.service)
+        await post_owed(self.service)
         await self.workers.start()
         await self.scheduler.start()
         self.health.accepting = True
