@@ -66,12 +66,13 @@ def paper(arxiv_id: str, title: str | None = None) -> Paper:
 
 
 def serve_papers(fake: ArxivFake, folder: Path, ids: list[str]) -> list[Paper]:
-    """Serve a generated PDF and an API entry for each ID."""
+    """Serve a generated PDF and an API entry for each ID (asked bare or as v1 to v3)."""
     pdf = numbered_paper(folder).read_bytes()
     papers = [paper(arxiv_id) for arxiv_id in ids]
     for item in papers:
         fake.pdfs[item.arxiv_id] = pdf
-        fake.api[item.arxiv_id] = atom_api([item])
+        for key in (item.arxiv_id, *(f"{item.arxiv_id}v{n}" for n in (1, 2, 3))):
+            fake.api[key] = atom_api([item])
     return papers
 
 
