@@ -1,0 +1,9 @@
+"""The Slack adapter: Bolt listeners, Block Kit rendering and mrkdwn escaping.
+
+The only package that imports slack_bolt; the core talks to it through
+:class:`~bot.platform.ChatPlatform` and :class:`~bot.platform.Adapter`.
+"""
+
+from handlers.slack.adapter import SlackAdapter, create_adapter
+
+__all__ = ["SlackAdapter", "create_adapter"]

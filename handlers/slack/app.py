@@ -1,0 +1,204 @@
+"""The Bolt ``AsyncApp`` and its listeners: slash command, Analyze button, reactions, mentions.
+
+Every listener acknowledges first (Slack's 3-second rule) and does the work in a
+tracked background task. ``analyze`` is the one exception: it acks after
+``service.enqueue_analysis`` (a fast insert) so the ack can say what was queued.
+Only this package knows Slack payloads; the core sees :class:`~bot.models.ChatRef`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import SlackConfig
+from bot.errors import RadarError
+from bot.ids import parse_arxiv_id
+from bot.models import ChatRef
+from bot.posts import nonce
+from bot.service import RadarService
+from handlers.commands import Analyze, Command, parse_command
+from handlers.slack.blocks import ANALYZE_ACTION, notices
+from handlers.slack.platform import SlackPlatform
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+REFUSAL = (
+    "Sorry, analyses here are limited to approved members. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
+_MENTION = re.compile(r"<[@!#][^>]*>")
+_LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
+
+
+def build_app(client: AsyncWebClient, listeners: Listeners, signing_secret: str | None) -> AsyncApp:
+    """An ``AsyncApp`` on ``client``; request signatures are checked when a secret is given."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+        name="arxiv-radar",
+        logger=logging.getLogger("handlers.slack.bolt"),
+    )
+    listeners.register(app)
+    return app
+
+
+class Listeners:
+    """Turns Slack payloads into core calls and core replies into Slack messages."""
+
+    def __init__(self, config: SlackConfig, service: RadarService, platform: SlackPlatform) -> None:
+        self.config = config
+        self.service = service
+        self.platform = platform
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(self.config.command)(self.on_command)
+        app.action(ANALYZE_ACTION)(self.on_button)
+        app.event("reaction_added")(self.on_reaction)
+        app.event("app_mention")(self.on_mention)
+        app.error(self.on_error)
+
+    def allowed(self, user: str | None) -> bool:
+        allowed = self.config.allowed_users
+        return not allowed or user in allowed
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the ack, keeping a reference so :meth:`drain` can wait for it."""
+        task = asyncio.create_task(self._guarded(work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for running work, then cancel what is left."""
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(set(self.tasks), timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    # listeners ---------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        ref = ChatRef(PLATFORM, command["channel_id"], None, command["user_id"])
+        try:
+            request = parse_command(command_text(command.get("text", "")))
+            if isinstance(request, Analyze):
+                await ack(_ephemeral(await self._enqueue(request, ref)))
+                return
+        except RadarError as exc:
+            await ack(_ephemeral(exc.user_message))
+            return
+        await ack()
+        self.spawn(self._handle(request, ref, public=False))
+
+    async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        channel = body["container"].get("channel_id") or body["channel"]["id"]
+        card_ts = body["container"]["message_ts"]
+        ref = ChatRef(PLATFORM, channel, card_ts, body["user"]["id"])
+        self.spawn(self._analyze_card(ref, str(action.get("value", ""))))
+
+    async def on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = body["event"]
+        item = event.get("item") or {}
+        ours = item.get("type") == "message" and event.get("item_user") == context.bot_user_id
+        if ours and event.get("reaction") in self.config.analyze_reactions:
+            self.spawn(self._react(str(body["event_id"]), event, item))
+
+    async def on_mention(self, body: dict[str, Any]) -> None:
+        event = body["event"]
+        thread = event.get("thread_ts") or event["ts"]
+        ref = ChatRef(PLATFORM, event["channel"], thread, event.get("user"))
+        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))))
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed (%s): %s", body.get("type"), error, exc_info=error)
+
+    # work after the ack ----------------------------------------------------------------
+
+    async def _enqueue(self, request: Analyze, ref: ChatRef) -> str:
+        if not self.allowed(ref.user):
+            return REFUSAL
+        reply = await self.service.enqueue_analysis(request.arxiv_id, ref, request.language)
+        return reply.text
+
+    async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
+        reply = await self.service.handle(request, ref)
+        if reply.text:
+            await self._say(ref, reply.text, public=public)
+        for paper in reply.papers:
+            card_nonce = nonce(PLATFORM, ref.channel, paper.arxiv_id)
+            await self.platform.post_card(ref.channel, paper, (), card_nonce)
+        if reply.report is not None:
+            await self.platform.upload_report(ref.channel, reply.report, reply.report.name)
+
+    async def _analyze_card(self, ref: ChatRef, value: str) -> None:
+        try:
+            text = await self._enqueue(Analyze(parse_arxiv_id(value)), ref)
+        except RadarError as exc:
+            text = exc.user_message
+        await self.platform.whisper(replace(ref, thread=None), text)
+
+    async def _react(self, event_id: str, event: dict[str, Any], item: dict[str, Any]) -> None:
+        if not await self.service.first_time(PLATFORM, event_id):
+            return
+        user = str(event.get("user", ""))
+        in_channel = ChatRef(PLATFORM, item["channel"], None, user)
+        if not self.allowed(user):
+            await self.platform.whisper(in_channel, REFUSAL)
+            return
+        try:
+            reply = await self.service.reaction(PLATFORM, item["channel"], item["ts"], user)
+        except RadarError as exc:
+            await self.platform.whisper(in_channel, exc.user_message)
+            return
+        if reply is not None and reply.text:
+            await self.platform.whisper(in_channel, reply.text)
+
+    async def _mention(self, event_id: str, ref: ChatRef, text: str) -> None:
+        if not await self.service.first_time(PLATFORM, event_id):
+            return
+        try:
+            request = parse_command(command_text(text))
+            if isinstance(request, Analyze):
+                await self.platform.reply(ref, await self._enqueue(request, ref))
+                return
+        except RadarError as exc:
+            await self.platform.reply(ref, exc.user_message)
+            return
+        await self._handle(request, ref, public=True)
+
+    async def _say(self, ref: ChatRef, text: str, *, public: bool) -> None:
+        if public:
+            await self.platform.reply(ref, text)
+        else:
+            await self.platform.whisper(ref, text)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("Slack background work failed")
+
+
+def command_text(text: str) -> str:
+    """The command words of a slash command or mention: mentions dropped, links unwrapped
+    (``<https://arxiv.org/abs/1|label>`` becomes the URL), entities decoded."""
+    plain = _LINK.sub(r"\1", _MENTION.sub(" ", text))
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _ephemeral(text: str) -> dict[str, Any]:
+    """A slash-command ack body shown only to the user, escaped like every reply."""
+    message = notices(text)[0]
+    return {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
