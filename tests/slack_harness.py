@@ -123,9 +123,13 @@ async def running_bot(
     *,
     mode: str = "http",
     allowed_users: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[Bot]:
-    """Start store, service, workers and the Slack adapter; stop them all afterwards."""
-    for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET}).items():
+    """Start store, service, workers and the Slack adapter; stop them all afterwards.
+
+    ``env`` overrides the secrets' environment variables (e.g. a rejected token).
+    """
+    for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET} | (env or {})).items():
         monkeypatch.setenv(name, value)
     config = Config(
         arxiv=ArxivConfig(
@@ -157,17 +161,18 @@ async def running_bot(
     seen = record_first_time(service, monkeypatch)
     workers = Workers(service, retry_backoff_s=0.01, sweep_interval_s=0.2, idle_poll_s=0.05)
     adapter = create_adapter(config, service)
-    await workers.start()
-    await adapter.start()
-    async with aiohttp.ClientSession() as session:
-        try:
+    try:
+        await workers.start()
+        await adapter.start()
+        service.register(adapter.platform)  # as the runtime does once the adapter is up
+        async with aiohttp.ClientSession() as session:
             yield Bot(config, service, adapter, analyzer, slack, arxiv, session, seen)
-        finally:
-            analyzer.gate.set()
-            await adapter.stop()
-            await workers.stop(5)
-            await client.aclose()
-            store.close()
+    finally:
+        analyzer.gate.set()
+        await adapter.stop()
+        await workers.stop(5)
+        await client.aclose()
+        store.close()
 
 
 def sign(secret: str, timestamp: str, body: str) -> str:

@@ -7,10 +7,14 @@ bot token and the signing secret, and serves events, commands and interactivity 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
@@ -23,6 +27,7 @@ from bot.service import RadarService
 from handlers.slack.app import Listeners, build_app
 from handlers.slack.platform import SlackPlatform
 
+T = TypeVar("T")
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
@@ -56,8 +61,13 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Check the tokens (a clear error, not an endless reconnect loop), then connect."""
+        await self._check("bot token", self.config.bot_token_env, self.platform.bot_id())
         if self.config.mode == "socket":
+            opening = self.platform.client.apps_connections_open(app_token=self._app_token or "")
+            opened = await self._check("app token", self.config.app_token_env, opening)
             self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token)
+            self._socket.client.wss_uri = opened["url"]
             await self._socket.connect_async()
         else:
             await self._serve_http()
@@ -87,6 +97,13 @@ class SlackAdapter:
             raise RuntimeError("the HTTP listener is not running")
         return int(self._runner.addresses[0][1])
 
+    async def _check(self, what: str, env: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except SlackApiError as exc:
+            error = exc.response.get("error", "error")
+            raise ConfigError(f"Slack rejected the {what} in ${env} ({error}).") from exc
+
     async def _serve_http(self) -> None:
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._dispatch)
@@ -101,7 +118,7 @@ class SlackAdapter:
 
 
 def create_adapter(config: Config, service: RadarService) -> SlackAdapter:
-    """The Slack adapter for ``config``; its platform is registered with ``service``.
+    """The Slack adapter for ``config`` (the runtime registers its platform once started).
 
     Raises :class:`ConfigError` naming the environment variables a mode needs.
     """
@@ -116,6 +133,4 @@ def create_adapter(config: Config, service: RadarService) -> SlackAdapter:
     if missing:
         names = " and ".join(f"${env}" for env in missing)
         raise ConfigError(f"Slack {slack.mode} mode needs {names} (environment variables).")
-    adapter = SlackAdapter(config, service, {k: v for k, v in tokens.items() if v})
-    service.register(adapter.platform)
-    return adapter
+    return SlackAdapter(config, service, {k: v for k, v in tokens.items() if v})

@@ -45,6 +45,7 @@ def build_app(client: AsyncWebClient, listeners: Listeners, signing_secret: str 
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         name="arxiv-radar",
+        process_before_response=True,
         logger=logging.getLogger("handlers.slack.bolt"),
     )
     listeners.register(app)
