@@ -94,7 +94,7 @@ def extract_command(obj: Any, source: str, output_format: str) -> None:
     config: Config = obj.config
     document = _run(_document(config, source))
     if output_format == "json":
-        click.echo(json.dumps(document.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(document.to_text(), nl=False)
 

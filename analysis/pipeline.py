@@ -111,35 +111,21 @@ class Analyzer:
         :mod:`bot.workers`). An LLM analysis is refused once the day's budget is spent.
         """
         chosen, lang = self._engine(engine), self._language(language)
+        if arxiv_id.version and not refresh:  # a known version: no arXiv request on a hit
+            hit = await self.cached(arxiv_id, language=lang, engine=engine)
+            if hit is not None:
+                return hit
         paper = await self.arxiv.paper(arxiv_id)
         version = arxiv_id.version or paper.version
-        versioned = ArxivId(paper.arxiv_id, version)
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, chosen.version)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             return hit
         if isinstance(chosen, LlmEngine):
             await self.cache.check_token_budget()
-        source = await self._source(versioned, paper, progress)
-        await _report(progress, "analysing")
-        reason = FALLBACK_REASONS[source.reason][lang] if source.reason else None
-        subject = Subject(paper.arxiv_id, paper.title, lang, reason)
-        result = await chosen.analyse(source.document, subject)
-        draft = Analysis(
-            **result.answer.model_dump(),
-            arxiv_id=paper.arxiv_id,
-            version=version,
-            title=paper.title,
-            language=lang,
-            engine=chosen.label,
-            source="full_text" if reason is None else "abstract_only",
-            source_reason=reason,
-            warnings=list(result.warnings),
-            usage=result.usage,
-        )
-        analysis = verify(draft, source.document)
+        analysis, cacheable = await self._run(chosen, lang, paper, version, progress)
         if record_usage:
-            await self.cache.record_usage(result.usage)
-        if source.reason not in TRANSIENT_REASONS:
+            await self.cache.record_usage(analysis.usage)
+        if cacheable:
             await self.cache.put(key, analysis, chosen.version)
         return analysis
 
@@ -152,6 +138,35 @@ class Analyzer:
         return await self._extract(path)
 
     # steps ----------------------------------------------------------------------
+
+    async def _run(
+        self,
+        engine: Engine,
+        language: Language,
+        paper: Paper,
+        version: int,
+        progress: Progress | None,
+    ) -> tuple[Analysis, bool]:
+        """Fetch, extract, analyse and verify; also says whether the result may be cached."""
+        source = await self._source(ArxivId(paper.arxiv_id, version), paper, progress)
+        await _report(progress, "analysing")
+        reason = FALLBACK_REASONS[source.reason][language] if source.reason else None
+        result = await engine.analyse(
+            source.document, Subject(paper.arxiv_id, paper.title, language, reason)
+        )
+        draft = Analysis(
+            **result.answer.model_dump(),
+            arxiv_id=paper.arxiv_id,
+            version=version,
+            title=paper.title,
+            language=language,
+            engine=engine.label,
+            source="full_text" if reason is None else "abstract_only",
+            source_reason=reason,
+            warnings=list(result.warnings),
+            usage=result.usage,
+        )
+        return verify(draft, source.document), source.reason not in TRANSIENT_REASONS
 
     async def _source(self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None) -> Source:
         """The full text, or the abstract with the reason the full text is unusable."""

@@ -124,6 +124,7 @@ def test_extract_an_arxiv_paper_as_json(config: Config, arxiv_fake: ArxivFake) -
     data = json.loads(result.stdout)
     assert data["title"] == "DenseLite: Small Dense Retrieval"
     assert [s["number"] for s in data["sections"]][:3] == ["1", "2", "3"]
+    assert data["references_count"] == 5
     assert f"/pdf/{PAPER_ID}v3" in arxiv_fake.paths()
 
 

@@ -20,7 +20,7 @@ from bot.store import Store
 from tests.corpus import corpus_file
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.llm import LlmFake
-from tests.pdf_factory import encrypted_pdf, long_paper
+from tests.pdf_factory import encrypted_pdf, long_paper, truncated_pdf
 from tests.test_analysis_extractive import ABSTRACT, cue_paper
 
 PAPER_ID = "2401.01234"
@@ -210,6 +210,9 @@ async def test_a_cache_hit_costs_no_download_and_no_llm_request(
         assert env.stages == []
         assert len(llm.bodies()) == 1
         assert len(pdf_requests(arxiv_fake)) == 1
+        before = len(arxiv_fake.paths())
+        assert await env.analyze(f"{PAPER_ID}v3") == first
+        assert len(arxiv_fake.paths()) == before  # a known version needs no arXiv request
         assert await env.analyzer.cached(ArxivId(PAPER_ID)) == first
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 3)) == first
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 2)) is None
@@ -309,6 +312,17 @@ async def test_the_fallback_reason_is_in_the_analysis_language(
     async with make_env() as env:
         analysis = await env.analyze(language="zh")
     assert (analysis.source, analysis.source_reason) == ("abstract_only", "PDF 已加密")
+    assert (tmp_path / "cache" / "pdfs" / f"{PAPER_ID}v3.pdf").is_file()  # kept: it is a PDF
+
+
+async def test_a_damaged_download_is_dropped_from_the_pdf_cache(
+    arxiv_fake: ArxivFake, make_env: Any, tmp_path: Path
+) -> None:
+    serve(arxiv_fake, truncated_pdf(tmp_path).read_bytes())
+    async with make_env() as env:
+        analysis = await env.analyze()
+    assert analysis.source_reason == "the PDF is damaged or incomplete"
+    assert not (tmp_path / "cache" / "pdfs" / f"{PAPER_ID}v3.pdf").exists()
 
 
 async def test_a_missing_pdf_falls_back_to_the_abstract(
