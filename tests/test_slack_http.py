@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
 from handlers.slack.app import REFUSAL
+from tests.corpus import corpus_file
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.server import Fault
 from tests.fakes.slack import SlackFake, sample_paper
@@ -18,13 +22,17 @@ from tests.slack_harness import (
     SIGNING_SECRET,
     USER,
     Bot,
+    app_mention,
     atom_api,
+    block_actions,
     command_body,
+    reaction_added,
     running_bot,
     sign,
 )
 
 FORM = "application/x-www-form-urlencoded"
+SLACK = "slack"  # corpus folder of recorded payloads
 
 
 @pytest.fixture
@@ -188,3 +196,39 @@ async def test_bad_signatures_get_401_and_do_nothing(bot: Bot, tamper: str) -> N
     await bot.command("list")  # a good request afterwards: the bad one changed nothing
     assert "This channel follows nothing yet." in await whisper(bot)
     assert len(bot.slack.called("chat.postEphemeral")) == 1
+
+
+async def test_url_verification_challenge_is_answered(bot: Bot) -> None:
+    challenge = {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV", "type": "url_verification"}
+    response = await bot.event(challenge)
+    assert response.status == 200
+    assert (await response.json()) == {"challenge": "3eZbrw1aBm2rZgRNFdxV"}
+
+
+def test_payload_builders_have_the_recorded_shapes() -> None:
+    recorded = dict(
+        parse_qsl(
+            corpus_file(f"{SLACK}/slash_command_hello_world.x-www-form-urlencoded.txt").read_text()
+        )
+    )
+    assert set(dict(parse_qsl(command_body("help")))) <= set(recorded)
+    pairs = [
+        ("event_callback_reaction_added.json", reaction_added("1.2", "U1")),
+        ("event_callback_app_mention.json", app_mention("hi")),
+        ("interactivity_block_actions.json", block_actions("1.2", "2511.05275")),
+    ]
+    for name, built in pairs:
+        shape = json.loads(corpus_file(f"{SLACK}/{name}").read_text())
+        assert keys(built) <= keys(shape), name
+
+
+def keys(payload: dict[str, Any], prefix: str = "") -> set[str]:
+    """Dotted key paths of nested dicts (the first item of lists)."""
+    found = set()
+    for key, value in payload.items():
+        found.add(prefix + key)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            value = value[0]
+        if isinstance(value, dict):
+            found |= keys(value, f"{prefix}{key}.")
+    return found
