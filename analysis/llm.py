@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import openai
@@ -225,8 +226,9 @@ class _Prompt:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def overhead_tokens(self) -> int:
-        """Tokens of the analysis prompt without the paper (the larger, json_object form)."""
-        return _tokens(self.messages("", parts=99, json_schema=False)) + MESSAGE_OVERHEAD_TOKENS
+        """Tokens of the analysis prompt without the paper, in its largest form."""
+        variants = (self.messages("", parts=parts, json_schema=False) for parts in (0, 99))
+        return max(_tokens(messages) for messages in variants) + MESSAGE_OVERHEAD_TOKENS
 
     def notes_overhead_tokens(self) -> int:
         return _tokens(self.notes_messages("", 99, 99, 9999)) + MESSAGE_OVERHEAD_TOKENS
@@ -246,11 +248,7 @@ class _Session:
         response_format: Any = (
             {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": "paper_analysis",
-                    "strict": True,
-                    "schema": strict_json_schema(LlmAnswer),
-                },
+                "json_schema": {"name": "paper_analysis", "strict": True, "schema": _schema()},
             }
             if json_schema
             else {"type": "json_object"}
@@ -286,10 +284,15 @@ def _fence(text: str) -> str:
     return _PAPER_TAG.sub(r"&lt;\1>", text)
 
 
+@cache
+def _schema() -> dict[str, Any]:
+    return strict_json_schema(LlmAnswer)
+
+
 def _format_note(*, json_schema: bool) -> str:
     if json_schema:
         return prompts.render("format_json_schema")
-    schema = json.dumps(strict_json_schema(LlmAnswer), ensure_ascii=False)
+    schema = json.dumps(_schema(), ensure_ascii=False)
     return prompts.render("format_json_object", schema=schema)
 
 

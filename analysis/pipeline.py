@@ -151,9 +151,8 @@ class Analyzer:
         source = await self._source(ArxivId(paper.arxiv_id, version), paper, progress)
         await _report(progress, "analysing")
         reason = FALLBACK_REASONS[source.reason][language] if source.reason else None
-        result = await engine.analyse(
-            source.document, Subject(paper.arxiv_id, paper.title, language, reason)
-        )
+        subject = Subject(paper.arxiv_id, paper.title, language, reason)
+        result = await engine.analyse(source.document, subject)
         draft = Analysis(
             **result.answer.model_dump(),
             arxiv_id=paper.arxiv_id,
@@ -161,7 +160,7 @@ class Analyzer:
             title=paper.title,
             language=language,
             engine=engine.label,
-            source="full_text" if reason is None else "abstract_only",
+            source=subject.source,
             source_reason=reason,
             warnings=list(result.warnings),
             usage=result.usage,

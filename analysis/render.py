@@ -47,10 +47,11 @@ class Labels:
     feasibility: str
     colon: str
     separator: str
+    parenthesis: str
     warning: str
 
     def parenthesised(self, text: str) -> str:
-        return f"（{text}）" if self.colon == "：" else f" ({text})"
+        return self.parenthesis.format(text)
 
 
 LABELS = {
@@ -78,6 +79,7 @@ LABELS = {
         feasibility="可行性：{value}",
         colon="：",
         separator="、",
+        parenthesis="（{}）",
         warning="注意",
     ),
     "en": Labels(
@@ -104,6 +106,7 @@ LABELS = {
         feasibility="feasibility: {value}",
         colon=": ",
         separator=", ",
+        parenthesis=" ({})",
         warning="Note",
     ),
 }

@@ -27,7 +27,7 @@ _CJK = re.compile(
     "[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 )
 
-Counter = Callable[[str], int]
+TokenCounter = Callable[[str], int]
 
 
 def estimate_tokens(text: str) -> int:
@@ -52,7 +52,7 @@ def reset() -> None:
 
 
 @lru_cache(maxsize=1)
-def _counter() -> tuple[str, Counter]:
+def _counter() -> tuple[str, TokenCounter]:
     for name in ENCODINGS:
         encoder = _cached_tiktoken(name)
         if encoder is not None:
@@ -60,7 +60,7 @@ def _counter() -> tuple[str, Counter]:
     return "estimate", estimate_tokens
 
 
-def _cached_tiktoken(name: str) -> Counter | None:
+def _cached_tiktoken(name: str) -> TokenCounter | None:
     """A tiktoken counter for ``name`` if its file is already cached, else None."""
     cache_dir = _tiktoken_cache_dir()
     if cache_dir is None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from openai import AsyncOpenAI
 
 from analysis import prompts
 from analysis.document import Caption, Document, Quality, Section
@@ -331,3 +332,10 @@ def test_prompt_templates_must_be_filled_completely() -> None:
         prompts.render("user", paper="x")
     assert prompts.PROMPT_VERSION.startswith("p-")
     assert len(prompts.PROMPT_VERSION) == 14
+
+
+async def test_the_fake_lists_its_model_to_the_real_client(fake: LlmFake) -> None:
+    async with AsyncOpenAI(base_url=f"{fake.url}/v1", api_key=KEY) as client:
+        models = await client.models.list()
+    assert [model.id for model in models.data] == ["fake-model"]
+    assert fake.paths() == ["/v1/models"]
