@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,6 +14,7 @@ from click.testing import CliRunner
 
 from bot import jobs, posts, usage
 from bot.cli import main
+from bot.config import parse_config
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.runtime import Runtime
@@ -202,3 +205,15 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
 def test_stats_without_usage(arxiv_fake, tmp_path) -> None:
     result = invoke(write_config(tmp_path, arxiv_fake), "stats")
     assert (result.exit_code, result.output) == (0, "No usage recorded yet.\n")
+
+
+def test_the_docker_image_default_config_is_valid_and_keeps_state_in_data() -> None:
+    dockerfile = (Path(__file__).resolve().parents[1] / "Dockerfile").read_text()
+    command = dockerfile.split("printf '%s\\n' \\", 1)[1].split("> /config/config.toml", 1)[0]
+    lines = shlex.split(command.replace("\\\n", " "))
+    config = parse_config("\n".join(lines), source="Dockerfile")
+    assert config.storage.path.startswith("/data/")
+    assert config.storage.cache_dir.startswith("/data/")
+    assert config.report.dir.startswith("/data/")
+    assert (config.server.host, config.server.port) == ("0.0.0.0", 8080)
+    assert f"http://127.0.0.1:{config.server.port}/healthz" in dockerfile
