@@ -1,9 +1,11 @@
 """The Bolt ``AsyncApp`` and its listeners: slash command, Analyze button, reactions, mentions.
 
-Every listener acknowledges first (Slack's 3-second rule) and does the work in a
-tracked background task. ``analyze`` is the one exception: it acks after
-``service.enqueue_analysis`` (a fast insert) so the ack can say what was queued.
-Only this package knows Slack payloads; the core sees :class:`~bot.models.ChatRef`.
+Slack wants an answer within 3 seconds. Listeners only parse, check and spawn the
+work as a tracked background task, so Bolt runs with ``process_before_response``:
+the HTTP response (or Socket Mode ack) leaves as soon as a listener returns, with
+no polling. ``analyze`` acks after ``service.enqueue_analysis`` (a fast insert) so
+the ack can say what was queued. Only this package knows Slack payloads; the core
+sees :class:`~bot.models.ChatRef`.
 """
 
 from __future__ import annotations
