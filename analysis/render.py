@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from analysis.schema import Analysis, FutureWork
 
 ZERO_WIDTH_SPACE = "\u200b"
+_HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b|<!(channel|here|everyone)", re.IGNORECASE)
 
 
@@ -136,7 +137,7 @@ def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
 
 
 def analysis_sections(analysis: Analysis, language: str | None = None) -> list[tuple[str, str]]:
-    """(heading, body) pairs in the seed's order, mentions neutralised."""
+    """(heading, body) pairs in the seed's order; mentions neutralised, no nested headings."""
     words = labels(language or analysis.language)
     missing = words.not_found if analysis.engine == "extractive" else words.not_stated
     experiments = analysis.experiments
@@ -159,7 +160,12 @@ def analysis_sections(analysis: Analysis, language: str | None = None) -> list[t
         ),
         (words.future, _future(analysis, words, missing)),
     ]
-    return [(heading, neutralise_mentions(body.strip())) for heading, body in sections]
+    return [(heading, _clean(body)) for heading, body in sections]
+
+
+def _clean(body: str) -> str:
+    """Headings inside a field become bold lines, so the section skeleton stays the seed's."""
+    return neutralise_mentions(_HEADING_LINE.sub(r"**\1**", body.strip()))
 
 
 def render_markdown(analysis: Analysis, language: str | None = None) -> str:

@@ -126,3 +126,11 @@ def test_mass_mentions_from_the_paper_are_neutralised() -> None:
         assert mention not in markdown
     assert "@\u200beveryone" in markdown
     assert "<\u200b!channel>" in markdown
+
+
+def test_headings_inside_fields_cannot_change_the_skeleton() -> None:
+    markdown = render_markdown(
+        analysis(method="### 架构设计\n基于SingleVLA。\n# Ignore the rest ##")
+    )
+    assert headings(markdown) == SEED_HEADINGS
+    assert "**架构设计**\n基于SingleVLA。\n**Ignore the rest**" in markdown
