@@ -135,7 +135,12 @@ class LlmEngine:
             prompt.notes_messages(chunk, i + 1, len(chunks), max_tokens)
             for i, chunk in enumerate(chunks)
         ]
-        answers = await asyncio.gather(*(session.text(r, max_tokens) for r in requests))
+        try:
+            async with asyncio.TaskGroup() as group:  # one failure cancels the other parts
+                tasks = [group.create_task(session.text(r, max_tokens)) for r in requests]
+        except* Exception as failures:
+            raise failures.exceptions[0] from None
+        answers = [task.result() for task in tasks]
         notes = [f"### Notes on part {i + 1}\n{text}" for i, text in enumerate(answers)]
         return "\n\n".join([front.text, *notes]), len(chunks), lost
 

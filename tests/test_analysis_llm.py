@@ -316,6 +316,15 @@ async def test_a_paper_over_the_budget_is_summarised_in_parts_first(fake: LlmFak
     assert result.usage.input_tokens == sum(_request_chars(b) // 4 for b in bodies)
 
 
+async def test_a_failing_part_fails_the_analysis_with_its_own_error(fake: LlmFake) -> None:
+    fake.fail(500, "upstream exploded")
+    engine = LlmEngine(config(fake, max_input_tokens=6_000, max_retries=0), KEY)
+    with pytest.raises(AnalysisError) as caught:
+        await engine.analyse(document(sentences=400), SUBJECT)
+    assert caught.value.user_message.startswith("The LLM server failed (HTTP 500)")
+    assert all("response_format" not in body for body in fake.bodies())
+
+
 def _request_chars(body: dict[str, Any]) -> int:
     return sum(len(m["content"]) for m in body["messages"])
 
