@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 MESSAGE_OVERHEAD_TOKENS = 16  # chat formatting per request, with a margin
 MIN_PAPER_TOKENS = 1000
 MIN_NOTES_TOKENS = 256
+NOTES_HEADING_TOKENS = 16  # "### Notes on part N" and the blank lines around it
 WORDS_PER_TOKEN = 0.75
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _PAPER_TAG = re.compile(r"<(\s*/?\s*paper\s*)>", re.IGNORECASE)
@@ -129,7 +130,8 @@ class LlmEngine:
         body = PaperText(rest, selected.naive_tokens, selected.condensed, selected.omitted)
         chunk_limit = self.config.max_input_tokens - prompt.notes_overhead_tokens()
         chunks, lost = body.chunks(max(chunk_limit, MIN_NOTES_TOKENS))
-        per_chunk = max((available - front.tokens) // len(chunks) - 16, MIN_NOTES_TOKENS)
+        share = (available - front.tokens) // len(chunks) - NOTES_HEADING_TOKENS
+        per_chunk = max(share, MIN_NOTES_TOKENS)
         max_tokens = min(per_chunk, self.config.max_output_tokens)
         requests = [
             prompt.notes_messages(chunk, i + 1, len(chunks), max_tokens)
