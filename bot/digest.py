@@ -107,7 +107,9 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
 
     paper = match.paper
     try:
-        analysis = await analyzer.analyze(ArxivId(paper.arxiv_id, paper.version), language=language)
+        analysis = await analyzer.analyze(
+            ArxivId(paper.arxiv_id, paper.version), language=language, record_usage=True
+        )
     except RadarError as exc:
         log.warning("analysis of %s failed: %s", paper.arxiv_id, exc.user_message)
         return ReportEntry(match, failure=exc.user_message)
