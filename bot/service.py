@@ -215,11 +215,11 @@ class RadarService:
         return "This channel follows:\n" + "\n".join(lines)
 
     def _digest(self, ref: ChatRef) -> Reply:
-        reports = [self.store.latest_report(name) for name in self._channel_monitors(ref)]
-        found = [r for r in reports if r] or [r for r in [self.store.latest_report()] if r]
+        names: list[str | None] = [*self._channel_monitors(ref)] or [None]  # None: any monitor
+        found = [report for name in names if (report := self.store.latest_report(name))]
         if not found:
             return Reply("No daily report has been written yet.")
-        latest = max(found, key=lambda r: str(r["report_date"]))
+        latest = max(found, key=lambda report: str(report["report_date"]))
         path = Path(latest["path"])
         label = f"the {latest['monitor']} report for {latest['report_date']}"
         if not path.is_file():

@@ -234,7 +234,8 @@ class Workers:
                 return analysis
             if state == jobs.DELIVERING:
                 log.warning(
-                    "request %d may have been answered before a restart: re-delivering", request.id
+                    "request %d may already be answered (a delivery was cut short): sending again",
+                    request.id,
                 )
             if job.state == DONE:
                 analysis = analysis or await self._cached(job)
