@@ -144,6 +144,7 @@ class DiscordFake(LoopbackServer):
             OTHER_CHANNEL_ID: self._text_channel(OTHER_CHANNEL_ID, "general"),
         }
         self.gateway_received: list[dict[str, Any]] = []
+        self.token = "test-token"  # the bot token the REST API accepts
         self.resumable = True
         self.lost_responses = 0  # next message creations that succeed but answer 502
         self._nonces: dict[tuple[str, str], str] = {}
@@ -175,7 +176,7 @@ class DiscordFake(LoopbackServer):
     def routes(self, app: web.Application) -> None:
 
         app.router.add_get("/gateway", self._gateway)
-        app.router.add_get(f"{API}/users/@me", self._json_of(BOT_USER))
+        app.router.add_get(f"{API}/users/@me", self._me)
         app.router.add_get(f"{API}/oauth2/applications/@me", self._json_of(self._application()))
         app.router.add_put(f"{API}/applications/{{app}}/commands", self._sync_commands)
         app.router.add_put(
@@ -194,6 +195,11 @@ class DiscordFake(LoopbackServer):
         app.router.add_patch(
             f"{API}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original
         )
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return _json(BOT_USER)
 
     def _json_of(self, data: Any) -> Any:
         async def handler(request: web.Request) -> web.Response:

@@ -1,0 +1,119 @@
+"""The ``/arxiv`` slash-command group.
+
+Each subcommand defers at once (Discord allows 3 seconds for the first answer),
+then hands its words to the client as the ``arxiv_command`` event, where the
+shared grammar (:func:`handlers.commands.parse_command`) and the core take over
+and the answer arrives as a follow-up. The group has no other dependency, so the
+``discord-sync`` CLI can register it without a running bot.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from handlers.commands import COMMANDS
+
+COMMAND_EVENT = "arxiv_command"
+EPHEMERAL = frozenset({"help"})
+_SUMMARIES = {spec.name: spec.summary for spec in COMMANDS}
+_LANGUAGES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="中文", value="zh"),
+]
+_ACTIONS = [
+    app_commands.Choice(name="add", value="add"),
+    app_commands.Choice(name="remove", value="remove"),
+]
+
+
+async def _run(interaction: discord.Interaction, *words: str | None) -> None:
+    """Defer, then dispatch the command words (None for omitted optional arguments)."""
+    given = [word for word in words if word is not None]
+    await interaction.response.defer(thinking=True, ephemeral=given[0] in EPHEMERAL)
+    interaction.client.dispatch(COMMAND_EVENT, interaction, given)
+
+
+class ArxivGroup(
+    app_commands.Group,
+    name="arxiv",
+    description="Watch arXiv and analyse papers in full text",
+    guild_only=True,
+):
+    """``/arxiv analyze|subscribe|unsubscribe|categories|list|digest|search|help``."""
+
+    @app_commands.command(description=_SUMMARIES["analyze"])
+    @app_commands.describe(paper="arXiv ID or URL, e.g. 2511.05275", language="Analysis language")
+    @app_commands.choices(language=_LANGUAGES)
+    async def analyze(
+        self,
+        interaction: discord.Interaction,
+        paper: app_commands.Range[str, 1, 200],
+        language: app_commands.Choice[str] | None = None,
+    ) -> None:
+        await _run(interaction, "analyze", paper, language.value if language else None)
+
+    @app_commands.command(description=_SUMMARIES["subscribe"])
+    @app_commands.describe(keyword="A keyword or phrase to follow in this channel")
+    async def subscribe(
+        self, interaction: discord.Interaction, keyword: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await _run(interaction, "subscribe", keyword)
+
+    @app_commands.command(description=_SUMMARIES["unsubscribe"])
+    @app_commands.describe(keyword="The keyword or phrase to stop following")
+    async def unsubscribe(
+        self, interaction: discord.Interaction, keyword: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await _run(interaction, "unsubscribe", keyword)
+
+    @app_commands.command(description=_SUMMARIES["categories"])
+    @app_commands.describe(action="Add or remove", category="An arXiv category such as cs.RO")
+    @app_commands.choices(action=_ACTIONS)
+    async def categories(
+        self,
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str],
+        category: app_commands.Range[str, 1, 40],
+    ) -> None:
+        await _run(interaction, "categories", action.value, category)
+
+    @app_commands.command(name="list", description=_SUMMARIES["list"])
+    async def list_followed(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, "list")
+
+    @app_commands.command(description=_SUMMARIES["digest"])
+    async def digest(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, "digest")
+
+    @app_commands.command(description=_SUMMARIES["search"])
+    @app_commands.describe(query="Words to search arXiv for")
+    async def search(
+        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
+    ) -> None:
+        await _run(interaction, "search", query)
+
+    @app_commands.command(name="help", description=_SUMMARIES["help"])
+    async def help_(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, "help")
+
+
+def command_tree(client: discord.Client) -> app_commands.CommandTree[discord.Client]:
+    """A command tree holding the ``/arxiv`` group."""
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    tree.add_command(ArxivGroup())
+    return tree
+
+
+async def sync_commands(
+    tree: app_commands.CommandTree[discord.Client], guild_ids: tuple[int, ...]
+) -> list[app_commands.AppCommand]:
+    """Register the commands with Discord: per guild (instant) when configured, else globally."""
+    if not guild_ids:
+        return await tree.sync()
+    synced: list[app_commands.AppCommand] = []
+    for guild_id in guild_ids:
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        synced.extend(await tree.sync(guild=guild))
+    return synced

@@ -1,0 +1,123 @@
+"""From Discord events to the core: app commands, the Analyze button and reactions.
+
+Interactions arrive already deferred (see :mod:`handlers.discord.app_commands` and
+:mod:`handlers.discord.views`) and always end with a follow-up, also when the core
+fails. Token-spending requests (analyze, button, reaction) pass the
+:mod:`handlers.discord.access` check first; each event is handled once even if
+Discord delivers it again (``service.first_time``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+import discord
+
+from bot.config import Config
+from bot.errors import RadarError
+from bot.ids import parse_arxiv_id
+from bot.models import ChatRef
+from bot.service import RadarService, Reply
+from handlers.commands import Analyze, parse_command
+from handlers.discord import access
+from handlers.discord.app_commands import EPHEMERAL
+from handlers.discord.platform import DiscordPlatform
+from handlers.discord.replies import send_followups
+
+log = logging.getLogger(__name__)
+PLATFORM = "discord"
+FAILED = "Sorry, something went wrong on our side; please try again in a minute."
+
+
+class ServiceBridge:
+    """Turns Discord events into :class:`RadarService` calls and their replies into messages."""
+
+    def __init__(self, service: RadarService, platform: DiscordPlatform, config: Config) -> None:
+        self.service = service
+        self.platform = platform
+        self.config = config
+
+    async def command(self, interaction: discord.Interaction, words: list[str]) -> None:
+        """An ``/arxiv`` subcommand, already deferred."""
+        reply = partial(self._command_reply, interaction, words)
+        await self._answer(interaction, reply, ephemeral=words[0] in EPHEMERAL)
+
+    async def button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
+        """A click on a card's Analyze button, already deferred (ephemerally)."""
+        reply = partial(self._button_reply, interaction, arxiv_id)
+        await self._answer(interaction, reply, ephemeral=True)
+
+    async def reaction(self, event: discord.RawReactionActionEvent, bot_id: int) -> None:
+        """An emoji added to a message: an analysis request when it is a card of ours."""
+        if event.guild_id is None or event.user_id == bot_id:
+            return
+        if str(event.emoji) not in self.config.discord.analyze_reactions:
+            return
+        if event.message_author_id != bot_id:  # Discord names the author of the message
+            return
+        event_id = f"reaction:{event.message_id}:{event.user_id}:{event.emoji}"
+        if not await self.service.first_time(PLATFORM, event_id):
+            return
+        channel, card = str(event.channel_id), str(event.message_id)
+        refused = self._refusal(event.channel_id, event.member)
+        if refused is not None:
+            reply: Reply | None = Reply(refused)
+        else:
+            reply = await self.service.reaction(PLATFORM, channel, card, str(event.user_id))
+        if reply is not None:
+            await self.platform.notify(ChatRef(PLATFORM, channel, thread=card), reply.text)
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        reply: Callable[[], Awaitable[Reply]],
+        *,
+        ephemeral: bool,
+    ) -> None:
+        """Follow up once per interaction, with the core's reply or the reason it failed."""
+        if not await self.service.first_time(PLATFORM, f"interaction:{interaction.id}"):
+            return
+        try:
+            answer = await reply()
+        except RadarError as exc:
+            answer = Reply(exc.user_message)
+        except Exception:
+            log.exception("interaction %s failed", interaction.id)
+            answer = Reply(FAILED)
+        await send_followups(interaction, answer, self.config.arxiv, ephemeral=ephemeral)
+
+    async def _command_reply(self, interaction: discord.Interaction, words: list[str]) -> Reply:
+        command = parse_command(shlex.join(words))
+        if isinstance(command, Analyze):
+            refused = self._refusal(interaction.channel_id, interaction.user)
+            if refused is not None:
+                return Reply(refused)
+        return await self.service.handle(command, self._ref(interaction))
+
+    async def _button_reply(self, interaction: discord.Interaction, arxiv_id: str) -> Reply:
+        refused = self._refusal(interaction.channel_id, interaction.user)
+        if refused is not None or interaction.message is None:
+            return Reply(refused or FAILED)
+        card = str(interaction.message.id)
+        ref = ChatRef(
+            PLATFORM, str(interaction.channel_id), thread=card, user=str(interaction.user.id)
+        )
+        return await self.service.enqueue_analysis(parse_arxiv_id(arxiv_id), ref, None)
+
+    def _refusal(
+        self, channel_id: int | None, user: discord.abc.User | discord.Member | None
+    ) -> str | None:
+        channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
+        return access.refusal(self.config.discord, channels, access.role_ids(user))
+
+    @staticmethod
+    def _ref(interaction: discord.Interaction) -> ChatRef:
+        """Where to answer; in a thread, the parent channel and that thread."""
+        user = str(interaction.user.id)
+        channel = interaction.channel
+        if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+            return ChatRef(PLATFORM, str(channel.parent_id), thread=str(channel.id), user=user)
+        return ChatRef(PLATFORM, str(interaction.channel_id), user=user)

@@ -1,0 +1,83 @@
+"""The discord.py client: intents, endpoints, start-up work and event handlers.
+
+Intents are guilds, guild messages and guild reactions only; the bot never reads
+message content (no privileged intent). ``setup_hook`` runs once per process,
+before the gateway connects: it registers the persistent Analyze button and syncs
+the ``/arxiv`` commands. ``on_ready`` is not used because it fires again after
+every reconnect.
+
+discord.py 2.x reads its endpoints from class attributes: REST from
+``discord.http.Route.BASE`` and the gateway from ``DiscordWebSocket.DEFAULT_GATEWAY``
+(a plain ``Client`` never asks ``GET /gateway/bot``; after a resume it uses the
+``resume_gateway_url`` Discord sent in READY). :func:`endpoints` sets both from
+``discord.api_url`` / ``discord.gateway_url`` and restores them afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.config import Config, DiscordConfig
+from bot.errors import ConfigError
+from bot.service import RadarService
+from handlers.discord.app_commands import command_tree, sync_commands
+from handlers.discord.bridge import ServiceBridge
+from handlers.discord.escape import NO_MENTIONS
+from handlers.discord.platform import DiscordPlatform
+from handlers.discord.views import AnalyzeButton
+
+
+def intents() -> discord.Intents:
+    """Guilds, guild messages (no content) and guild reactions."""
+    return discord.Intents(guilds=True, guild_messages=True, guild_reactions=True)
+
+
+@contextlib.contextmanager
+def endpoints(config: DiscordConfig) -> Iterator[None]:
+    """Point discord.py at ``config.api_url`` and ``config.gateway_url`` for the duration."""
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE = config.api_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+    try:
+        yield
+    finally:
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def log_in(client: discord.Client, token: str, config: DiscordConfig) -> None:
+    """Log ``client`` in over REST (runs ``setup_hook``); a rejected token is a config error."""
+    try:
+        await client.login(token)
+    except discord.LoginFailure as exc:
+        raise ConfigError(f"Discord rejected the bot token in ${config.token_env}.") from exc
+
+
+class RadarClient(discord.Client):
+    """The bot: REST for the platform, the gateway for commands, buttons and reactions."""
+
+    def __init__(self, config: Config, service: RadarService) -> None:
+        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS)
+        self.guild_ids = config.discord.guild_ids
+        self.tree = command_tree(self)
+        self.platform = DiscordPlatform(self, config)
+        self.bridge = ServiceBridge(service, self.platform, config)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnalyzeButton)
+        await sync_commands(self.tree, self.guild_ids)
+
+    async def on_arxiv_command(self, interaction: discord.Interaction, words: list[str]) -> None:
+        await self.bridge.command(interaction, words)
+
+    async def on_analyze_button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
+        await self.bridge.button(interaction, arxiv_id)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        if self.user is not None:
+            await self.bridge.reaction(event, self.user.id)
