@@ -39,11 +39,14 @@ class Runtime:
     ) -> None:
         self.service = service
         self.adapters = list(adapters)
-        self.workers = workers or Workers(service)
+        self.workers = workers or Workers(service, connected=self.connected)
         self.scheduler = scheduler or RadarScheduler(service)
         self.health = HealthServer(service, self.adapters, port=health_port)
         self.stopping = asyncio.Event()
         self._started: list[Adapter] = []
+
+    def connected(self, platform: str) -> bool:
+        return any(a.is_connected() for a in self.adapters if a.platform.name == platform)
 
     async def run(self) -> None:
         """Run until SIGTERM or SIGINT (or :meth:`request_stop`), then shut down cleanly."""

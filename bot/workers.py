@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from bot.errors import AnalysisError, FetchError, RadarError
 from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
+from bot.platform import ChatPlatform
 from bot.service import RadarService, command_prefix
 from bot.sqlite_tx import transaction
 
@@ -83,8 +85,10 @@ class Workers:
         retry_backoff_s: float = 30.0,
         sweep_interval_s: float = 15.0,
         idle_poll_s: float = 1.0,
+        connected: Callable[[str], bool] = lambda platform: True,
     ) -> None:
         self.service = service
+        self.connected = connected  # whether a registered platform is up right now
         self.store = service.store
         self.retry_backoff_s = retry_backoff_s
         self.sweep_interval_s = sweep_interval_s
@@ -214,8 +218,6 @@ class Workers:
         results: dict[int, Analysis | None] = {}
         now = time.monotonic()
         for job, request in owed:
-            if request.ref.platform not in self.service.platforms:
-                continue
             if self._retry_at.get(request.id, 0.0) > now:
                 continue
             results[job.id] = await self._deliver(job, request, results.get(job.id))
@@ -224,9 +226,9 @@ class Workers:
         self, job: Job, request: JobRequest, analysis: Analysis | None
     ) -> Analysis | None:
         """Deliver one request's final reply once; returns the analysis (loaded if needed)."""
-        platform = self.service.platforms.get(request.ref.platform)
+        platform = self.platform(request.ref.platform)
         if platform is None or request.id in self._inflight:
-            return analysis
+            return analysis  # owed until the platform is connected
         self._inflight.add(request.id)
         try:
             state = await self.store.run(jobs.request_state, self.store.db, request.id)
@@ -253,6 +255,11 @@ class Workers:
         finally:
             self._inflight.discard(request.id)
         return analysis
+
+    def platform(self, name: str) -> ChatPlatform | None:
+        """The platform ``name`` if it is registered and connected."""
+        platform = self.service.platforms.get(name)
+        return platform if platform is not None and self.connected(name) else None
 
     async def _delivery_failed(self, request: JobRequest, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -350,7 +357,7 @@ class _Run:
         store = self.service.store
         fresh = set()
         for request in await store.run(jobs.open_requests, store.db, self.job.id):
-            if request.id in self.progress or request.ref.platform not in self.service.platforms:
+            if request.id in self.progress or self.workers.platform(request.ref.platform) is None:
                 continue
             if request.progress_id:
                 self.progress[request.id] = (request.ref, request.progress_id)
@@ -375,7 +382,7 @@ class _Run:
         return True
 
     async def _update(self, ref: ChatRef, message_id: str) -> None:
-        platform = self.service.platforms.get(ref.platform)
+        platform = self.workers.platform(ref.platform)
         if platform is None:
             return
         try:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from analysis.pipeline import Analyzer
 from bot.arxiv import ArxivClient
@@ -87,7 +88,7 @@ class Core:
     fake: ArxivFake
     clock: Clock
 
-    def workers(self, **overrides: float) -> Workers:
+    def workers(self, **overrides: Any) -> Workers:
         timing = {"retry_backoff_s": 0.05, "sweep_interval_s": 0.1, "idle_poll_s": 0.05}
         return Workers(self.service, **(timing | overrides))
 

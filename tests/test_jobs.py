@@ -404,3 +404,20 @@ async def _until(condition, timeout_s: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def test_a_reply_waits_while_its_platform_is_disconnected(arxiv_fake, tmp_path) -> None:
+    up = {"slack": False}
+    async with core(arxiv_fake, tmp_path) as env:
+        serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+        workers = env.workers(connected=lambda name: up[name])
+        await workers.start()
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
+        await _until(lambda: jobs.state(env.store.db, 1) == jobs.DONE)
+        await workers.deliver_owed()
+        waiting = env.store.db.execute("SELECT state, deliveries FROM job_requests").fetchall()
+        up["slack"] = True
+        await env.platform.wait_for(lambda p: len(p.finals()) == 1, 10)
+        await workers.stop(5)
+    assert waiting == [(jobs.PENDING, 0)]  # not a failed delivery: nothing was tried
+    assert env.platform.of("progress") == []  # no progress while disconnected either
