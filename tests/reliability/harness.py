@@ -25,13 +25,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.arxiv import ArxivFake
-from tests.fakes.slack import TEAM, SlackFake
+from tests.fakes.slack import SlackFake
+from tests.slack_harness import command_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "reliability-signing-secret"
@@ -221,21 +221,7 @@ class BotProcess:
 
 def slash_command(bot: BotProcess, text: str, user: str, channel: str = CHANNEL) -> int:
     """POST a signed ``/arxiv`` slash command to the bot; returns the HTTP status."""
-    body = urlencode(
-        {
-            "token": "verification",
-            "team_id": TEAM,
-            "team_domain": "test",
-            "channel_id": channel,
-            "channel_name": "research",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/arxiv",
-            "text": text,
-            "response_url": "https://hooks.slack.com/commands/T1/1/x",
-            "trigger_id": "1.1.x",
-        }
-    )
+    body = command_body(text, user, channel)
     stamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
