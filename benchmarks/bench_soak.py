@@ -25,6 +25,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_parse_filter import generate_feed
+from bot.scheduler import RadarScheduler
 from tests.core_env import core
 from tests.fakes.arxiv import ArxivFake
 
@@ -56,8 +57,6 @@ def announcement(number: int) -> bytes:
 
 
 async def soak(folder: Path, fake: ArxivFake, cycles: int) -> SoakResult:
-    from bot.scheduler import RadarScheduler
-
     process = psutil.Process()
     async with core(fake, folder, MONITOR) as env:
         schedule = RadarScheduler(env.service)

@@ -22,6 +22,7 @@ from bot.cli import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
 from bot.platform import Adapter
+from bot.runtime import Runtime
 from bot.service import RadarService
 from bot.store import Store
 
@@ -54,8 +55,6 @@ def run_command(obj: CliContext, port: int | None) -> None:
 
 async def _run(config: Config, port: int | None) -> None:
     from analysis.pipeline import Analyzer
-
-    from bot.runtime import Runtime
 
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
