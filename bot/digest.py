@@ -55,13 +55,16 @@ async def write_digest(
     language: str,
     out: Path | None = None,
     progress: Progress | None = None,
+    poll: bool = True,
 ) -> Path:
     """Poll ``monitor`` now, then write its report for ``report_date``; return the path.
 
     With ``analyzer`` None the report has no analysis sections (``--no-analyze``).
+    ``poll=False`` is for callers that have just polled (and announced) themselves.
     """
     monitor_config = config.monitor(monitor)
-    await poll_monitor(arxiv, store, monitor_config)
+    if poll:
+        await poll_monitor(arxiv, store, monitor_config)
     announced = await store.run(covering_announcement, store, monitor, report_date)
     matches = await store.run(store.matches_announced, monitor, announced) if announced else []
     entries = await _entries(matches, analyzer, language, config.analysis.concurrency, progress)

@@ -158,6 +158,7 @@ class RadarScheduler:
             monitor=monitor.name,
             report_date=day,
             language=self.config.report.language,
+            poll=False,
         )
         if not monitor.upload_report:
             return

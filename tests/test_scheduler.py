@@ -126,8 +126,8 @@ async def test_a_simulated_week_runs_exactly_the_expected_polls_and_reports(
         60,
         5,
     )
-    # every report job polls (and announces) before writing; write_digest polls once more
-    assert polls == {"vla": 60 + 5 + 5, "channel:slack:C2": 60}
+    # every report job polls (and announces) once before writing the report
+    assert polls == {"vla": 60 + 5, "channel:slack:C2": 60}
     assert reports == [(f"2025-11-{day}", 4 if day in (10, 11) else 0) for day in range(10, 15)]
     uploads = env.platform.of("report")
     assert [u.text for u in uploads] == [f"arXiv report 2025-11-{d} (vla)" for d in range(10, 15)]
