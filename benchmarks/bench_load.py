@@ -100,11 +100,14 @@ def run_load(
         send_s = time.monotonic() - started
         wait_until(lambda: len(final_replies(slack)) >= requests, 300, "every final reply")
         last_reply_s = time.monotonic() - started
+        db = folder / "radar.db"
+        # The bot records a reply right after Slack accepted it: wait for the last rows.
+        replied_sql = "SELECT count(*) FROM job_requests WHERE state = 'replied'"
+        wait_until(lambda: query(db, replied_sql)[0][0] >= requests, 30, "every replied row")
         watch.stop.set()
         watch.join()
-        db = folder / "radar.db"
         cards = dict(query(db, "SELECT message_id, arxiv_id FROM posts"))
-        replied = query(db, "SELECT count(*) FROM job_requests WHERE state = 'replied'")[0][0]
+        replied = query(db, replied_sql)[0][0]
         analyses = query(db, "SELECT count(*) FROM analyses")[0][0]
         bot.terminate()
     finally:
