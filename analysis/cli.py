@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from analysis.document import Document
-from analysis.pdf import extract_document
-from analysis.pipeline import ENGINES, Analyzer
+from analysis.pipeline import ENGINES, Analyzer, extract_pdf
 from analysis.render import neutralise_mentions, render_markdown
 from analysis.schema import LANGUAGES, Analysis
 from bot.arxiv import ArxivClient
@@ -102,14 +101,7 @@ def extract_command(obj: Any, source: str, output_format: str) -> None:
 async def _document(config: Config, source: str) -> Document:
     path = Path(source)
     if path.is_file():
-        settings = config.analysis
-        return await asyncio.to_thread(
-            extract_document,
-            path,
-            timeout_s=settings.extract_timeout_s,
-            memory_mb=settings.extract_memory_mb,
-            max_pages=settings.max_pages,
-        )
+        return await extract_pdf(config.analysis, path)
     arxiv_id = parse_arxiv_id(source)
     async with _analyzer(config) as analyzer:
         return await analyzer.document(arxiv_id)

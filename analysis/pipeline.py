@@ -23,7 +23,7 @@ from analysis.pdf import extract_document
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
 from bot.arxiv import ArxivClient
-from bot.config import Config, secret
+from bot.config import AnalysisConfig, Config, secret
 from bot.errors import AnalysisError, PaperNotFoundError, PdfError
 from bot.ids import ArxivId
 from bot.models import Paper
@@ -197,14 +197,7 @@ class Analyzer:
         )
 
     async def _extract(self, path: Path) -> Document:
-        settings = self.config.analysis
-        return await asyncio.to_thread(
-            extract_document,
-            path,
-            timeout_s=settings.extract_timeout_s,
-            memory_mb=settings.extract_memory_mb,
-            max_pages=settings.max_pages,
-        )
+        return await extract_pdf(self.config.analysis, path)
 
     def _pdf_path(self, arxiv_id: ArxivId) -> Path:
         name = arxiv_id.versioned.replace("/", "_")
@@ -245,3 +238,14 @@ def abstract_document(paper: Paper) -> Document:
 async def _report(progress: Progress | None, stage: str) -> None:
     if progress is not None:
         await progress(stage)
+
+
+async def extract_pdf(settings: AnalysisConfig, path: Path) -> Document:
+    """Extract ``path`` in a worker process with the configured limits, off the event loop."""
+    return await asyncio.to_thread(
+        extract_document,
+        path,
+        timeout_s=settings.extract_timeout_s,
+        memory_mb=settings.extract_memory_mb,
+        max_pages=settings.max_pages,
+    )

@@ -17,21 +17,13 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
+from bot.config import MonitorConfig
 from bot.feeds import parse_feed
-from bot.matching import MonitorFilter
+from bot.poll import monitor_filter
 
 TARGET_SECONDS = 0.5
-SEED_MONITOR = MonitorFilter(
-    categories=("cs.AI", "cs.LG", "cs.RO", "cs.CV"),
-    keywords=(
-        "Vision Language Action ",
-        "vla",
-        "Vision-Language-Action",
-        "Multivariate Time Series Forecasting",
-        "spatio-temporal prediction",
-        "traffic prediction",
-    ),
-)
+# The built-in default monitor is the seed report's.
+SEED_MONITOR = monitor_filter(MonitorConfig())
 CATEGORIES = ("cs.AI", "cs.LG", "cs.RO", "cs.CV", "cs.CL", "stat.ML", "eess.IV", "math.OC")
 ANNOUNCE = ("new", "new", "new", "cross", "replace", "replace-cross")
 KEYWORD_PHRASES = ("vision-language-action model", "VLAs", "traffic prediction", "OpenVLA")

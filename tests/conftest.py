@@ -7,10 +7,30 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.arxiv import ArxivFake
+from tests.fakes.discord import DiscordFake
+from tests.fakes.slack import SlackFake
 
 
 @pytest.fixture
 def arxiv_fake() -> Iterator[ArxivFake]:
     server = ArxivFake().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackFake]:
+    """A loopback Slack Web API (and Socket Mode websocket)."""
+    fake = SlackFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def discord_fake() -> Iterator[DiscordFake]:
+    """A loopback Discord REST API and gateway."""
+    server = DiscordFake()
+    server.start()
     yield server
     server.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,6 @@ from tests.fakes.discord import CHANNEL_ID, OTHER_CHANNEL_ID, ROLE_ID, DiscordFa
 PAPER_ID = "2511.05275"
 ROLE_REFUSAL = "Sorry, requesting paper analyses needs a role"
 CHANNEL_REFUSAL = "Sorry, paper analyses can't be requested in this channel."
-
-
-@pytest.fixture
-def discord_fake() -> Iterator[DiscordFake]:
-    server = DiscordFake()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ gateway delivers the scripted INTERACTION_CREATE and MESSAGE_REACTION_ADD events
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,6 @@ from tests.slack_harness import atom_api
 DEFERRED = 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
 EPHEMERAL = 1 << 6
 PAPER_ID = "2511.05275"
-
-
-@pytest.fixture
-def discord_fake() -> Iterator[DiscordFake]:
-    server = DiscordFake()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
@@ -23,14 +21,6 @@ NEEDED = {
     "CREATE_PUBLIC_THREADS": 1 << 35,
     "SEND_MESSAGES_IN_THREADS": 1 << 38,
 }
-
-
-@pytest.fixture
-def discord_fake() -> Iterator[DiscordFake]:
-    server = DiscordFake()
-    server.start()
-    yield server
-    server.stop()
 
 
 def invoke(tmp_path: Path, toml: str, *args: str, token: str | None = "test-token") -> Result:

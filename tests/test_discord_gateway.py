@@ -3,7 +3,7 @@ one command sync per process, and a clean stop."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +18,6 @@ from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import OP_IDENTIFY, OP_RESUME, DiscordFake, until
 
 PAPER_ID = "2511.05275"
-
-
-@pytest.fixture
-def discord_fake() -> Iterator[DiscordFake]:
-    server = DiscordFake()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

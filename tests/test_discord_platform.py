@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,14 +29,6 @@ from tests.fakes.discord import (
 SUPPRESS_EMBEDS = 1 << 2
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 NONCE = "a1b2c3d4e5f60718293a4b5c6"
-
-
-@pytest.fixture
-def discord_fake() -> Iterator[DiscordFake]:
-    server = DiscordFake()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -15,14 +14,6 @@ from handlers.slack import create_adapter
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.slack import SlackFake
 from tests.slack_harness import running_bot
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackFake]:
-    fake = SlackFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.mark.parametrize(

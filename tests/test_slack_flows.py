@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,6 @@ from tests.slack_harness import (
     reaction_added,
     running_bot,
 )
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackFake]:
-    fake = SlackFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

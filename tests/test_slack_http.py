@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,14 +33,6 @@ from tests.slack_harness import (
 
 FORM = "application/x-www-form-urlencoded"
 SLACK = "slack"  # corpus folder of recorded payloads
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackFake]:
-    fake = SlackFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

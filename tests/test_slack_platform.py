@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -16,14 +15,6 @@ from handlers.slack.blocks import ANALYZE_ACTION, CARD_EVENT
 from handlers.slack.platform import SlackPlatform
 from tests.fakes.server import Fault
 from tests.fakes.slack import SlackFake, sample_analysis, sample_paper
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackFake]:
-    fake = SlackFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def make_platform(fake: SlackFake, interval_s: float = 0.0) -> SlackPlatform:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -22,14 +22,6 @@ from tests.slack_harness import (
     reaction_added,
     running_bot,
 )
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackFake]:
-    fake = SlackFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
