@@ -63,8 +63,7 @@ async def write_digest(
     ``poll=False`` is for callers that have just polled (and announced) themselves.
     """
     monitor_config = config.monitor(monitor)
-    if poll:
-        await poll_monitor(arxiv, store, monitor_config)
+    outcome = await poll_monitor(arxiv, store, monitor_config) if poll else None
     announced = await store.run(covering_announcement, store, monitor, report_date)
     matches = await store.run(store.matches_announced, monitor, announced) if announced else []
     entries = await _entries(matches, analyzer, language, config.analysis.concurrency, progress)
@@ -74,6 +73,7 @@ async def write_digest(
         language=language,
         announced=date.fromisoformat(announced) if announced else None,
         feed_status=await store.run(_feed_status, store, monitor, announced),
+        feed_error=outcome.error if outcome else None,
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )

@@ -42,6 +42,7 @@ class Labels:
     analysis_failed: str
     no_matches: str
     no_announcement: str
+    feed_error: str
 
     def count(self, n: int) -> str:
         return f"{n}篇" if self is ZH else str(n)
@@ -75,6 +76,7 @@ ZH = Labels(
     analysis_failed="分析失败",
     no_matches="本期arXiv公告中没有与监控关键词匹配的论文。",
     no_announcement="{day}没有新的arXiv公告（周末、节假日或数据源尚未更新），本日无新论文。",
+    feed_error="本次未能获取arXiv数据（{error}），报告基于此前已保存的数据。",
 )
 EN = Labels(
     title="arXiv Paper Monitoring Report",
@@ -100,6 +102,8 @@ EN = Labels(
     no_matches="No paper in this arXiv announcement matched the monitor's keywords.",
     no_announcement="There was no new arXiv announcement for {day} "
     "(weekend, holiday, or the feed is not updated yet).",
+    feed_error="arXiv could not be reached this time ({error}); the report uses the data "
+    "stored before.",
 )
 
 
@@ -120,6 +124,7 @@ class ReportInput:
     language: str
     announced: date | None  # None: no announcement covers this day
     feed_status: str | None
+    feed_error: str | None  # the poll made for this report failed
     entries: tuple[ReportEntry, ...]
     abs_url: str  # template with {id}
 
@@ -132,6 +137,8 @@ def render_report(report: ReportInput) -> str:
     """The whole report as Markdown (ends with a newline)."""
     text = labels(report.language)
     parts = [_header(report, text)]
+    if report.feed_error:
+        parts.append(f"> {text.feed_error.format(error=report.feed_error)}\n")
     if report.announced is None:
         parts.append(text.no_announcement.format(day=text.day(report.report_date)) + "\n")
     elif not report.entries:

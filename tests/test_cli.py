@@ -69,7 +69,9 @@ def test_digest_keeps_working_when_the_feed_fails(config_file, arxiv_fake) -> No
     arxiv_fake.script("/rss/", *[Fault(503)] * 5)
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
     assert result.exit_code == 0, result.output
-    assert "发现论文数**: 4篇" in Path(result.output.strip()).read_text(encoding="utf-8")
+    text = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "发现论文数**: 4篇" in text
+    assert "本次未能获取arXiv数据（The arXiv feed answered HTTP 503" in text
 
 
 def test_poll_dry_run_prints_cards_and_stores_nothing(config_file, arxiv_fake, tmp_path) -> None:

@@ -31,6 +31,7 @@ def report(**overrides: object) -> ReportInput:
         "language": "zh",
         "announced": date(2025, 11, 10),
         "feed_status": "feed: ok",
+        "feed_error": None,
         "entries": (ReportEntry(MATCH),),
         "abs_url": "https://arxiv.org/abs/{id}",
     }
@@ -94,3 +95,8 @@ def test_no_matches_and_no_announcement_say_so() -> None:
     weekend = render_report(report(entries=(), announced=None, report_date=date(2025, 11, 9)))
     assert "2025年11月9日没有新的arXiv公告" in weekend
     assert "arXiv公告**" not in weekend
+
+
+def test_a_failed_poll_is_stated_at_the_top() -> None:
+    text = render_report(report(feed_error="The arXiv feed timed out; gave up after 5 tries."))
+    assert "> 本次未能获取arXiv数据（The arXiv feed timed out; gave up after 5 tries.）" in text
