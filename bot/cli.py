@@ -162,7 +162,7 @@ def _report_feed_health(config: Config) -> None:
 @click.option("--monitor", "monitor_name", help="Poll only this monitor.")
 @click.pass_obj
 def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
-    """Run one poll cycle now: fetch, filter, store (and post, when the bot runs)."""
+    """Run one poll cycle now: fetch, filter, store, print the new matches."""
     config = obj.config
     if monitor_name:
         try:
