@@ -74,12 +74,12 @@ class Categories:
 
 @dataclass(frozen=True)
 class ListFollowed:
-    pass
+    """What this channel follows."""
 
 
 @dataclass(frozen=True)
 class Digest:
-    pass
+    """The latest daily report."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Search:
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    """The list of commands."""
 
 
 Command = Analyze | Subscribe | Unsubscribe | Categories | ListFollowed | Digest | Search | Help

@@ -12,6 +12,7 @@ import asyncio
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class Fault:
     truncate_to: int | None = None
 
 
-class LoopbackServer:
+class LoopbackServer(ABC):
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -61,8 +62,9 @@ class LoopbackServer:
 
     # lifecycle ---------------------------------------------------------------
 
+    @abstractmethod
     def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
+        """Add the fake's routes to ``app``."""
 
     def start(self) -> LoopbackServer:
         self._thread.start()
@@ -122,7 +124,7 @@ class LoopbackServer:
         )
         fault = self._next_fault(request.path)
         if fault is None:
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         return await self._answer_fault(request, fault)
 
     def _next_fault(self, path: str) -> Fault | None:
