@@ -117,11 +117,17 @@ class Workers:
         """Take no new job; let running ones finish within ``grace_s``, requeue the rest."""
         self._stopping = True
         self.service.jobs_changed.set()
-        if self._workers:
-            _, late = await asyncio.wait(self._workers, timeout=grace_s)
-            if late:
-                log.warning("%d jobs still running after %.0f s: requeued", len(late), grace_s)
+        self.service.platforms_changed.set()  # the sweep ends after the delivery it is in
         tasks = [*self._workers, *([self._sweeper] if self._sweeper else [])]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace_s)
+            if late:
+                log.warning(
+                    "%d tasks still busy after %.0f s: their jobs are requeued and their "
+                    "replies stay owed",
+                    len(late),
+                    grace_s,
+                )
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -307,7 +313,7 @@ class Workers:
 
     async def _sweep(self) -> None:
         changed = self.service.platforms_changed
-        while True:
+        while not self._stopping:
             changed.clear()
             try:
                 await self.deliver_owed()
