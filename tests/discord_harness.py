@@ -21,7 +21,8 @@ from bot.workers import Workers
 from handlers.discord import DiscordAdapter, create_adapter
 from tests.core_env import Core, core, serve_papers
 from tests.fakes.arxiv import ArxivFake
-from tests.fakes.discord import API, CHANNEL_ID, DiscordFake, message_payload, until
+from tests.fakes.discord import API, CHANNEL_ID, DiscordFake, message_payload
+from tests.fakes.server import until
 
 TOKEN_ENV = {"DISCORD_TOKEN": "test-token"}
 

@@ -24,8 +24,8 @@ from tests.fakes.discord import (
     GUILD_ID,
     DiscordFake,
     message_payload,
-    until,
 )
+from tests.fakes.server import until
 from tests.slack_harness import atom_api
 
 DEFERRED = 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE

@@ -15,7 +15,8 @@ from handlers.discord import create_adapter
 from tests.core_env import core
 from tests.discord_harness import Bot, running_bot
 from tests.fakes.arxiv import ArxivFake
-from tests.fakes.discord import OP_IDENTIFY, OP_RESUME, DiscordFake, until
+from tests.fakes.discord import OP_IDENTIFY, OP_RESUME, DiscordFake
+from tests.fakes.server import until
 
 PAPER_ID = "2511.05275"
 

@@ -10,6 +10,7 @@ import pytest
 
 from handlers.slack.app import REFUSAL
 from tests.fakes.arxiv import ArxivFake
+from tests.fakes.server import until
 from tests.fakes.slack import BOT_USER, SlackFake, sample_paper
 from tests.slack_harness import (
     CHANNEL,
@@ -91,6 +92,7 @@ async def test_reactions_elsewhere_are_ignored_without_a_request(bot: Bot) -> No
     await bot.slack.until_calls("chat.postEphemeral")
     await bot.slack.until_calls("chat.postMessage", 2)
     # auth.test is Bolt's one-time identity lookup on its first request
+    await until(lambda: bot.analyzer.requested)  # the worker has picked the job up
     methods = sorted(c.method for c in bot.slack.calls[before:] if c.method != "auth.test")
     assert methods == ["chat.postEphemeral", "chat.postMessage"]
     assert len(bot.analyzer.requested) == 1

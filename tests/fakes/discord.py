@@ -16,8 +16,6 @@ import email.parser
 import email.policy
 import itertools
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,15 +109,6 @@ def _multipart(content_type: str, body: bytes) -> list[tuple[str, str | None, by
             (str(name or ""), part.get_filename(), data if isinstance(data, bytes) else b"")
         )
     return parts
-
-
-async def until(condition: Callable[[], object], timeout_s: float = 10.0) -> None:
-    """Poll ``condition()`` on the running loop until it is true, with a deadline."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s} s")
-        await asyncio.sleep(0.01)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -144,3 +144,12 @@ class LoopbackServer(ABC):
         await response.write(fault.body[: fault.truncate_to])
         request.transport.close() if request.transport else None
         return response
+
+
+async def until(condition: Callable[[], object], timeout_s: float = 10.0) -> None:
+    """Poll ``condition()`` on the running loop until it is true, with a deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(0.01)
