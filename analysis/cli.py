@@ -20,6 +20,7 @@ from analysis.document import Document
 from analysis.pipeline import ENGINES, Analyzer, extract_pdf
 from analysis.render import neutralise_mentions, render_markdown
 from analysis.schema import LANGUAGES, Analysis
+from analysis.stages import STAGE_TEXT
 from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import RadarError
@@ -27,12 +28,6 @@ from bot.ids import parse_arxiv_id
 from bot.store import Store
 
 T = TypeVar("T")
-
-STAGES = {
-    "downloading": "⏳ Downloading PDF…",
-    "extracting": "⏳ Extracting text…",
-    "analysing": "⏳ Analysing with {engine}…",
-}
 
 
 @click.command("analyze")
@@ -60,7 +55,7 @@ def analyze_command(
             label = analyzer.engine_label(engine)
 
             async def progress(stage: str) -> None:
-                click.echo(STAGES[stage].format(engine=label), err=True)
+                click.echo(STAGE_TEXT[stage].format(engine=label), err=True)
 
             return await analyzer.analyze(
                 arxiv_id,

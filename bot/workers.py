@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from analysis.stages import STAGE_TEXT
 from bot import jobs, usage
 from bot.announce import REQUEST_MONITOR
 from bot.errors import AnalysisError, FetchError, RadarError
@@ -38,11 +39,6 @@ if TYPE_CHECKING:
     from analysis.schema import Analysis
 
 log = logging.getLogger(__name__)
-STAGE_TEXT = {
-    "downloading": "⏳ Downloading PDF…",
-    "extracting": "⏳ Extracting text…",
-    "analysing": "⏳ Analysing with {engine}…",
-}
 INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
 
 

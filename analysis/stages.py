@@ -1,0 +1,7 @@
+"""The stages an analysis reports to its ``progress`` callback, and how they read."""
+
+STAGE_TEXT = {
+    "downloading": "⏳ Downloading PDF…",
+    "extracting": "⏳ Extracting text…",
+    "analysing": "⏳ Analysing with {engine}…",
+}
