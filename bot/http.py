@@ -111,7 +111,7 @@ async def fetch(
         except httpx.TimeoutException:
             problem = f"{what} timed out"
         except httpx.TransportError as exc:
-            problem = f"could not connect for {what} ({type(exc).__name__})"
+            problem = f"could not connect to fetch {what} ({type(exc).__name__})"
         else:
             if response.status in RETRYABLE_STATUS:
                 problem = f"{what} answered HTTP {response.status}"
