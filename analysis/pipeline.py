@@ -103,8 +103,12 @@ class Analyzer:
         refresh: bool = False,
         progress: Progress | None = None,
         record_usage: bool = False,
+        paper: Paper | None = None,
     ) -> Analysis:
         """Analyse ``arxiv_id``, or return the cached analysis unless ``refresh``.
+
+        ``paper`` is the metadata when the caller already has it (the digest has it
+        from the feed): then no arXiv API request is made for it.
 
         With ``record_usage`` the tokens spent are added to the day's total in the
         ``usage`` table (the CLI and the digest; chat jobs book them per user in
@@ -115,7 +119,8 @@ class Analyzer:
             hit = await self.cached(arxiv_id, language=lang, engine=engine)
             if hit is not None:
                 return hit
-        paper = await self.arxiv.paper(arxiv_id)
+        if paper is None or paper.arxiv_id != arxiv_id.id:
+            paper = await self.arxiv.paper(arxiv_id)
         version = arxiv_id.version or paper.version
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, chosen.version)
         if not refresh and (hit := await self.cache.get(key)) is not None:

@@ -111,7 +111,10 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
     paper = match.paper
     try:
         analysis = await analyzer.analyze(
-            ArxivId(paper.arxiv_id, paper.version), language=language, record_usage=True
+            ArxivId(paper.arxiv_id, paper.version),
+            language=language,
+            record_usage=True,
+            paper=paper,
         )
     except RadarError as exc:
         log.warning("analysis of %s failed: %s", paper.arxiv_id, exc.user_message)

@@ -70,6 +70,7 @@ def test_digest_analyses_every_paper_in_the_seed_structure(served: Path, arxiv_f
         assert text.count(label) == len(SEED_IDS)
     pdf_paths = sorted(r.path for r in arxiv_fake.requests if r.path.startswith("/pdf/"))
     assert pdf_paths == sorted(f"/pdf/{i}v{v}" for i, v in VERSIONS.items())
+    assert not [r for r in arxiv_fake.requests if r.path.startswith("/api/")]  # feed metadata
 
 
 def test_a_second_digest_reuses_the_cached_analyses(served: Path, arxiv_fake) -> None:
