@@ -56,7 +56,7 @@ def run_command(obj: CliContext, port: int | None) -> None:
 async def _run(config: Config, port: int | None) -> None:
     from analysis.pipeline import Analyzer
 
-    store = Store.open(config.storage.path)
+    store = Store.open(config.storage.path, busy_timeout_s=config.storage.busy_timeout_s)
     arxiv = ArxivClient(config.arxiv)
     service = RadarService(config, store, arxiv, Analyzer(config, store, arxiv))
     try:

@@ -60,6 +60,8 @@ class ArxivConfig:
 class StorageConfig:
     path: str = "data/arxiv-radar.db"
     cache_dir: str = "data/cache"
+    cache_max_mb: int = 2048
+    busy_timeout_s: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -353,6 +355,8 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
 def _check_positive(config: Config) -> None:
     checks = {
         "arxiv.timeout_s": config.arxiv.timeout_s,
+        "storage.cache_max_mb": config.storage.cache_max_mb,
+        "storage.busy_timeout_s": config.storage.busy_timeout_s,
         "analysis.concurrency": config.analysis.concurrency,
         "analysis.max_attempts": config.analysis.max_attempts,
         "analysis.max_pdf_mb": config.analysis.max_pdf_mb,

@@ -7,29 +7,38 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.errors import StoreError
+from bot.errors import StorageFullError, StoreError
 from bot.migrations import apply_migrations
+from bot.storage_faults import DISK_FULL, storage_error
 
-BUSY_TIMEOUT_MS = 15000
+BUSY_TIMEOUT_S = 15.0
 
 
-def open_database(path: str | Path) -> Database:
+def open_database(path: str | Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Database:
     """Open (creating if needed) and migrate the database at ``path``.
 
     WAL mode, ``synchronous=NORMAL`` and a busy timeout, so another process holding
     the write lock makes us wait instead of failing. A file that is not a usable
-    SQLite database raises :class:`StoreError` with a clear message.
+    SQLite database raises :class:`StoreError` with a clear message; a full disk or
+    a lock held past the busy timeout raise their retryable subclasses.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
-            target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+            target, timeout=busy_timeout_s, check_same_thread=False, isolation_level=None
         )
         db = Database(conn)
-        _configure(db)
+        _configure(db, busy_timeout_s)
         apply_migrations(db)
+    except OSError as exc:
+        if storage_error(exc) is None:
+            raise
+        raise StorageFullError(f"Cannot create {target.parent}: {DISK_FULL}") from exc
     except sqlite3.DatabaseError as exc:
+        known = storage_error(exc)
+        if known is not None:
+            raise type(known)(f"Cannot open the database {target}: {known.user_message}") from exc
         raise StoreError(
             f"The database {target} is unreadable or corrupt ({exc}). "
             "Restore it from a backup or move it away to start afresh."
@@ -37,8 +46,8 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
-def _configure(db: Database) -> None:
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+def _configure(db: Database, busy_timeout_s: float) -> None:
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")

@@ -64,4 +64,21 @@ class BudgetExceededError(RadarError):
 
 
 class StoreError(RadarError):
-    """The SQLite database cannot be opened or is corrupt."""
+    """The SQLite database or the data folder cannot be opened, read or written.
+
+    ``retryable`` says whether the same step may succeed later on its own.
+    """
+
+    retryable = False
+
+
+class StorageBusyError(StoreError):
+    """Another program held the database's write lock past the busy timeout."""
+
+    retryable = True
+
+
+class StorageFullError(StoreError):
+    """The disk holding the database, the cache or the reports is full (ENOSPC)."""
+
+    retryable = True

@@ -1,25 +1,34 @@
 """The health endpoint: ``/healthz`` (alive), ``/readyz`` (ready, with details), ``/metrics``.
 
-``/readyz`` answers JSON with the last poll (time and verdict) per monitor, the
-queue depth and each platform's connection, with status 503 until the runtime
-accepts work, while a platform is disconnected, during shutdown or when the
-database cannot be read. ``/metrics`` (``server.metrics``, needs prometheus-client)
-is computed from the database at scrape time: poll, card, job, reply-latency and
-token figures survive restarts and need no instrumentation in the hot paths.
+Both answer from memory and never wait on the database writer: database figures
+come from :class:`~bot.health_state.HealthState`'s background reads, task and
+scheduled-job states from the :class:`~bot.supervise.Supervisor`. ``/readyz``
+answers JSON with the last poll (time and verdict) per monitor, the queue depth,
+each platform's connection, every supervised task (state, restarts, last error),
+every scheduled job's last verdict and the database check, with ``problems``
+listing why it is not ready: status 503 until the runtime accepts work, during
+shutdown, while a platform is disconnected, a task is down or restarting, the
+last run of a scheduled job failed, or the database cannot be read. ``/metrics``
+(``server.metrics``, needs prometheus-client): poll, card, job, reply-latency and
+token figures from the database (they survive restarts), task restarts and
+scheduled-job runs from memory.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 from sqlite_utils import Database
 
 from bot import jobs
+from bot.health_state import HealthState
 from bot.platform import Adapter
 from bot.service import RadarService
+from bot.supervise import UNHEALTHY, Supervisor
 
 log = logging.getLogger(__name__)
 POLL_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -43,17 +52,36 @@ def readiness(db: Database) -> dict[str, Any]:
     return {"monitors": latest_polls(db), "queue": jobs.depth(db)}
 
 
+def health_snapshot(db: Database, with_metrics: bool) -> dict[str, Any]:
+    """The database part of ``/readyz`` (and of ``/metrics`` when on), read in one go."""
+    snapshot = readiness(db)
+    if with_metrics:
+        snapshot["metrics"] = metrics_snapshot(db)
+    return snapshot
+
+
 class HealthServer:
     """A small aiohttp server beside the bot on ``server.host:server.port``."""
 
     def __init__(
-        self, service: RadarService, adapters: Sequence[Adapter], *, port: int | None = None
+        self,
+        service: RadarService,
+        adapters: Sequence[Adapter],
+        *,
+        port: int | None = None,
+        refresh_s: float = 1.0,
     ) -> None:
         self.service = service
         self.adapters = adapters
         self.host = service.config.server.host
         self.port = service.config.server.port if port is None else port
         self.accepting = False  # set by the runtime once started, cleared at shutdown
+        with_metrics = service.config.server.metrics
+
+        def read(db: Database) -> dict[str, Any]:
+            return health_snapshot(db, with_metrics)
+
+        self.state = HealthState(service.config.storage.path, read, refresh_s=refresh_s)
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
@@ -68,6 +96,8 @@ class HealthServer:
         return app
 
     async def start(self) -> None:
+        await self.state.refresh()
+        self.state.start(self.service.supervisor)
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -78,6 +108,7 @@ class HealthServer:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.state.stop()
 
     def platforms(self) -> dict[str, bool]:
         return {adapter.platform.name: adapter.is_connected() for adapter in self.adapters}
@@ -86,21 +117,55 @@ class HealthServer:
         return web.json_response({"status": "alive"})
 
     async def readyz(self, request: web.Request) -> web.Response:
-        store = self.service.store
+        body = self.readiness()
+        return web.json_response(body, status=200 if body["ready"] else 503)
+
+    def readiness(self) -> dict[str, Any]:
+        """The ``/readyz`` body, from memory."""
+        supervisor = self.service.supervisor
         platforms = self.platforms()
-        try:
-            body = await store.run(readiness, store.db)
-        except Exception as exc:
-            log.warning("readiness check cannot read the database: %s", exc)
-            return web.json_response({"ready": False, "error": str(exc)}, status=503)
-        ready = self.accepting and all(platforms.values())
-        body = {"ready": ready, **body, "platforms": platforms}
-        return web.json_response(body, status=200 if ready else 503)
+        snapshot = self.state.snapshot or {}
+        age = self.state.age_s()
+        problems = self.problems(platforms)
+        return {
+            "ready": not problems,
+            "problems": problems,
+            "monitors": snapshot.get("monitors", {}),
+            "queue": snapshot.get("queue", {}),
+            "platforms": platforms,
+            "tasks": {name: asdict(status) for name, status in supervisor.tasks.items()},
+            "scheduler": {name: asdict(status) for name, status in supervisor.jobs.items()},
+            "database": {
+                "readable": self.state.error is None,
+                "error": self.state.error,
+                "age_s": None if age is None else round(age, 1),
+            },
+        }
+
+    def problems(self, platforms: dict[str, bool]) -> list[str]:
+        """Why the bot is not ready; empty when it is."""
+        supervisor = self.service.supervisor
+        problems = [] if self.accepting else ["not accepting work (starting or stopping)"]
+        problems += [f"{name} is disconnected" for name, up in platforms.items() if not up]
+        if self.state.error is not None:
+            problems.append(f"the database cannot be read: {self.state.error}")
+        problems += [
+            f"task {name} is {status.state}: {status.last_error}"
+            for name, status in supervisor.tasks.items()
+            if status.state in UNHEALTHY
+        ]
+        problems += [
+            f"scheduled job {name} failed: {status.error}"
+            for name, status in supervisor.jobs.items()
+            if status.verdict == "error"
+        ]
+        return problems
 
     async def metrics(self, request: web.Request) -> web.Response:
-        store = self.service.store
-        snapshot = await store.run(metrics_snapshot, store.db)
-        text = render_metrics(snapshot, self.platforms())
+        snapshot = (self.state.snapshot or {}).get("metrics")
+        text = render_metrics(
+            snapshot, self.platforms(), self.service.supervisor, self.state.error is None
+        )
         return web.Response(body=text, headers={"Content-Type": PROMETHEUS_TYPE})
 
 
@@ -158,9 +223,24 @@ def metrics_snapshot(db: Database) -> dict[str, Any]:
     }
 
 
-def render_metrics(snapshot: dict[str, Any], platforms: dict[str, bool]) -> bytes:
-    """The Prometheus text exposition of a :func:`metrics_snapshot`."""
+def render_metrics(
+    snapshot: dict[str, Any] | None,
+    platforms: dict[str, bool],
+    supervisor: Supervisor,
+    database_readable: bool,
+) -> bytes:
+    """The Prometheus text exposition of a :func:`metrics_snapshot` (None: not read yet)
+    and of the in-memory task, job and platform states."""
     from prometheus_client import CollectorRegistry, generate_latest
+
+    families = _database_families(snapshot) if snapshot is not None else []
+    families += _memory_families(platforms, supervisor, database_readable)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Fixed(families))
+    return generate_latest(registry)
+
+
+def _database_families(snapshot: dict[str, Any]) -> list[Any]:
     from prometheus_client.core import (
         CounterMetricFamily,
         GaugeMetricFamily,
@@ -192,12 +272,7 @@ def render_metrics(snapshot: dict[str, Any], platforms: dict[str, bool]) -> byte
     tokens = CounterMetricFamily("arxiv_radar_tokens", "LLM tokens spent.", labels=["kind"])
     for kind, count in snapshot["tokens"].items():
         tokens.add_metric([kind], count)
-    connected = GaugeMetricFamily(
-        "arxiv_radar_platform_connected", "1 when the platform is connected.", labels=["platform"]
-    )
-    for name, up in platforms.items():
-        connected.add_metric([name], 1.0 if up else 0.0)
-    families = [
+    return [
         polls,
         cards,
         job_states,
@@ -213,11 +288,39 @@ def render_metrics(snapshot: dict[str, Any], platforms: dict[str, bool]) -> byte
         ),
         analyses,
         tokens,
-        connected,
     ]
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed(families))
-    return generate_latest(registry)
+
+
+def _memory_families(
+    platforms: dict[str, bool], supervisor: Supervisor, database_readable: bool
+) -> list[Any]:
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    connected = GaugeMetricFamily(
+        "arxiv_radar_platform_connected", "1 when the platform is connected.", labels=["platform"]
+    )
+    for name, up in platforms.items():
+        connected.add_metric([name], 1.0 if up else 0.0)
+    restarts = CounterMetricFamily(
+        "arxiv_radar_task_restarts", "Supervised task restarts after a failure.", labels=["task"]
+    )
+    task_up = GaugeMetricFamily(
+        "arxiv_radar_task_up", "0 while a supervised task is down or restarting.", labels=["task"]
+    )
+    for name, status in supervisor.tasks.items():
+        restarts.add_metric([name], status.restarts)
+        task_up.add_metric([name], 0.0 if status.state in UNHEALTHY else 1.0)
+    runs = CounterMetricFamily(
+        "arxiv_radar_scheduled_runs", "Scheduled job runs by verdict.", labels=["job", "verdict"]
+    )
+    for name, job in supervisor.jobs.items():
+        runs.add_metric([name, "ok"], job.ok)
+        runs.add_metric([name, "error"], job.errors)
+    readable = GaugeMetricFamily(
+        "arxiv_radar_database_readable", "1 when the health check could read the database."
+    )
+    readable.add_metric([], 1.0 if database_readable else 0.0)
+    return [connected, restarts, task_up, runs, readable]
 
 
 class _Fixed:

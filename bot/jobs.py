@@ -12,6 +12,7 @@ failed platform calls. Every function here runs on the store's writer thread
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,21 +127,21 @@ def state(db: Database, job_id: int) -> str | None:
     return str(row[0]) if row else None
 
 
-def recover(db: Database, now: str, max_attempts: int) -> tuple[int, int]:
-    """After a crash: requeue jobs left running, fail those out of attempts.
-
-    Returns (requeued, failed).
+def recover(db: Database, now: str, max_attempts: int, keep: Sequence[int] = ()) -> tuple[int, int]:
+    """Requeue jobs left running (by a crash or a failed worker) except those in ``keep``
+    (running right now); fail those out of attempts. Returns (requeued, failed).
     """
     message = f"The bot stopped during this analysis {max_attempts} times, so it was abandoned."
+    spared = f"AND id NOT IN ({','.join('?' * len(keep))})" if keep else ""
     with transaction(db):
         failed = db.execute(
             "UPDATE jobs SET state = ?, last_error = ?, updated = ? "
-            "WHERE state = ? AND attempts >= ?",
-            [FAILED, message, now, RUNNING, max_attempts],
+            f"WHERE state = ? AND attempts >= ? {spared}",
+            [FAILED, message, now, RUNNING, max_attempts, *keep],
         ).rowcount
         requeued = db.execute(
-            "UPDATE jobs SET state = ?, not_before = NULL, updated = ? WHERE state = ?",
-            [QUEUED, now, RUNNING],
+            f"UPDATE jobs SET state = ?, not_before = NULL, updated = ? WHERE state = ? {spared}",
+            [QUEUED, now, RUNNING, *keep],
         ).rowcount
     return requeued, failed
 

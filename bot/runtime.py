@@ -1,7 +1,9 @@
 """The always-on bot: one asyncio process holding every long-running part.
 
 Start order: health endpoint, chat adapters (each registered with the service once
-connected), owed cards posted, analysis workers, scheduler. SIGTERM/SIGINT
+connected), owed cards posted (the supervised ``card-poster`` task; start goes on
+after one busy timeout if the database is locked), analysis workers, scheduler.
+Every long-lived task runs under :class:`bot.supervise.Supervisor`. SIGTERM/SIGINT
 begin a graceful shutdown: readiness goes false, the scheduler stops, workers take
 no new job and running jobs get ``server.shutdown_grace_s`` to finish (the rest
 go back to the queue), then adapters, the health server, the arXiv client and the
@@ -44,6 +46,7 @@ class Runtime:
         self.health = HealthServer(service, self.adapters, port=health_port)
         self.stopping = asyncio.Event()
         self._started: list[Adapter] = []
+        self._poster: asyncio.Task[None] | None = None
 
     def connected(self, platform: str) -> bool:
         return any(a.is_connected() for a in self.adapters if a.platform.name == platform)
@@ -73,17 +76,29 @@ class Runtime:
             self._started.append(adapter)
             self.service.register(adapter.platform)
             log.info("%s connected", adapter.platform.name)
-        await post_owed(self.service)
+        await self._post_owed_cards()
         await self.workers.start()
         await self.scheduler.start()
         self.health.accepting = True
         mode = ", ".join(a.platform.name for a in self.adapters) or "no chat platform (embedded)"
         log.info("arxiv-radar running: %s", mode, extra={"event": "ready"})
 
+    async def _post_owed_cards(self) -> None:
+        """Post owed cards before work starts; a locked database only delays them."""
+
+        async def post() -> None:
+            await post_owed(self.service)
+
+        self._poster = self.service.supervisor.spawn("card-poster", post)
+        await asyncio.wait({self._poster}, timeout=self.service.config.storage.busy_timeout_s)
+
     async def shutdown(self) -> None:
         """Stop taking work, let running jobs finish within the grace period, close all."""
         self.health.accepting = False
         self.scheduler.shutdown()
+        if self._poster is not None:
+            self._poster.cancel()
+            await asyncio.gather(self._poster, return_exceptions=True)
         await self.workers.stop(self.service.config.server.shutdown_grace_s)
         for adapter in reversed(self._started):
             try:

@@ -25,6 +25,7 @@ from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.sqlite_tx import transaction
 from bot.store import Store
+from bot.supervise import Supervisor
 from handlers.commands import (
     Analyze,
     Categories,
@@ -72,6 +73,7 @@ class RadarService:
         self.cards = Cards(store)
         self.jobs_changed = asyncio.Event()  # a job was queued: wake the workers
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
+        self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
 
     def register(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform

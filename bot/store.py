@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from bot.db import open_database
+from bot.db import BUSY_TIMEOUT_S, open_database
 from bot.models import Paper
 from bot.sqlite_tx import transaction
+from bot.storage_faults import storage_error
 
 T = TypeVar("T")
 
@@ -66,16 +68,33 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
     @classmethod
-    def open(cls, path: str | Path, clock: Callable[[], datetime] = utc_now) -> Store:
-        return cls(open_database(path), clock)
+    def open(
+        cls,
+        path: str | Path,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> Store:
+        return cls(open_database(path, busy_timeout_s), clock)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self.db.close()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the store's single database thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """Run ``fn(*args)`` on the store's single database thread.
+
+        A lock held past the busy timeout or a full disk raise a retryable
+        :class:`~bot.errors.StoreError` subclass with a clear message.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except (sqlite3.OperationalError, OSError) as exc:
+            known = storage_error(exc)
+            if known is None or known is exc:
+                raise
+            raise known from exc
 
     def now(self) -> str:
         return self.clock().isoformat()
@@ -188,6 +207,13 @@ class Store:
         )
         fields = PollRecord.__dataclass_fields__
         return [PollRecord(**{k: row[k] for k in fields}) for row in rows]
+
+    def first_poll(self, monitor: str) -> str | None:
+        """When ``monitor`` was first polled (its deployment began), if ever."""
+        row = self.db.execute(
+            "SELECT min(started) FROM polls WHERE monitor = ?", [monitor]
+        ).fetchone()
+        return row[0] if row else None
 
     def last_successful_poll(self, monitor: str) -> str | None:
         row = self.db.execute(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from analysis.stages import STAGE_TEXT
 from bot import jobs, usage
 from bot.announce import REQUEST_MONITOR
-from bot.errors import AnalysisError, FetchError, RadarError
+from bot.errors import AnalysisError, FetchError, RadarError, StoreError
 from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
@@ -57,7 +57,7 @@ def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
     """(user-facing message, retryable) for an exception that ended an attempt."""
     if isinstance(exc, TimeoutError):
         return f"The analysis took longer than {deadline_s:.0f} s and was stopped.", False
-    if isinstance(exc, AnalysisError | FetchError):
+    if isinstance(exc, AnalysisError | FetchError | StoreError):
         return exc.user_message, exc.retryable
     if isinstance(exc, RadarError):
         return exc.user_message, False
@@ -94,20 +94,16 @@ class Workers:
         self._sweeper: asyncio.Task[None] | None = None
         self._stopping = False
         self._inflight: set[int] = set()  # request IDs being delivered right now
+        self._active: set[int] = set()  # job IDs a worker of this process is running
+        self._claiming = asyncio.Lock()  # claims and orphan requeues never interleave
         self._retry_at: dict[int, float] = {}  # request ID -> monotonic time of next try
 
     async def start(self) -> None:
-        """Requeue jobs a crash left running, then start the workers and the sweep."""
-        requeued, failed = await self.store.run(
-            jobs.recover, self.store.db, self.store.now(), self.service.config.analysis.max_attempts
-        )
-        if requeued or failed:
-            log.warning("after restart: %d jobs requeued, %d abandoned", requeued, failed)
+        """Start the supervised workers (each first requeues orphaned jobs) and the sweep."""
+        supervisor = self.service.supervisor
         count = self.service.config.analysis.concurrency
-        self._workers = [
-            asyncio.create_task(self._work(), name=f"worker-{i}") for i in range(count)
-        ]
-        self._sweeper = asyncio.create_task(self._sweep(), name="reply-sweep")
+        self._workers = [supervisor.spawn(f"worker-{i}", self._work) for i in range(count)]
+        self._sweeper = supervisor.spawn("reply-sweep", self._sweep)
 
     async def stop(self, grace_s: float) -> None:
         """Take no new job; let running ones finish within ``grace_s``, requeue the rest."""
@@ -131,18 +127,61 @@ class Workers:
     # claiming and running -------------------------------------------------------------
 
     async def _work(self) -> None:
+        """One worker's loop (run again by the supervisor after a failure)."""
+        await self._requeue_orphans()
         while not self._stopping:
             self.service.jobs_changed.clear()
-            job = await self.store.run(jobs.claim_next, self.store.db, self.store.now())
+            job = await self._claim()
             if job is None:
                 await _wait(self.service.jobs_changed, self.idle_poll_s)
                 continue
-            with bind(job_id=job.id):
-                await self.run_job(job)
+            try:
+                with bind(job_id=job.id):
+                    await self.run_job(job)
+            finally:
+                self._active.discard(job.id)
+
+    async def _claim(self) -> Job | None:
+        async with self._claiming:
+            job = await self.store.run(jobs.claim_next, self.store.db, self.store.now())
+            if job is not None:
+                self._active.add(job.id)
+        return job
+
+    async def _requeue_orphans(self) -> None:
+        """Requeue jobs left ``running`` by a crash or a failed worker (none is stranded)."""
+        max_attempts = self.service.config.analysis.max_attempts
+        async with self._claiming:
+            running = tuple(self._active)
+            requeued, failed = await self.store.run(
+                jobs.recover, self.store.db, self.store.now(), max_attempts, running
+            )
+        if requeued or failed:
+            log.warning("jobs left running: %d requeued, %d abandoned", requeued, failed)
+            self.service.jobs_changed.set()
 
     async def run_job(self, job: Job) -> None:
-        """One attempt at ``job``; on shutdown the job goes back to the queue."""
+        """One attempt at ``job``; on shutdown the job goes back to the queue.
+
+        When the outcome cannot be stored (database locked or disk full) the
+        requesters are told and the error goes to the supervisor, which runs the
+        worker again; the job is then requeued and retried.
+        """
         run = _Run(self, job)
+        try:
+            await self._attempt(run)
+        except StoreError as exc:
+            await self._tell_stalled(run, exc)
+            raise
+
+    async def _tell_stalled(self, run: _Run, exc: StoreError) -> None:
+        try:
+            await run.show(f"⏳ {exc.user_message}")
+        except Exception as problem:
+            log.warning("could not tell the requesters of job %d: %s", run.job.id, problem)
+
+    async def _attempt(self, run: _Run) -> None:
+        job = run.job
         log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
         try:
             analysis, fresh = await asyncio.wait_for(run.analyse(), self.deadline_s)
@@ -311,10 +350,7 @@ class Workers:
         changed = self.service.platforms_changed
         while not self._stopping:
             changed.clear()
-            try:
-                await self.deliver_owed()
-            except Exception:
-                log.exception("reply sweep failed; will retry")
+            await self.deliver_owed()  # an error goes to the supervisor, which retries
             await _wait(changed, self.sweep_interval_s)
 
 

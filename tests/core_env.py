@@ -44,10 +44,11 @@ class Clock:
         self.offset = moment.astimezone(UTC) - datetime.now(UTC)
 
 
-def make_config(fake: ArxivFake, tmp_path: Path, extra: str = "") -> Config:
-    """Config pointing at the fake arXiv and ``tmp_path``; ``extra`` is more TOML."""
+def make_config(fake: ArxivFake, tmp_path: Path, extra: str = "", storage: str = "") -> Config:
+    """Config pointing at the fake arXiv and ``tmp_path``; ``extra`` is more TOML,
+    ``storage`` more lines of the ``[storage]`` table."""
     paths = (
-        f'[storage]\npath = "{tmp_path}/radar.db"\ncache_dir = "{tmp_path}/cache"\n'
+        f'[storage]\npath = "{tmp_path}/radar.db"\ncache_dir = "{tmp_path}/cache"\n{storage}'
         f'[report]\ndir = "{tmp_path}/reports"\nlanguage = "en"\n'
     )
     return parse_config(fake.config_toml() + paths + extra)
@@ -101,11 +102,14 @@ async def core(
     *,
     register: bool = True,
     now: datetime | None = None,
+    storage: str = "",
 ) -> AsyncIterator[Core]:
     """The real core around ``fake``; the platform is registered unless ``register=False``."""
-    config = make_config(fake, tmp_path, extra)
+    config = make_config(fake, tmp_path, extra, storage)
     clock = Clock(now or datetime.now(UTC))
-    store = Store.open(config.storage.path, clock=clock)
+    store = Store.open(
+        config.storage.path, clock=clock, busy_timeout_s=config.storage.busy_timeout_s
+    )
     arxiv = ArxivClient(replace(config.arxiv, timeout_s=5))
     analyzer = Analyzer(config, store, arxiv)
     service = RadarService(config, store, arxiv, analyzer)

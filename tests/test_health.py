@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
+import time
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,6 +17,7 @@ from bot.models import ChatRef
 from bot.poll import poll_monitor
 from tests.core_env import core, paper
 from tests.fakes.platform import RecordingAdapter
+from tests.fakes.server import until
 from tests.feeds import seed_feed
 
 MONITOR = '[[monitors]]\nname = "vla"\nchannels = ["slack:C1"]\n'
@@ -25,6 +29,11 @@ async def get(server: HealthServer, path: str) -> tuple[int, str]:
         session.get(f"http://127.0.0.1:{server.port}{path}") as response,
     ):
         return response.status, await response.text()
+
+
+async def refreshed(server: HealthServer) -> None:
+    """Wait for the background read that follows this moment (health answers from memory)."""
+    await server.state.refresh()
 
 
 async def test_liveness_and_readiness_with_details(arxiv_fake, tmp_path) -> None:
@@ -40,6 +49,7 @@ async def test_liveness_and_readiness_with_details(arxiv_fake, tmp_path) -> None
             server.accepting = True
             await poll_monitor(env.arxiv, env.store, env.config.monitor("vla"))
             await env.service.enqueue_analysis(ArxivId("2511.05275"), ChatRef("slack", "C1"), None)
+            await refreshed(server)
             ready = await get(server, "/readyz")
             adapter.connected = False
             disconnected = await get(server, "/readyz")
@@ -55,24 +65,67 @@ async def test_liveness_and_readiness_with_details(arxiv_fake, tmp_path) -> None
     assert details["monitors"]["vla"]["time"]
     assert details["queue"] == {"queued": 1, "running": 0, "requests_open": 1}
     assert details["platforms"] == {"slack": True}
+    assert details["problems"] == []
+    assert details["database"]["readable"] is True
     assert disconnected[0] == 503
+    assert "slack is disconnected" in json.loads(disconnected[1])["problems"]
     assert '"platforms": {"slack": false}' in disconnected[1]
 
 
 async def test_readiness_fails_when_the_database_is_gone(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path) as env:
-        server = HealthServer(env.service, [], port=0)
+        server = HealthServer(env.service, [], port=0, refresh_s=0.05)
         server.accepting = True
         await server.start()
         try:
             before = await get(server, "/readyz")
             env.store.close()
+            for name in ("radar.db", "radar.db-wal", "radar.db-shm"):
+                (tmp_path / name).unlink(missing_ok=True)
+            await until(lambda: server.state.error is not None, 5)
             after = await get(server, "/readyz")
         finally:
             await server.stop()
     assert before[0] == 200
     assert after[0] == 503
-    assert '"ready": false' in after[1]
+    body = json.loads(after[1])
+    assert body["ready"] is False
+    assert body["database"]["readable"] is False
+    assert body["problems"] == [f"the database cannot be read: {body['database']['error']}"]
+    assert not (tmp_path / "radar.db").exists()  # the health check never creates the file
+
+
+async def test_health_answers_at_once_while_the_writer_waits_on_a_lock(
+    arxiv_fake, tmp_path
+) -> None:
+    """Another program holds BEGIN EXCLUSIVE; a write waits its busy timeout; health does not."""
+    async with core(arxiv_fake, tmp_path, MONITOR, storage="busy_timeout_s = 3\n") as env:
+        await env.service.enqueue_analysis(ArxivId("2511.05275"), ChatRef("slack", "C1"), None)
+        server = HealthServer(env.service, [], port=0, refresh_s=0.05)
+        server.accepting = True
+        await server.start()
+        holder = sqlite3.connect(tmp_path / "radar.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            waiting = asyncio.create_task(
+                env.service.enqueue_analysis(ArxivId("2511.00001"), ChatRef("slack", "C1"), None)
+            )
+            await asyncio.sleep(0.2)  # the store's only thread is now inside the busy wait
+            started = time.monotonic()
+            ready = await get(server, "/readyz")
+            metrics = await get(server, "/metrics")
+            seconds = time.monotonic() - started
+            assert not waiting.done()
+            holder.execute("ROLLBACK")
+            reply = await waiting
+        finally:
+            holder.close()
+            await server.stop()
+    assert seconds < 1.0
+    assert ready[0] == 200
+    assert json.loads(ready[1])["queue"]["queued"] == 1
+    assert "arxiv_radar_jobs" in metrics[1]
+    assert reply.text.startswith("Queued the analysis of 2511.00001")
 
 
 async def test_metrics_come_from_the_database(arxiv_fake, tmp_path) -> None:
@@ -90,6 +143,7 @@ async def test_metrics_come_from_the_database(arxiv_fake, tmp_path) -> None:
             env.store.db.execute("BEGIN")
             usage.add_tokens(env.store.db, "2025-11-10", "U1", 1200, 300)
             env.store.db.execute("COMMIT")
+            await refreshed(server)
             status, text = await get(server, "/metrics")
         finally:
             await server.stop()

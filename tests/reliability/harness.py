@@ -6,6 +6,8 @@ its JSON log in a file, waits for ``/readyz``, kills it (SIGKILL) or stops it
 Web API call only after a delay *after* the call took effect (the message exists;
 its response is late), which is the window between posting and recording.
 :func:`final_replies` reads the final analysis or failure messages from the fake.
+:func:`database_locked` holds ``BEGIN EXCLUSIVE`` on the database from another
+process, as a backup tool or a second program would.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +238,47 @@ def slash_command(bot: BotProcess, text: str, user: str, channel: str = CHANNEL)
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return int(response.status)
+
+
+_HOLD_LOCK = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "conn.execute('BEGIN EXCLUSIVE')\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.read()\n"
+    "conn.execute('COMMIT')\n"
+)
+
+
+@contextmanager
+def database_locked(db_path: Path) -> Iterator[None]:
+    """Another process holds the database's write lock until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(db_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdin is not None
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == b"locked\n"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+
+
+def metric(bot: BotProcess, name: str, **labels: str) -> float | None:
+    """One sample of the bot's ``/metrics``; None when absent."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/metrics", timeout=2) as response:
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None
 
 
 def integrity(db_path: Path) -> str:
