@@ -85,9 +85,14 @@ def _record_error(
     store: Store, monitor: MonitorConfig, exc: FetchError, started: str
 ) -> PollOutcome:
     log.warning("poll of %s failed: %s", monitor.name, exc.user_message)
-    record = PollRecord(monitor.name, started, "error", 0, 0, 0, None, None, None, exc.user_message)
-    store.record_poll(record, (), ())
+    record_error_verdict(store, monitor.name, exc.user_message, started)
     return PollOutcome(monitor.name, "error", error=exc.user_message)
+
+
+def record_error_verdict(store: Store, monitor: str, message: str, started: str) -> None:
+    """Store a poll of ``monitor`` that failed with ``message`` (verdict ``error``)."""
+    record = PollRecord(monitor, started, "error", 0, 0, 0, None, None, None, message)
+    store.record_poll(record, (), ())
 
 
 def _store_feed(

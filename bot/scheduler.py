@@ -6,6 +6,9 @@ the first monitor's schedule), ``replace_existing``, ``coalesce``,
 ``max_instances=1`` and an hour of ``misfire_grace_time``. At start a poll runs at
 once when the last successful one is older than the cron's previous fire time,
 and a report when an earlier report exists but predates its previous fire time.
+Every job runs through
+:meth:`Supervisor.run_job <bot.supervise.Supervisor.run_job>`: an exception is
+logged and kept for ``/readyz``, and a poll job stores an ``error`` verdict.
 The clock is injectable: :func:`fire_times` walks a cron trigger exactly as the
 scheduler does, so a week can be simulated without sleeping.
 """
@@ -24,7 +27,13 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.announce import announce
 from bot.config import MonitorConfig
 from bot.digest import write_digest
-from bot.poll import channel_monitors, monitor_channels, poll_monitor, poll_monitors
+from bot.poll import (
+    channel_monitors,
+    monitor_channels,
+    poll_monitor,
+    poll_monitors,
+    record_error_verdict,
+)
 from bot.service import RadarService
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,7 @@ class ScheduledJob:
     trigger: CronTrigger
     run: Callable[[], Awaitable[Any]]
     catch_up: bool = False
+    polls: Callable[[], Awaitable[list[str]]] | None = None  # monitors a failure is stored for
 
 
 def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> Iterator[datetime]:
@@ -84,6 +94,7 @@ class RadarScheduler:
                     poll,
                     _bind(self.poll, monitor),
                     await self._poll_overdue(monitor.name, poll),
+                    _names(monitor.name),
                 ),
                 ScheduledJob(
                     f"report:{monitor.name}",
@@ -93,7 +104,9 @@ class RadarScheduler:
                 ),
             ]
         first = self.cron(self.config.monitors[0].schedule)
-        planned.append(ScheduledJob(CHANNELS_JOB, first, self.poll_channels))
+        planned.append(
+            ScheduledJob(CHANNELS_JOB, first, self.poll_channels, polls=self._channel_names)
+        )
         return planned
 
     async def start(self) -> None:
@@ -104,9 +117,34 @@ class RadarScheduler:
             if job.catch_up:
                 log.info("%s is overdue: running it now", job.id)
             self.scheduler.add_job(
-                job.run, job.trigger, id=job.id, name=job.id, replace_existing=True, **extra
+                self._supervised(job),
+                job.trigger,
+                id=job.id,
+                name=job.id,
+                replace_existing=True,
+                **extra,
             )
         self.scheduler.start()
+
+    def _supervised(self, job: ScheduledJob) -> Callable[[], Awaitable[None]]:
+        """``job`` run so that a failure is logged, kept for health and stored as a verdict."""
+        supervisor = self.service.supervisor
+
+        async def record(message: str) -> None:
+            if job.polls is None:
+                return
+            store = self.service.store
+            for monitor in await job.polls():
+                await store.run(record_error_verdict, store, monitor, message, store.now())
+
+        async def run() -> None:
+            await supervisor.run_job(job.id, job.run, record)
+
+        return run
+
+    async def _channel_names(self) -> list[str]:
+        store = self.service.store
+        return [m.name for m in await store.run(channel_monitors, self.config, store)]
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -172,6 +210,13 @@ class RadarScheduler:
                 await platform.upload_report(channel, path, title)
             except Exception:
                 log.exception("uploading %s to %s:%s failed", path, platform_name, channel)
+
+
+def _names(*monitors: str) -> Callable[[], Awaitable[list[str]]]:
+    async def names() -> list[str]:
+        return list(monitors)
+
+    return names
 
 
 def _bind(

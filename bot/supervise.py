@@ -61,11 +61,20 @@ class TaskStatus:
 class JobStatus:
     """The outcome of a scheduled job's runs, as ``/readyz`` and ``/metrics`` show them."""
 
-    verdict: str = ""  # "ok" | "error" of the last run
+    verdict: str = ""  # "ok" | "error" of the last run ("" before the first one ends)
+    running: bool = False
     last_run: str = ""
     error: str | None = None
     ok: int = 0
     errors: int = 0
+
+    def finished(self, verdict: str, error: str | None) -> None:
+        self.running = False
+        self.verdict, self.error, self.last_run = verdict, error, _now()
+        if verdict == "ok":
+            self.ok += 1
+        else:
+            self.errors += 1
 
 
 class Supervisor:
@@ -145,12 +154,11 @@ class Supervisor:
         the failure is logged and stays visible in :attr:`jobs`.
         """
         status = self.jobs.setdefault(name, JobStatus())
+        status.running = True
         try:
             await body()
         except Exception as exc:
             message = error_text(exc)
-            status.verdict, status.error, status.last_run = "error", message, _now()
-            status.errors += 1
             trace = None if isinstance(exc, RadarError) else exc
             log.error(
                 "scheduled job %s failed: %s",
@@ -160,17 +168,17 @@ class Supervisor:
                 extra={"event": "job-failed", "job": name},
             )
             if on_error is not None:
-                await self._record(name, status, message, on_error)
+                message = await self._record(name, message, on_error)
+            status.finished("error", message)
             return
-        status.verdict, status.error, status.last_run = "ok", None, _now()
-        status.ok += 1
+        status.finished("ok", None)
 
     @staticmethod
-    async def _record(
-        name: str, status: JobStatus, message: str, on_error: Callable[[str], Awaitable[None]]
-    ) -> None:
+    async def _record(name: str, message: str, on_error: Callable[[str], Awaitable[None]]) -> str:
+        """Store the error; returns the message, saying so when it could not be stored."""
         try:
             await on_error(message)
         except Exception as exc:
-            status.error = f"{message} (not recorded in the database: {error_text(exc)})"
             log.error("the error verdict of %s could not be stored: %s", name, error_text(exc))
+            return f"{message} (not recorded in the database: {error_text(exc)})"
+        return message

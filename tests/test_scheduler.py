@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import subscriptions
-from bot.scheduler import RadarScheduler, fire_times, previous_fire_time
+from bot.runtime import Runtime
+from bot.scheduler import CHANNELS_JOB, RadarScheduler, fire_times, previous_fire_time
 from bot.store import PollRecord
 from tests.core_env import core, serve_papers
+from tests.fakes.platform import RecordingAdapter
+from tests.fakes.server import until
 from tests.feeds import SEED_IDS, seed_feed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,3 +140,68 @@ async def test_a_simulated_week_runs_exactly_the_expected_polls_and_reports(
     assert sorted(cards) == sorted({(c.channel, c.arxiv_id) for c in env.platform.of("card")})
     assert {arxiv_id for channel, arxiv_id in cards if channel == "C1"} == set(SEED_IDS)
     assert all((when - start) < timedelta(days=7) for when, _, _ in runs)
+
+
+async def test_a_scheduled_job_that_raises_records_an_error_verdict_and_health_shows_it(
+    arxiv_fake, tmp_path, caplog
+) -> None:
+    """Issue 9.3: a poll whose keyword cannot compile used to leave only a traceback."""
+    arxiv_fake.feeds["*"] = seed_feed()
+    async with core(arxiv_fake, tmp_path, MONITOR, register=False) as env:
+        # a keyword `check` accepted in an older version, and a channel's stored subscription
+        bad = replace(env.config.monitors[0], keywords=("re:(unclosed",))
+        env.service.config = replace(env.config, monitors=(bad,))
+        subscriptions.add(env.store.db, "slack", "C2", "keyword", "re:[open", env.store.now())
+        runtime = Runtime(
+            env.service, [RecordingAdapter(env.platform)], workers=env.workers(), health_port=0
+        )
+        running = asyncio.create_task(runtime.run())
+        try:
+            await until(lambda: runtime.health.accepting)
+            await until(lambda: _verdicts(env) == [("vla", "error")])
+            job = runtime.scheduler.scheduler.get_job(CHANNELS_JOB)
+            job.modify(next_run_time=datetime.now(SHANGHAI))
+            await until(lambda: len(_verdicts(env)) == 2)
+            await runtime.health.state.refresh()
+            ready_status, ready = await _get_json(runtime, "/readyz")
+            metrics = await _get_text(runtime, "/metrics")
+            verdicts = _verdicts(env)
+            errors = env.store.db.execute("SELECT error FROM polls ORDER BY id").fetchall()
+        finally:
+            runtime.request_stop()
+            await asyncio.wait_for(running, 15)
+    assert verdicts == [("vla", "error"), ("channel:slack:C2", "error")]
+    assert "'re:(unclosed' is not a valid regular expression" in errors[0][0]
+    assert "'re:[open' is not a valid regular expression" in errors[1][0]
+    assert ready_status == 503
+    assert ready["scheduler"]["poll:vla"]["verdict"] == "error"
+    assert ready["scheduler"]["poll:vla"]["error"] == errors[0][0]
+    assert f"scheduled job poll:vla failed: {errors[0][0]}" in ready["problems"]
+    assert ready["monitors"]["vla"]["verdict"] == "error"
+    assert 'arxiv_radar_scheduled_runs_total{job="poll:vla",verdict="error"} 1.0' in metrics
+    assert 'arxiv_radar_polls_total{monitor="vla",verdict="error"} 1.0' in metrics
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler") and r.exc_info]
+    failed = [r for r in caplog.records if getattr(r, "event", None) == "job-failed"]
+    assert [r.job for r in failed] == ["poll:vla", CHANNELS_JOB]
+    assert not [r for r in failed if r.exc_info]  # a clear message, no traceback
+
+
+def _verdicts(env) -> list[tuple[str, str]]:
+    rows = env.store.db.execute("SELECT monitor, verdict FROM polls ORDER BY id").fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def _get_json(runtime: Runtime, path: str) -> tuple[int, dict]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{runtime.health.port}{path}") as response,
+    ):
+        return response.status, await response.json()
+
+
+async def _get_text(runtime: Runtime, path: str) -> str:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{runtime.health.port}{path}") as response,
+    ):
+        return await response.text()
