@@ -25,6 +25,7 @@ from analysis.verify import verify
 from bot.arxiv import ArxivClient
 from bot.config import AnalysisConfig, Config, secret
 from bot.errors import AnalysisError, PaperNotFoundError, PdfError
+from bot.files import FileCache
 from bot.ids import ArxivId
 from bot.models import Paper
 from bot.store import Store
@@ -77,6 +78,7 @@ class Analyzer:
         self.config = config
         self.arxiv = arxiv
         self.cache = AnalysisCache(store, config)
+        self.files = FileCache(config.storage)  # downloaded PDFs, capped in size
         self._extractive = ExtractiveEngine()
         self._llm: tuple[str, LlmEngine] | None = None  # (API key, engine)
 
@@ -197,9 +199,11 @@ class Analyzer:
 
     async def _download(self, arxiv_id: ArxivId, progress: Progress | None) -> Path:
         await _report(progress, "downloading")
-        return await self.arxiv.download_pdf(
+        path = await self.arxiv.download_pdf(
             arxiv_id, self._pdf_path(arxiv_id), self.config.analysis.max_pdf_mb
         )
+        await self.files.used(path)  # least-recently-used order and the cache's size cap
+        return path
 
     async def _extract(self, path: Path) -> Document:
         return await extract_pdf(self.config.analysis, path)

@@ -9,7 +9,6 @@ another for PDFs. URLs come only from the configured templates and a validated
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ from bot import __version__
 from bot.config import ArxivConfig
 from bot.errors import FetchError, PaperNotFoundError
 from bot.feeds import ApiResult, parse_api_response, parse_feed
+from bot.files import write_atomically
 from bot.http import Pacer, Response, RetryPolicy, fetch, make_client
 from bot.ids import ArxivId
 from bot.models import FeedResult, Paper
@@ -98,10 +98,7 @@ class ArxivClient:
         if response.status == 404:
             raise PaperNotFoundError(f"arXiv has no PDF for {arxiv_id}.")
         _require_ok(response, f"the PDF of {arxiv_id}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_suffix(".part")
-        partial.write_bytes(response.body)
-        os.replace(partial, dest)
+        write_atomically(dest, response.body)  # a full disk leaves no partial file
         return dest
 
     async def _api(self, params: dict[str, str]) -> ApiResult:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import RadarError
+from bot.files import write_atomically
 from bot.ids import ArxivId
 from bot.poll import poll_monitor
 from bot.report import ReportEntry, ReportInput, render_report
@@ -78,7 +78,7 @@ async def write_digest(
         abs_url=config.arxiv.abs_url,
     )
     path = out or report_path(config, monitor, report_date)
-    _write_atomically(path, render_report(report))
+    write_atomically(path, render_report(report))  # a full disk leaves no partial file
     await store.run(store.record_report, monitor, report_date, announced, str(path), len(entries))
     log.info("report %s written: %d papers", path, len(entries))
     return path
@@ -132,10 +132,3 @@ def _feed_status(store: Store, monitor: str, announced: str | None) -> str | Non
         [monitor, announced],
     ).fetchone()
     return f"feed: {row[0]}" if row else None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.announce import post_owed
+from bot.config import Config
+from bot.files import FileCache, remove_partials
 from bot.health import HealthServer
 from bot.platform import Adapter
 from bot.scheduler import RadarScheduler
@@ -25,6 +29,26 @@ from bot.service import RadarService
 from bot.workers import Workers
 
 log = logging.getLogger(__name__)
+LOW_DISK_BYTES = 1024 * 1024
+
+
+def tidy_files(config: Config) -> None:
+    """Remove partial files a killed process left; bring the cache under its size cap;
+    say so clearly when the data disk is (nearly) full."""
+    removed = remove_partials([Path(config.storage.cache_dir), Path(config.report.dir)])
+    if removed:
+        log.info("removed %d partial files left by an earlier run", removed)
+    FileCache(config.storage).trim()
+    data = Path(config.storage.path).absolute().parent
+    free = shutil.disk_usage(data).free
+    if free < LOW_DISK_BYTES:
+        log.error(
+            "the disk holding %s is full (%d kB free): nothing can be stored until space "
+            "is freed; the bot keeps running and retries",
+            data,
+            free // 1024,
+            extra={"event": "disk-full"},
+        )
 
 
 class Runtime:
@@ -70,6 +94,7 @@ class Runtime:
         self.stopping.set()
 
     async def start(self) -> None:
+        await asyncio.to_thread(tidy_files, self.service.config)
         await self.health.start()
         for adapter in self.adapters:
             await adapter.start()

@@ -2,9 +2,9 @@
 
 SQLite reports a write lock held past the busy timeout as ``database is locked``
 and a full disk as ``database or disk is full``; file writes fail with
-``OSError(ENOSPC)``. :func:`storage_error` turns each into a
+``OSError(ENOSPC)``. :func:`storage_error` turns each into a retryable
 :class:`~bot.errors.StoreError` subclass whose ``user_message`` says what happened
-and that the bot retries on its own.
+and what to do.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import sqlite3
 from bot.errors import StorageBusyError, StorageFullError, StoreError
 
 DISK_FULL = (
-    "The disk holding the bot's data is full, so it cannot store its work. "
-    "Free some space on it; the bot retries on its own."
+    "The disk holding the bot's data is full, so it could not store its work. "
+    "Free some space on it."
 )
 BUSY = (
     "The database was locked by another program for longer than the busy timeout "
-    "(storage.busy_timeout_s); the bot retries on its own."
+    "(storage.busy_timeout_s)."
 )
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})

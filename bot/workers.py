@@ -171,14 +171,8 @@ class Workers:
         try:
             await self._attempt(run)
         except StoreError as exc:
-            await self._tell_stalled(run, exc)
+            await run.notify(f"⏳ {exc.user_message} The analysis will be retried.")
             raise
-
-    async def _tell_stalled(self, run: _Run, exc: StoreError) -> None:
-        try:
-            await run.show(f"⏳ {exc.user_message}")
-        except Exception as problem:
-            log.warning("could not tell the requesters of job %d: %s", run.job.id, problem)
 
     async def _attempt(self, run: _Run) -> None:
         job = run.job
@@ -389,6 +383,12 @@ class _Run:
         for request_id, (ref, message_id) in self.progress.items():
             if request_id not in fresh:
                 await self._update(ref, message_id)
+
+    async def notify(self, text: str) -> None:
+        """Update the progress messages already posted (no database write)."""
+        self.text = text
+        for ref, message_id in self.progress.values():
+            await self._update(ref, message_id)
 
     async def attach(self) -> set[int]:
         """Give requests that have none a thread and a progress message; return those IDs."""

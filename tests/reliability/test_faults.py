@@ -61,6 +61,7 @@ def test_arxiv_down_for_a_whole_poll_then_back_loses_no_paper(arxiv_fake, slack,
     try:
         bot.start()
         wait_until(lambda: poll_verdicts(tmp_path) == ["error"], 30, "the failed poll")
+        wait_until(lambda: "vla" in bot.readyz()[1]["monitors"], 10, "/readyz refreshed")
         _, ready = bot.readyz()
         assert bot.terminate() == 0
         bot.start()  # the next start polls at once: no successful poll yet

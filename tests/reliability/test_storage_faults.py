@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.db import open_database
 from tests.core_env import serve_papers
+from tests.fakes.server import Fault
 from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     BotProcess,
     database_locked,
     final_replies,
+    integrity,
     metric,
     query,
     slash_command,
@@ -113,3 +118,91 @@ def _verdict(bot: BotProcess, job: str) -> str:
 def _down_tasks(bot: BotProcess) -> list[str]:
     tasks = bot.readyz()[1]["tasks"]
     return [name for name, task in tasks.items() if task["state"] in ("down", "restarting")]
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 4 MB tmpfs for the database, the cache and the reports."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(
+            f"cannot mount a tmpfs here ({result.stderr.strip()}); "
+            "tests/test_files.py injects ENOSPC at the file layer instead"
+        )
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Write a file until the disk is full; delete it to give the space back."""
+    filler = disk / "filler"
+    dd = subprocess.run(
+        ["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True, check=False
+    )
+    assert b"No space left on device" in dd.stderr
+    return filler
+
+
+def test_a_full_disk_strands_no_job_and_a_restart_on_it_does_not_crash(
+    arxiv_fake, slack, tmp_path, small_disk
+) -> None:
+    """Issue 9.4: .part files, jobs left running, a crash-loop in jobs.recover at start."""
+    arxiv_fake.feeds["*"] = WEEKEND_FEED.read_bytes()
+    serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+    pdf = arxiv_fake.pdfs["2511.05275"]
+    arxiv_fake.script("/pdf/", Fault(200, pdf, {"Content-Type": "application/pdf"}, delay_s=1.5))
+    config = storage_config(tmp_path, arxiv_fake, slack)
+    config.write_text(
+        config.read_text()
+        .replace(f"{tmp_path}/radar.db", f"{small_disk}/radar.db")
+        .replace(f"{tmp_path}/cache", f"{small_disk}/cache")
+        .replace(f"{tmp_path}/reports", f"{small_disk}/reports")
+    )
+    db = small_disk / "radar.db"
+    bot = BotProcess(config)
+    try:
+        bot.start()
+        assert slash_command(bot, "analyze 2511.05275", "U0ERIN") == 200
+        wait_until(lambda: _told(slack, "Downloading"), 10, "the download under way")
+        filler = fill(small_disk)
+        wait_until(lambda: _told(slack, "disk holding the bot's data is full"), 20, "the notice")
+        bot.kill()
+        bot.start(ready=False)  # on the full disk
+        wait_until(lambda: _answers(bot), 20, "the health endpoint")
+        wait_until(lambda: _mentions_full_disk(bot), 20, "the full disk in /readyz")
+        _, on_full_disk = bot.readyz()
+        alive_on_full_disk = bot.process is not None and bot.process.poll() is None
+        filler.unlink()
+        wait_until(lambda: len(final_replies(slack)) == 1, 60, "the analysis")
+        wait_until(lambda: not _down_tasks(bot), 20, "the tasks running again")
+    finally:
+        bot.ensure_stopped()
+    assert alive_on_full_disk
+    assert any("full" in problem for problem in on_full_disk["problems"])
+    assert [kind for _, _, kind in final_replies(slack)] == ["analysis"]
+    assert query(db, "SELECT state FROM jobs") == [("done",)]
+    assert not list(small_disk.rglob("*.part"))
+    lines = bot.log_lines()
+    assert not [line for line in lines if "Traceback" in str(line)]
+    assert [line["message"] for line in lines if line.get("event") == "disk-full"]
+    assert integrity(db) == "ok"
+
+
+def _told(slack, words: str) -> bool:
+    texts = [
+        str(p.get("text", "")) for m in ("chat.postMessage", "chat.update") for p in slack.called(m)
+    ]
+    return any(words in text for text in texts)
+
+
+def _mentions_full_disk(bot: BotProcess) -> bool:
+    return any("full" in problem for problem in bot.readyz()[1]["problems"])
