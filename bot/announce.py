@@ -91,6 +91,22 @@ class Cards:
             self.store.now(),
         )
 
+    async def post_search_result(self, platform: ChatPlatform, channel: str, paper: Paper) -> str:
+        """Post a search result's card (even if the channel has one) and remember it."""
+        now = self.store.now()
+        token = posts.nonce(platform.name, channel, f"{posts.SEARCH}:{paper.arxiv_id}:{now}")
+        message_id = await platform.post_card(channel, paper, (), token)
+        await self.store.run(
+            posts.record_search_card,
+            self.store.db,
+            platform.name,
+            channel,
+            paper.arxiv_id,
+            message_id,
+            now,
+        )
+        return message_id
+
     async def reconcile(self, platform: ChatPlatform) -> list[tuple[posts.Post, str]]:
         """Finish every intent left without a message ID; returns (post, message ID) pairs."""
         finished = []

@@ -172,11 +172,36 @@ def m004_job_request_deliveries(db: Database) -> None:
     db.table("jobs").create_index(["arxiv_id", "state"])
 
 
+def m005_uploads_and_search_cards(db: Database) -> None:
+    """Report uploads as intents (like cards) and the cards posted as search results."""
+    db.table("uploads").create(
+        {
+            "monitor": str,
+            "report_date": str,
+            "platform": str,
+            "channel": str,
+            "state": str,
+            "attempts": int,
+            "error": str,
+            "created": str,
+            "uploaded": str,
+        },
+        pk=("monitor", "report_date", "platform", "channel"),
+        defaults={"attempts": 0},
+    )
+    db.table("uploads").create_index(["state"])
+    db.table("search_cards").create(
+        {"platform": str, "message_id": str, "channel": str, "arxiv_id": str, "created": str},
+        pk=("platform", "message_id"),
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_papers_matches_polls,
     m002_chat,
     m003_analysis,
     m004_job_request_deliveries,
+    m005_uploads_and_search_cards,
 )
 
 

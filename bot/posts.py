@@ -16,6 +16,7 @@ from bot.sqlite_tx import transaction
 
 INTENT = "intent"
 POSTED = "posted"
+SEARCH = "search"  # Post.monitor of a card posted as a search result
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,31 @@ def pending(db: Database, platform: str) -> list[Post]:
 
 
 def card_for_message(db: Database, platform: str, message_id: str) -> Post | None:
-    """The card the bot posted as ``message_id`` (reactions on other messages are ignored)."""
+    """The card the bot posted as ``message_id``, a search result's card included
+    (reactions on other messages are ignored)."""
     rows = list(
         db.query(
             "SELECT * FROM posts WHERE platform = ? AND message_id = ?", [platform, message_id]
         )
     )
-    return _post(rows[0]) if rows else None
+    if rows:
+        return _post(rows[0])
+    found = db.execute(
+        "SELECT channel, arxiv_id FROM search_cards WHERE platform = ? AND message_id = ?",
+        [platform, message_id],
+    ).fetchone()
+    return Post(platform, found[0], found[1], SEARCH, message_id, POSTED) if found else None
+
+
+def record_search_card(
+    db: Database, platform: str, channel: str, arxiv_id: str, message_id: str, now: str
+) -> None:
+    """Remember a card posted as a search result, so reactions and buttons on it work."""
+    db.execute(
+        "INSERT OR REPLACE INTO search_cards (platform, message_id, channel, arxiv_id, created) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [platform, message_id, channel, arxiv_id, now],
+    )
 
 
 def card_in_channel(db: Database, platform: str, channel: str, arxiv_id: str) -> Post | None:

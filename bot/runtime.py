@@ -109,10 +109,12 @@ class Runtime:
         log.info("arxiv-radar running: %s", mode, extra={"event": "ready"})
 
     async def _post_owed_cards(self) -> None:
-        """Post owed cards before work starts; a locked database only delays them."""
+        """Post owed cards and report uploads before work starts; a locked database only
+        delays them."""
 
         async def post() -> None:
             await post_owed(self.service)
+            await self.service.uploads.deliver(self.service)
 
         self._poster = self.service.supervisor.spawn("card-poster", post)
         await asyncio.wait({self._poster}, timeout=self.service.config.storage.busy_timeout_s)

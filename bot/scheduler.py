@@ -5,8 +5,9 @@ APScheduler 3.x ``AsyncIOScheduler`` with fixed job IDs (``poll:<monitor>``,
 the first monitor's schedule), ``replace_existing``, ``coalesce``,
 ``max_instances=1`` and an hour of ``misfire_grace_time``. At start a poll runs at
 once when the last successful one is older than the cron's previous fire time,
-and a report when an earlier report exists but predates its previous fire time.
-Every job runs through
+and a report when the latest report predates its previous fire time (with no
+report yet: when the monitor was already polling at that fire time, so the
+first report of a deployment is owed like any other). Every job runs through
 :meth:`Supervisor.run_job <bot.supervise.Supervisor.run_job>`: an exception is
 logged and kept for ``/readyz``, and a poll job stores an ``error`` verdict.
 The clock is injectable: :func:`fire_times` walks a cron trigger exactly as the
@@ -24,6 +25,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import uploads
 from bot.announce import announce
 from bot.config import MonitorConfig
 from bot.digest import write_digest
@@ -160,11 +162,12 @@ class RadarScheduler:
         store = self.service.store
         latest = await store.run(store.latest_report, monitor)
         due = previous_fire_time(trigger, self.clock())
-        return (
-            latest is not None
-            and due is not None
-            and (datetime.fromisoformat(latest["created"]) < due)
-        )
+        if due is None:
+            return False
+        if latest is not None:
+            return datetime.fromisoformat(latest["created"]) < due
+        first_poll = await store.run(store.first_poll, monitor)
+        return first_poll is not None and datetime.fromisoformat(first_poll) < due
 
     # the jobs -----------------------------------------------------------------------
 
@@ -184,11 +187,17 @@ class RadarScheduler:
             await announce(service, outcome)
 
     async def report(self, monitor: MonitorConfig) -> None:
-        """Poll and announce, write the day's report, upload it where configured."""
+        """Poll and announce, write the day's report, upload it where configured.
+
+        The uploads are recorded as owed before the report is written, so a crash in
+        between leaves them owed (:mod:`bot.uploads`).
+        """
         await self.poll(monitor)
-        service = self.service
+        service, store = self.service, self.service.store
         day = self.clock().astimezone(self.config.tz).date()
-        path = await write_digest(
+        targets = monitor_channels(self.config, monitor.name) if monitor.upload_report else []
+        await store.run(uploads.claim, store.db, monitor.name, day, targets, store.now())
+        await write_digest(
             self.config,
             service.store,
             service.arxiv,
@@ -198,18 +207,7 @@ class RadarScheduler:
             language=self.config.report.language,
             poll=False,
         )
-        if not monitor.upload_report:
-            return
-        title = f"arXiv report {day.isoformat()} ({monitor.name})"
-        for platform_name, channel in monitor_channels(self.config, monitor.name):
-            platform = service.platforms.get(platform_name)
-            if platform is None:
-                log.warning("no %s connection: report not uploaded to %s", platform_name, channel)
-                continue
-            try:
-                await platform.upload_report(channel, path, title)
-            except Exception:
-                log.exception("uploading %s to %s:%s failed", path, platform_name, channel)
+        await service.uploads.deliver(service)
 
 
 def _names(*monitors: str) -> Callable[[], Awaitable[list[str]]]:

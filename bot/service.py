@@ -26,6 +26,7 @@ from bot.platform import ChatPlatform
 from bot.sqlite_tx import transaction
 from bot.store import Store
 from bot.supervise import Supervisor
+from bot.uploads import Uploads
 from handlers.commands import (
     Analyze,
     Categories,
@@ -71,6 +72,7 @@ class RadarService:
         self.analyzer = analyzer
         self.platforms: dict[str, ChatPlatform] = {}
         self.cards = Cards(store)
+        self.uploads = Uploads(store)  # daily report uploads, recorded as intents
         self.jobs_changed = asyncio.Event()  # a job was queued: wake the workers
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
@@ -227,6 +229,13 @@ class RadarService:
         if not path.is_file():
             return Reply(f"The latest report ({label}) is no longer on disk at {path}.")
         return Reply(f"Here is {label} ({latest['papers']} papers).", report=path)
+
+    async def post_search_results(
+        self, platform: ChatPlatform, channel: str, papers: tuple[Paper, ...]
+    ) -> None:
+        """Post a search reply's cards; reactions and buttons on them work like on any card."""
+        for paper in papers:
+            await self.cards.post_search_result(platform, channel, paper)
 
     async def _search(self, query: str) -> Reply:
         papers = await self.arxiv.search(query, max_results=SEARCH_RESULTS)

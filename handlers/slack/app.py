@@ -24,7 +24,6 @@ from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
-from bot.posts import nonce
 from bot.service import RadarService
 from handlers.commands import Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
@@ -139,9 +138,7 @@ class Listeners:
         reply = await self.service.handle(request, ref)
         if reply.text:
             await self._say(ref, reply.text, public=public)
-        for paper in reply.papers:
-            card_nonce = nonce(PLATFORM, ref.channel, paper.arxiv_id)
-            await self.platform.post_card(ref.channel, paper, (), card_nonce)
+        await self.service.post_search_results(self.platform, ref.channel, reply.papers)
         if reply.report is not None:
             await self.platform.upload_report(ref.channel, reply.report, reply.report.name)
 
