@@ -9,7 +9,9 @@ and a report when the latest report predates its previous fire time (with no
 report yet: when the monitor was already polling at that fire time, so the
 first report of a deployment is owed like any other). Every job runs through
 :meth:`Supervisor.run_job <bot.supervise.Supervisor.run_job>`: an exception is
-logged and kept for ``/readyz``, and a poll job stores an ``error`` verdict.
+logged and kept for ``/readyz``, and a poll job stores an ``error`` verdict. A
+job that failed on storage (a lock past the busy timeout, a full disk) runs again
+after 1 s, doubling to 10 minutes, unless its next regular run comes first.
 The clock is injectable: :func:`fire_times` walks a cron trigger exactly as the
 scheduler does, so a week can be simulated without sleeping.
 """
@@ -29,6 +31,7 @@ from bot import uploads
 from bot.announce import announce
 from bot.config import MonitorConfig
 from bot.digest import write_digest
+from bot.errors import StoreError
 from bot.poll import (
     channel_monitors,
     monitor_channels,
@@ -41,6 +44,7 @@ from bot.service import RadarService
 log = logging.getLogger(__name__)
 CHANNELS_JOB = "poll:channels"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+RETRY_FIRST_S, RETRY_MAX_S = 1.0, 600.0  # a job that failed on storage runs again
 MAX_LOOKBACK = timedelta(days=400)
 
 
@@ -80,6 +84,7 @@ class RadarScheduler:
         self.config = service.config
         self.clock = clock or service.store.clock
         self.scheduler = AsyncIOScheduler(timezone=self.config.tz, job_defaults=JOB_DEFAULTS)
+        self._retries: dict[str, int] = {}  # job ID -> retries after storage failures
 
     def cron(self, expression: str) -> CronTrigger:
         return CronTrigger.from_crontab(expression, timezone=self.config.tz)
@@ -140,9 +145,28 @@ class RadarScheduler:
                 await store.run(record_error_verdict, store, monitor, message, store.now())
 
         async def run() -> None:
-            await supervisor.run_job(job.id, job.run, record)
+            failure = await supervisor.run_job(job.id, job.run, record)
+            self._retry_after_storage_failure(job.id, run, failure)
 
         return run
+
+    def _retry_after_storage_failure(
+        self, job_id: str, run: Callable[[], Awaitable[None]], failure: Exception | None
+    ) -> None:
+        if not (isinstance(failure, StoreError) and failure.retryable):
+            self._retries.pop(job_id, None)
+            return
+        tries = self._retries[job_id] = self._retries.get(job_id, 0) + 1
+        delay = min(RETRY_FIRST_S * 2 ** (tries - 1), RETRY_MAX_S)
+        when = datetime.now(self.config.tz) + timedelta(seconds=delay)
+        regular = self.scheduler.get_job(job_id)
+        if regular is None or (regular.next_run_time and regular.next_run_time <= when):
+            return  # the regular run comes first (or the scheduler is stopping)
+        retry_id = f"{job_id}:retry"
+        self.scheduler.add_job(
+            run, "date", run_date=when, id=retry_id, name=retry_id, replace_existing=True
+        )
+        log.info("%s failed on storage: running it again in %.0f s", job_id, delay)
 
     async def _channel_names(self) -> list[str]:
         store = self.service.store

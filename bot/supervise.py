@@ -147,8 +147,8 @@ class Supervisor:
         name: str,
         body: Callable[[], Awaitable[object]],
         on_error: Callable[[str], Awaitable[None]] | None = None,
-    ) -> None:
-        """Run one scheduled job; an exception is logged and recorded, never raised.
+    ) -> Exception | None:
+        """Run one scheduled job; an exception is logged, recorded and returned, never raised.
 
         ``on_error`` stores the error (an ``error`` poll verdict); if even that fails
         the failure is logged and stays visible in :attr:`jobs`.
@@ -170,8 +170,9 @@ class Supervisor:
             if on_error is not None:
                 message = await self._record(name, message, on_error)
             status.finished("error", message)
-            return
+            return exc
         status.finished("ok", None)
+        return None
 
     @staticmethod
     async def _record(name: str, message: str, on_error: Callable[[str], Awaitable[None]]) -> str:
