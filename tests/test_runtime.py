@@ -83,7 +83,7 @@ async def test_owed_cards_are_found_or_posted_before_work_starts(arxiv_fake, tmp
         runtime = Runtime(env.service, [RecordingAdapter(env.platform)], health_port=0)
         running = asyncio.create_task(runtime.run())
         await _ready_port(runtime)
-        recorded = {p.arxiv_id: p.message_id for p in _posts(env.store)}
+        recorded = {p.arxiv_id: p.message_id for p in await env.store.run(_posts, env.store)}
         runtime.request_stop()
         await asyncio.wait_for(running, 15)
     cards = env.platform.of("card")

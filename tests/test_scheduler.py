@@ -67,7 +67,7 @@ async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path) -> None:
         await schedule.start()
         try:
             deadline = time.monotonic() + 10
-            while not env.store.recent_polls("vla"):
+            while not await env.store.run(env.store.recent_polls, "vla"):
                 assert time.monotonic() < deadline, "the catch-up poll did not run"
                 await asyncio.sleep(0.02)
             await env.platform.wait_for(lambda p: len(p.of("card")) == 4)
@@ -157,16 +157,17 @@ async def test_a_scheduled_job_that_raises_records_an_error_verdict_and_health_s
         )
         running = asyncio.create_task(runtime.run())
         try:
+            ran = env.service.supervisor.jobs  # the store is only read on its own thread
             await until(lambda: runtime.health.accepting)
-            await until(lambda: _verdicts(env) == [("vla", "error")])
+            await until(lambda: "poll:vla" in ran and ran["poll:vla"].last_run)
             job = runtime.scheduler.scheduler.get_job(CHANNELS_JOB)
             job.modify(next_run_time=datetime.now(SHANGHAI))
-            await until(lambda: len(_verdicts(env)) == 2)
+            await until(lambda: CHANNELS_JOB in ran and ran[CHANNELS_JOB].last_run)
             await runtime.health.state.refresh()
             ready_status, ready = await _get_json(runtime, "/readyz")
             metrics = await _get_text(runtime, "/metrics")
-            verdicts = _verdicts(env)
-            errors = env.store.db.execute("SELECT error FROM polls ORDER BY id").fetchall()
+            verdicts = await env.store.run(_verdicts, env)
+            errors = await env.store.run(_errors, env)
         finally:
             runtime.request_stop()
             await asyncio.wait_for(running, 15)
@@ -184,6 +185,10 @@ async def test_a_scheduled_job_that_raises_records_an_error_verdict_and_health_s
     failed = [r for r in caplog.records if getattr(r, "event", None) == "job-failed"]
     assert [r.job for r in failed] == ["poll:vla", CHANNELS_JOB]
     assert not [r for r in failed if r.exc_info]  # a clear message, no traceback
+
+
+def _errors(env) -> list[tuple[str]]:
+    return env.store.db.execute("SELECT error FROM polls ORDER BY id").fetchall()
 
 
 def _verdicts(env) -> list[tuple[str, str]]:
