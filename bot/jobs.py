@@ -127,11 +127,22 @@ def state(db: Database, job_id: int) -> str | None:
     return str(row[0]) if row else None
 
 
-def recover(db: Database, now: str, max_attempts: int, keep: Sequence[int] = ()) -> tuple[int, int]:
+def recover(
+    db: Database,
+    now: str,
+    max_attempts: int,
+    keep: Sequence[int] = (),
+    reason: str | None = None,
+) -> tuple[int, int]:
     """Requeue jobs left running (by a crash or a failed worker) except those in ``keep``
-    (running right now); fail those out of attempts. Returns (requeued, failed).
+    (running right now); fail those out of attempts, with ``reason`` (the worker's last
+    error) when known. Returns (requeued, failed).
     """
-    message = f"The bot stopped during this analysis {max_attempts} times, so it was abandoned."
+    message = (
+        f"It failed {max_attempts} times, the last time: {reason}"
+        if reason
+        else f"The bot stopped during this analysis {max_attempts} times, so it was abandoned."
+    )
     spared = f"AND id NOT IN ({','.join('?' * len(keep))})" if keep else ""
     with transaction(db):
         failed = db.execute(

@@ -96,6 +96,7 @@ class Workers:
         self._inflight: set[int] = set()  # request IDs being delivered right now
         self._active: set[int] = set()  # job IDs a worker of this process is running
         self._claiming = asyncio.Lock()  # claims and orphan requeues never interleave
+        self._storage_error: str | None = None  # why a worker last could not record a job
         self._retry_at: dict[int, float] = {}  # request ID -> monotonic time of next try
 
     async def start(self) -> None:
@@ -154,7 +155,12 @@ class Workers:
         async with self._claiming:
             running = tuple(self._active)
             requeued, failed = await self.store.run(
-                jobs.recover, self.store.db, self.store.now(), max_attempts, running
+                jobs.recover,
+                self.store.db,
+                self.store.now(),
+                max_attempts,
+                running,
+                self._storage_error,
             )
         if requeued or failed:
             log.warning("jobs left running: %d requeued, %d abandoned", requeued, failed)
@@ -171,6 +177,7 @@ class Workers:
         try:
             await self._attempt(run)
         except StoreError as exc:
+            self._storage_error = exc.user_message
             await run.notify(f"⏳ {exc.user_message} The analysis will be retried.")
             raise
 

@@ -113,6 +113,23 @@ def test_recover_requeues_running_jobs_and_abandons_exhausted_ones(db) -> None:
     assert "stopped during this analysis 3 times" in (abandoned.last_error or "")
 
 
+def test_a_worker_restart_requeues_orphans_but_spares_running_jobs(db) -> None:
+    """After a worker failed on storage: its job is requeued, another worker's is not."""
+    running, _ = add(db, "2511.00001")
+    orphan, _ = add(db, "2511.00002")
+    worn, _ = add(db, "2511.00003")
+    for _ in range(3):
+        jobs.claim_next(db, NOW)
+    db.execute("UPDATE jobs SET attempts = 3 WHERE id = ?", [worn])
+    full = "The disk holding the bot's data is full, so it could not store its work."
+    assert jobs.recover(db, LATER, 3, keep=[running], reason=full) == (1, 1)
+    assert jobs.state(db, running) == jobs.RUNNING
+    assert jobs.state(db, orphan) == jobs.QUEUED
+    abandoned = jobs.get(db, worn)
+    assert abandoned is not None
+    assert abandoned.last_error == f"It failed 3 times, the last time: {full}"
+
+
 def test_release_gives_back_the_attempt(db) -> None:
     job_id, _ = add(db)
     jobs.claim_next(db, NOW)
