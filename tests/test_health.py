@@ -122,6 +122,7 @@ async def test_health_answers_at_once_while_the_writer_waits_on_a_lock(
             holder.close()
             await server.stop()
     assert seconds < 1.0
+    print(f"/readyz and /metrics under a held write lock: {seconds * 1000:.0f} ms")
     assert ready[0] == 200
     assert json.loads(ready[1])["queue"]["queued"] == 1
     assert "arxiv_radar_jobs" in metrics[1]
