@@ -1,6 +1,6 @@
 """The structured form of a paper that every analysis step reads.
 
-:func:`analysis.pdf.extract_document` builds a :class:`Document` from a PDF.
+:func:`analysis.fulltext.pdf.extract.extract_document` builds a :class:`Document` from a PDF.
 Everything here is plain, frozen data: ``to_dict``/``from_dict`` round-trip it
 losslessly (the extraction worker process sends it as a dict), while
 ``to_json`` is the short summary shown to people and written to logs.

@@ -18,8 +18,8 @@ from pathlib import Path
 from analysis.cache import AnalysisCache, cache_key
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
+from analysis.fulltext.pdf.extract import extract_document
 from analysis.llm import LlmEngine
-from analysis.pdf import extract_document
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
 from bot.arxiv import ArxivClient

@@ -72,7 +72,7 @@ def plain_text(path: Path) -> None:
 def text_dict(path: Path) -> None:
     import pymupdf
 
-    from analysis.pdf_layout import TEXT_FLAGS
+    from analysis.fulltext.pdf.layout import TEXT_FLAGS
 
     with pymupdf.open(path) as pdf:
         for page in pdf:
@@ -81,7 +81,7 @@ def text_dict(path: Path) -> None:
 
 def worker_peak_rss_mb(path: str) -> float:
     """Worker target: extract ``path`` and report this process's peak RSS."""
-    from analysis.pdf_parse import parse_pdf
+    from analysis.fulltext.pdf.parse import parse_pdf
 
     parse_pdf(Path(path))
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -92,8 +92,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="passes over the papers")
     args = parser.parse_args()
 
-    from analysis.pdf import extract_document
-    from analysis.pdf_parse import parse_pdf
+    from analysis.fulltext.pdf.extract import extract_document
+    from analysis.fulltext.pdf.parse import parse_pdf
     from analysis.pdf_worker import run_in_worker
 
     papers = corpus_papers()

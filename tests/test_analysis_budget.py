@@ -9,7 +9,7 @@ import pytest
 
 from analysis.budget import MAX_CHUNKS, Role, classify, lead, naive_text, section_roles, select_text
 from analysis.document import Caption, Document, Quality, Section
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from analysis.tokens import count_tokens
 from tests.corpus import corpus_file
 

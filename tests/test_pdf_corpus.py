@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from analysis.document import Document
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from bot.errors import PdfError
 from tests.corpus import corpus_file
 

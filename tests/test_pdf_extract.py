@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from analysis.document import Document
-from analysis.pdf import extract_document
-from analysis.pdf_parse import parse_pdf
+from analysis.fulltext.pdf.extract import extract_document
+from analysis.fulltext.pdf.parse import parse_pdf
 from analysis.pdf_worker import WorkerError, run_in_worker
 from analysis.quality import assess
 from bot.errors import PdfError

@@ -5,7 +5,7 @@ A :class:`Row` is one visual line (PyMuPDF may split a line at wide gaps, e.g.
 boldness. Text at an angle to the page's main direction (the vertical arXiv
 stamp, rotated axis labels) is dropped; a page whose text all runs vertically
 is read in its own rotated frame. Two-column pages are read column by column
-between full-width blocks. :mod:`analysis.pdf_margins` then removes what is
+between full-width blocks. :mod:`analysis.fulltext.pdf.margins` then removes what is
 not running text.
 """
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from analysis.document import Caption, Document, Section
-from analysis.pdf_headings import (
+from analysis.fulltext.pdf.headings import (
     ABSTRACT,
     APPENDIX,
     CAPTION,
@@ -15,9 +15,9 @@ from analysis.pdf_headings import (
     Heading,
     find_headings,
 )
-from analysis.pdf_layout import PageRows, Row, body_font_size
-from analysis.pdf_margins import mark_footnotes
-from analysis.pdf_text import TextJoiner, split_references
+from analysis.fulltext.pdf.layout import PageRows, Row, body_font_size
+from analysis.fulltext.pdf.margins import mark_footnotes
+from analysis.fulltext.pdf.text import TextJoiner, split_references
 from analysis.quality import MIN_PAGE_CHARS, assess
 
 _INLINE_ABSTRACT = re.compile(r"^(?:abstract|résumé|summary)\s*[.:—–-]\s*(?P<text>\S.*)$", re.I)

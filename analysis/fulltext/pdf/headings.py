@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from analysis.pdf_layout import Row
+from analysis.fulltext.pdf.layout import Row
 
 BODY, ABSTRACT, FRONT, REFERENCES, APPENDIX = "body", "abstract", "front", "references", "appendix"
 

@@ -10,7 +10,7 @@ import math
 import re
 from collections import defaultdict
 
-from analysis.pdf_layout import PageRows, Row
+from analysis.fulltext.pdf.layout import PageRows, Row
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE

@@ -1,4 +1,4 @@
-"""Parse a PDF with PyMuPDF in the calling process (the worker side of :mod:`analysis.pdf`)."""
+"""Parse a PDF with PyMuPDF in the calling process (the worker side of :mod:`.extract`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pymupdf
 
 from analysis.document import Document
-from analysis.pdf import check_file
-from analysis.pdf_layout import page_rows
-from analysis.pdf_margins import strip_margins
-from analysis.pdf_structure import build_document
+from analysis.fulltext.pdf.extract import check_file
+from analysis.fulltext.pdf.layout import page_rows
+from analysis.fulltext.pdf.margins import strip_margins
+from analysis.fulltext.pdf.structure import build_document
 from bot.errors import PdfError
 
 _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
@@ -20,7 +20,7 @@ _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
 def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
     """Parse the PDF at ``path`` here, with no deadline or memory cap.
 
-    Raises :class:`PdfError` as :func:`analysis.pdf.extract_document` does, and
+    Raises :class:`PdfError` as :func:`analysis.fulltext.pdf.extract.extract_document` does, and
     :class:`MemoryError` when MuPDF cannot allocate.
     """
     check_file(path)
