@@ -147,13 +147,16 @@ def test_document_round_trips_through_plain_data(numbered: Document) -> None:
         "level": 2,
         "page": 1,
         "chars": numbered.sections[2].chars,
+        "text": numbered.sections[2].text,
     }
+    assert summary["text_source"] == "pdf"
+    assert summary["captions"][0]["text"] == "Overview of the retrieval pipeline."
     assert summary["quality"]["usable"] is True
 
 
 def test_text_dump_lists_sections_and_counts(numbered: Document) -> None:
     text = numbered.to_text()
-    assert text.startswith("# Careful Retrieval for Small Data\n2 pages\n")
+    assert text.startswith("# Careful Retrieval for Small Data\n2 pages · text from PDF\n")
     assert "### 2.1 Data  (p. 1)" in text
     assert "[figure 1, p. 1] Overview of the retrieval pipeline." in text
     assert text.endswith("12 references\n")
@@ -215,7 +218,9 @@ def test_garbled_text_is_returned_but_flagged(folder: Path) -> None:
 def test_pages_without_text_are_flagged_as_a_scan(folder: Path) -> None:
     document = parse_pdf(pdf_factory.image_only_pdf(folder))
     assert document.pages == 3
-    assert document.quality.to_json() == {
+    quality = document.quality.to_json()
+    assert not any(quality.pop("removed").values())
+    assert quality == {
         "chars": 0,
         "words": 0,
         "dictionary_ratio": 0.0,
