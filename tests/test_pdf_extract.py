@@ -83,11 +83,13 @@ def test_end_of_line_hyphenation_is_repaired_but_real_hyphens_stay(numbered: Doc
     assert "represen-" not in intro
 
 
-def test_footnotes_move_to_the_end_of_their_section(folder: Path) -> None:
+def test_footnotes_leave_the_text_for_a_list_without_their_marks(folder: Path) -> None:
     document = parse_pdf(pdf_factory.footnote_paper(folder))
     intro = document.sections[0]
-    assert intro.text.endswith("considered in this paper.\n1We release our code and data.")
-    assert intro.text.count("We release") == 1
+    assert intro.text.endswith("considered in this paper.")
+    assert "We release" not in intro.text
+    assert document.footnotes == ("We release our code and data.",)
+    assert document.quality.removed["footnotes"] == 1
     assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
 
 
@@ -342,3 +344,56 @@ def test_worker_exception_comes_back_as_text() -> None:
         run_in_worker(fail, timeout_s=30, memory_mb=256)
     assert raised.value.reason == "raised"
     assert raised.value.detail == "ValueError: no such page"
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> Document:
+    return parse_pdf(pdf_factory.messy_paper(tmp_path_factory.mktemp("messy")))
+
+
+def test_figure_and_table_text_leave_the_prose(messy: Document) -> None:
+    body = messy.body_text()
+    for word in pdf_factory.FIGURE_WORDS:
+        assert word not in body
+    for cell in (*pdf_factory.TABLE_HEADER, *pdf_factory.TABLE_BODY[0]):
+        assert cell not in body
+    [table] = messy.tables
+    assert table.label == "I"
+    assert table.caption == "Accuracy of both models on the test set."
+    assert table.text.splitlines() == [
+        "Model GPT2 Medium GPT2 Large",
+        "Baseline 71.2 74.9",
+        "Ours 78.4 80.1",
+    ]
+    assert messy.quality.removed["figure_text"] == 1  # one row holding the three words
+    assert messy.quality.removed["table_rows"] == 3
+
+
+def test_table_header_rows_are_never_headings_and_italic_subsections_are(messy: Document) -> None:
+    assert outline(messy.sections) == [
+        ("I", "INTRODUCTION", 1, 1),
+        ("II", "METHOD", 1, 1),
+        ("II.A", "Two-Pass Spatial Cost Aggregation", 2, 1),
+        ("II.B", "Refinement", 2, 1),
+        ("III", "RESULTS", 1, 2),
+    ]
+    assert messy.find_section("Section II-A") is not None
+
+
+def test_notices_ligatures_and_unmapped_glyphs(messy: Document) -> None:
+    text = messy.all_text()
+    assert pdf_factory.COPYRIGHT not in text
+    assert "$31.00" not in text
+    assert pdf_factory.UNDER_REVIEW not in text
+    assert "We thank the reviewers for their efforts and off-the-shelf advice." in text
+    assert "↵" not in text
+    assert "\ufffd" not in text
+    assert messy.footnotes == (
+        "Following prior work, we tune the learning rate on the validation set.",
+    )
+    removed = messy.quality.removed
+    assert (removed["notices"], removed["ligatures_repaired"], removed["unmapped_glyphs"]) == (
+        2,
+        2,
+        1,
+    )

@@ -8,8 +8,10 @@ from pathlib import Path
 import pymupdf
 
 from analysis.document import Document
+from analysis.fulltext.pdf.cleaning import clean_rows
 from analysis.fulltext.pdf.extract import check_file
-from analysis.fulltext.pdf.layout import page_rows
+from analysis.fulltext.pdf.floats import take_floats
+from analysis.fulltext.pdf.layout import body_font_size, page_rows
 from analysis.fulltext.pdf.margins import strip_margins
 from analysis.fulltext.pdf.structure import build_document
 from bot.errors import PdfError
@@ -35,8 +37,13 @@ def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
         if _ALLOCATION_FAILED.search(str(exc)):
             raise MemoryError(str(exc)) from exc
         raise PdfError("The PDF is damaged and cannot be read.", reason="unreadable") from exc
-    strip_margins(pages)
-    return build_document(pages, page_count=page_count, metadata_title=metadata_title)
+    removed = strip_margins(pages)
+    body_size = body_font_size(row for page in pages for row in page.rows)
+    removed.update(clean_rows(pages, body_size))
+    floats = take_floats(pages, body_size)
+    return build_document(
+        pages, page_count=page_count, metadata_title=metadata_title, floats=floats, removed=removed
+    )
 
 
 def _open(path: Path, max_pages: int) -> pymupdf.Document:
