@@ -108,10 +108,12 @@ class Document:
         return "\n\n".join(_with_heading(section) for section in self.sections)
 
     def all_text(self) -> str:
-        """Abstract, body, appendix and captions: everything a claim may quote."""
+        """Abstract, body, appendix, captions, tables and footnotes: all a claim may quote."""
         parts = [self.abstract, self.body_text()]
         parts.extend(_with_heading(section) for section in self.appendix)
         parts.extend(f"{c.kind.title()} {c.label}: {c.text}" for c in self.captions)
+        parts.extend(f"Table {t.label}\n{t.text}".strip() for t in self.tables)
+        parts.extend(self.footnotes)
         return "\n\n".join(part for part in parts if part)
 
     def section_numbers(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import pymupdf
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|cmbx|[-,+]b\b|tb$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_CAPTION_START = re.compile(r"(?:fig|tab)", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"[\d∗*†‡§¶]{1,3}(?:,[\d∗*†‡§¶]{1,3})*")
 _WORD_END = re.compile(r"[^\W\d_]{3,}$")
 _AFTER_MARK = frozenset(".,;:!?)]”’\"'")
@@ -102,8 +103,11 @@ def page_rows(page: pymupdf.Page, number: int) -> PageRows:
         else:
             rows.append(row)
     split = [part for rows in blocks.values() for part in _split_columns(rows, width)]
-    graphics = _graphics(page) if direction == (1, 0) else []
-    return PageRows(number, width, height, _reading_order(split, width), graphics)
+    ordered = _reading_order(split, width)
+    # Graphics only matter next to a caption: pages without one skip the extra pass.
+    captioned = any(_CAPTION_START.match(row.text) for row in ordered)
+    graphics = _graphics(page) if direction == (1, 0) and captioned else []
+    return PageRows(number, width, height, ordered, graphics)
 
 
 def _graphics(page: pymupdf.Page) -> list[Box]:
