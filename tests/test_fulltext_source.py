@@ -128,7 +128,9 @@ async def test_source_html_without_html_is_an_error_not_a_silent_pdf(
     async with make_env() as env:
         with pytest.raises(HtmlUnavailable) as raised:
             await env.analyze(source="html")
-    assert raised.value.user_message == "ArXiv has no HTML for this paper (404)."
+    assert raised.value.user_message == (
+        "The arXiv HTML cannot be used: arXiv has no HTML for this paper (404)."
+    )
     assert pdf_requests(arxiv_fake) == []
 
 
