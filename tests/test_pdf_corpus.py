@@ -368,9 +368,9 @@ def test_emnlp_tables_become_blocks_and_footnotes_a_list() -> None:
     ):
         assert row not in text
     tables = {table.label: table for table in document.tables}
-    assert "Natural Questions 79,168 58,880 8,757 3,610" in tables["1"].text.splitlines()
+    assert "Natural Questions | 79,168 | 58,880 | 8,757 | 3,610" in tables["1"].text.splitlines()
     assert tables["1"].caption.startswith("Number of questions in each QA dataset")
-    assert "None BM25 59.1 66.9 55.0 70.9 68.8 73.7 76.7 71.1 84.1 80.0" in tables["2"].text
+    assert "None | BM25 | 59.1 | 66.9 | 55.0 | 70.9 | 68.8" in tables["2"].text
     assert "k: # of retrieved passages" not in text  # Figure 1's axis title
     assert "Equal contribution" in document.footnotes
     assert "Equal contribution" not in text
@@ -385,5 +385,6 @@ def test_acm_paper_running_heads_and_result_tables_are_out() -> None:
     text = prose(document)
     assert "Paper Plain: Making Medical Research Papers Approachable to Healthcare" not in text
     assert "Reading Difficulty (1–5) -0.344 0.7481" not in text
-    assert any("Reading Difficulty (1–5) -0.344 0.7481" in t.text for t in document.tables)
+    cells = (t.text.replace(" | ", " ") for t in document.tables)
+    assert any("Reading Difficulty (1–5) -0.344 0.7481" in text for text in cells)
     assert document.quality.removed["running_heads"] >= 30

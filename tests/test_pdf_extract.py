@@ -361,9 +361,9 @@ def test_figure_and_table_text_leave_the_prose(messy: Document) -> None:
     assert table.label == "I"
     assert table.caption == "Accuracy of both models on the test set."
     assert table.text.splitlines() == [
-        "Model GPT2 Medium GPT2 Large",
-        "Baseline 71.2 74.9",
-        "Ours 78.4 80.1",
+        "Model | GPT2 Medium | GPT2 Large",
+        "Baseline | 71.2 | 74.9",
+        "Ours | 78.4 | 80.1",
     ]
     assert messy.quality.removed["figure_text"] == 1  # one row holding the three words
     assert messy.quality.removed["table_rows"] == 3

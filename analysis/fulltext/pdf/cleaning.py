@@ -49,6 +49,7 @@ def clean_rows(pages: list[PageRows], body_size: float) -> Counter[str]:
                 counts["notices"] += 1
                 continue
             row.text = _repair(row.text, counts)
+            row.cells = [_repair(cell, Counter()) for cell in row.cells]  # counted in the text
             if row.text:
                 kept.append(row)
         page.rows = kept

@@ -172,7 +172,7 @@ def _mostly_prose(rows: list[Row], body_size: float, page_width: float) -> bool:
 def _is_prose(row: Row, body_size: float, page_width: float) -> bool:
     """A line of running text: body size, several words, mostly letters, one cell."""
     text = row.text
-    if abs(row.size - body_size) > 0.6 or row.cells or len(text.split()) < _PROSE_WORDS:
+    if abs(row.size - body_size) > 0.6 or len(row.cells) > 1 or len(text.split()) < _PROSE_WORDS:
         return False
     letters = sum(char.isalpha() for char in text)
     return letters >= _PROSE_LETTERS * len(text.replace(" ", "")) and (

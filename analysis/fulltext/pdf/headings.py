@@ -143,7 +143,7 @@ def _looks_like_heading(row: Row, body_size: float) -> bool:
     if len(row.text) > _MAX_HEADING_CHARS or row.size < 0.8 * body_size:
         return False
     letters = _LETTER.findall(row.text)
-    if len(letters) < 2 or CAPTION.match(row.text) or row.cells >= 2 or _is_sentence(row.text):
+    if len(letters) < 2 or CAPTION.match(row.text) or len(row.cells) >= 3 or _is_sentence(row.text):
         return False
     if row.bold or row.size >= body_size + 0.9:
         return True

@@ -40,8 +40,8 @@ class Row:
     """One visual line of text; coordinates are in the page's reading frame.
 
     ``column`` is 1 for the right column of a two-column page, else 0;
-    ``footnote`` marks the footnotes at the foot of a column; ``cells`` counts
-    the wide gaps between the pieces merged into the row (table rows have several).
+    ``footnote`` marks the footnotes at the foot of a column; ``cells`` holds
+    the row's pieces split at wide gaps (a table row has several, a line of prose one).
     """
 
     page: int
@@ -57,7 +57,7 @@ class Row:
     italic: bool = False
     column: int = 0
     footnote: bool = False
-    cells: int = 0
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -234,8 +234,11 @@ def _same_row(left: Row, right: Row) -> bool:
 def _merge_into(row: Row, other: Row) -> None:
     gap = other.x0 - row.x1
     separator = " " if gap > 0.15 * max(row.size, other.size) else ""
+    pieces = row.cells or [row.text]
     if gap > _CELL_GAP * max(row.size, other.size):
-        row.cells += 1
+        row.cells = [*pieces, *(other.cells or [other.text])]
+    else:
+        row.cells = [*pieces[:-1], f"{pieces[-1]}{separator}{other.text}"]
     longer = other if len(other.text) > len(row.text) else row
     row.text = f"{row.text}{separator}{other.text}"
     row.size, row.font = longer.size, longer.font

@@ -100,13 +100,17 @@ def build_document(
 
 
 def _tables(floats: Sequence[Float], captions: list[Caption]) -> list[Table]:
-    """Table blocks: the rows of each table area, one line per row, with its caption."""
+    """Table blocks: one line per row of each table area, cells split at wide gaps by " | "."""
     texts = {(c.kind, c.label): c.text for c in captions}
     return [
-        Table(f.label, texts.get(("table", f.label), ""), "\n".join(r.text for r in f.rows), f.page)
+        Table(f.label, texts.get(("table", f.label), ""), _grid(f.rows), f.page)
         for f in floats
         if f.kind == "table"
     ]
+
+
+def _grid(rows: list[Row]) -> str:
+    return "\n".join(" | ".join(row.cells) if len(row.cells) > 1 else row.text for row in rows)
 
 
 def _footnotes(rows: list[Row], joiner: TextJoiner) -> list[str]:
