@@ -18,7 +18,7 @@ import click
 
 from analysis.document import Document
 from analysis.fulltext.source import SOURCES, MissingFileError, read_local_file
-from analysis.pipeline import ENGINES, Analyzer
+from analysis.pipeline import ENGINES, LOCAL_FILE_PREFIX, Analyzer
 from analysis.render import neutralise_mentions, render_markdown
 from analysis.schema import LANGUAGES, Analysis
 from analysis.stages import STAGE_TEXT
@@ -150,6 +150,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
-    link = config.arxiv.abs_url.format(id=f"{analysis.arxiv_id}v{analysis.version}")
     heading = neutralise_mentions(f"## {analysis.title}")
-    return f"{heading}\n\n{link}\n\n{render_markdown(analysis)}"
+    if analysis.arxiv_id.startswith(LOCAL_FILE_PREFIX):  # a local file: no arXiv page to link
+        where = f"`{analysis.arxiv_id.removeprefix(LOCAL_FILE_PREFIX)}`"
+    else:
+        where = config.arxiv.abs_url.format(id=f"{analysis.arxiv_id}v{analysis.version}")
+    return f"{heading}\n\n{neutralise_mentions(where)}\n\n{render_markdown(analysis)}"

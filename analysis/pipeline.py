@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
 ENGINES = ("auto", "llm", "extractive")
+LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 
 # Why only the abstract was analysed, by PdfError / Quality reason code.
 FALLBACK_REASONS: dict[str, dict[str, str]] = {
@@ -176,7 +177,7 @@ class Analyzer:
             return hit
         if isinstance(chosen, LlmEngine):
             await self.cache.check_token_budget()
-        subject = Subject(f"file:{path.name}", document.title or path.stem, lang, None)
+        subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
         analysis = await self._run(chosen, subject, 0, Source(document), progress)
         return await self._finish(analysis, key, variant, True, None)
 

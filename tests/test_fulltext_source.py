@@ -220,3 +220,8 @@ def test_analyze_a_local_html_file_with_the_cache_keyed_by_its_hash(
     second = run(config, "analyze", str(copy), "--format", "json")
     assert json.loads(second.stdout)["arxiv_id"] == "file:under-review.html"  # cache hit
     assert arxiv_fake.requests == []
+    markdown = run(config, "analyze", str(page))
+    assert markdown.stdout.startswith(
+        "## DenseLite: Small Dense Retrieval\n\n`under-review.html`\n"
+    )
+    assert "arxiv.org/abs" not in markdown.stdout

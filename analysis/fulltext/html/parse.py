@@ -20,7 +20,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from analysis.document import Caption, Document, Section, Table
-from analysis.fulltext.html.check import check_page
+from analysis.fulltext.html.check import HtmlUnavailable, check_page
 from analysis.fulltext.html.text import (
     classes,
     inline_text,
@@ -95,6 +95,8 @@ def parse_html(data: bytes) -> Document:
             "conversion_errors": len(marked["ltx_ERROR"]),
         },
     )
+    if not quality.usable:  # sections present but hardly any text: a lossy conversion
+        raise HtmlUnavailable("html_too_little_text")
     return Document(
         title=title if title != "Untitled Document" else "",
         abstract=abstract,
