@@ -188,14 +188,9 @@ class Analyzer:
         mode = self._mode(source)
         paper = await self.arxiv.paper(arxiv_id)
         versioned = ArxivId(paper.arxiv_id, arxiv_id.version or paper.version)
-        note = None
-        if mode != "pdf":
-            try:
-                return await self._html(versioned, progress)
-            except HtmlUnavailable as exc:
-                if mode == "html":
-                    raise
-                note = exc.reason
+        html, note = await self._html_first(versioned, progress, mode)
+        if html is not None:
+            return html
         path = await self._download(versioned, progress)
         await _report(progress, "extracting")
         return replace(await self._extract(path), source_note=note)
@@ -248,17 +243,28 @@ class Analyzer:
         self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None, mode: str
     ) -> Source:
         """The full text (HTML first unless ``mode`` is pdf), or the abstract with the reason."""
-        note = None
-        if mode != "pdf":
-            try:
-                return Source(await self._html(arxiv_id, progress))
-            except HtmlUnavailable as exc:
-                if mode == "html":
-                    raise
-                log.info("%s: %s; reading the PDF", arxiv_id, exc.user_message)
-                note = exc.reason
+        html, note = await self._html_first(arxiv_id, progress, mode)
+        if html is not None:
+            return Source(html)
         source = await self._pdf_source(arxiv_id, paper, progress)
         return replace(source, document=replace(source.document, source_note=note))
+
+    async def _html_first(
+        self, arxiv_id: ArxivId, progress: Progress | None, mode: str
+    ) -> tuple[Document | None, str | None]:
+        """The HTML document, or None and why not (None too when ``mode`` is pdf).
+
+        With ``mode`` html an unusable page is an error (:class:`HtmlUnavailable`).
+        """
+        if mode == "pdf":
+            return None, None
+        try:
+            return await self._html(arxiv_id, progress), None
+        except HtmlUnavailable as exc:
+            if mode == "html":
+                raise
+            log.info("%s: %s; reading the PDF", arxiv_id, exc.user_message)
+            return None, exc.reason
 
     async def _html(self, arxiv_id: ArxivId, progress: Progress | None) -> Document:
         """arXiv's HTML of ``arxiv_id`` as a document, or :class:`HtmlUnavailable`.

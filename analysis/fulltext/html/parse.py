@@ -69,8 +69,7 @@ class _Reading:
 
 def parse_html(data: bytes) -> Document:
     """Parse an arXiv HTML page; :class:`HtmlUnavailable` when it is no usable conversion."""
-    root = lxml.html.document_fromstring(data)
-    article = check_page(root)
+    article = check_page(lxml.html.document_fromstring(data))
     marked = _marked(article)
     reading = _Reading()
     titles = marked["ltx_title_document"]
@@ -78,33 +77,24 @@ def parse_html(data: bytes) -> Document:
     abstract = _abstract(marked["ltx_abstract"])
     reading.chars = len(abstract)
     sections, appendix = _sections(article, reading)
-    references = tuple(_references(marked["ltx_bibliography"]))
     footnotes = tuple(_footnotes(marked["ltx_role_footnote"]))
-    document_chars = reading.chars + sum(len(c.text) for c in reading.captions)
-    pages = max(1, math.ceil(document_chars / PAGE_CHARS))
+    pages = max(
+        1, math.ceil((reading.chars + sum(len(c.text) for c in reading.captions)) / PAGE_CHARS)
+    )
     body = "\n".join([abstract, *(s.text for s in (*sections, *appendix))])
     quality = assess(
-        body,
-        pages=pages,
-        text_pages=pages,
-        removed={
-            "footnotes": len(footnotes),
-            "captions": len(reading.captions),
-            "tables": len(reading.tables),
-            "equations": reading.equations,
-            "conversion_errors": len(marked["ltx_ERROR"]),
-        },
+        body, pages=pages, text_pages=pages, removed=_removed(reading, footnotes, marked)
     )
     if not quality.usable:  # sections present but hardly any text: a lossy conversion
         raise HtmlUnavailable("html_too_little_text")
     return Document(
-        title=title if title != "Untitled Document" else "",
+        title=title if title != _FAILED_TITLE else "",
         abstract=abstract,
         pages=pages,
         sections=tuple(sections),
         appendix=tuple(appendix),
         captions=tuple(reading.captions),
-        references=references,
+        references=tuple(_references(marked["ltx_bibliography"])),
         quality=quality,
         tables=tuple(reading.tables),
         footnotes=footnotes,
@@ -112,6 +102,20 @@ def parse_html(data: bytes) -> Document:
     )
 
 
+def _removed(
+    reading: _Reading, footnotes: tuple[str, ...], marked: dict[str, list[HtmlElement]]
+) -> dict[str, int]:
+    """What was kept out of the prose, per class, for ``quality.removed``."""
+    return {
+        "footnotes": len(footnotes),
+        "captions": len(reading.captions),
+        "tables": len(reading.tables),
+        "equations": reading.equations,
+        "conversion_errors": len(marked["ltx_ERROR"]),
+    }
+
+
+_FAILED_TITLE = "Untitled Document"  # what LaTeXML writes when the source has no title
 _TITLE_SKIP = frozenset({"ltx_tag"})
 _MARKS = (
     "ltx_title_document",
