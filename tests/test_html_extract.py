@@ -103,3 +103,23 @@ def test_json_shows_section_text_and_the_blocks_apart() -> None:
     assert data["tables"][0]["label"] == "1"
     assert data["references_count"] == 5
     assert data["quality"]["removed"]["captions"] == 1
+
+
+def test_theorem_headings_open_their_paragraph() -> None:
+    theorem = (
+        '<div class="ltx_theorem ltx_theorem_theorem"><h6 class="ltx_title ltx_runin">'
+        '<span class="ltx_tag ltx_tag_theorem">Theorem 1</span>.</h6>'
+        '<div class="ltx_para"><p class="ltx_p">Every bounded monotone sequence converges.'
+        "</p></div></div>"
+    )
+    page = latexml_page().replace(
+        b'<div class="ltx_para" id="S3.p1">',
+        theorem.encode() + b'<div class="ltx_para" id="S3.p1">',
+    )
+    method = parse_html(page).find_section("3")
+    assert method is not None
+    assert method.text.splitlines()[:2] == [
+        "Theorem 1.",
+        "Every bounded monotone sequence converges.",
+    ]
+    assert parse_html(page).find_section("3.1") is None  # not a section of its own

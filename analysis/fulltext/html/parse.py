@@ -201,7 +201,9 @@ def _blocks(container: HtmlElement, lines: list[str], reading: _Reading) -> None
         if child.tag == "section" and not kinds & _RUN_IN:
             continue  # a subsection: a Section of its own
         if child.tag in _HEADINGS:
-            if classes(container) & _RUN_IN:  # a run-in heading opens its paragraph
+            # A section's own heading is its title; run-in, theorem and proof headings
+            # ("Theorem 1.", "Proof.") open their paragraph.
+            if container.tag != "section" or classes(container) & _RUN_IN:
                 lines.append(inline_text(child))
             continue
         if child.tag == "figure" or kinds & _FLOATS:
