@@ -444,3 +444,33 @@ def _boxed_figure(writer: PaperWriter) -> None:
     writer._y = top + 88
     writer.line("Fig. 1. The three steps of the pipeline.", size=8)
     writer.gap(8)
+
+
+def column_figure_paper(folder: Path) -> Path:
+    """Two columns: a boxed figure in the left one, prose beside it in the right one."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+    page.insert_text((MARGIN, 60), "Figures Beside Prose", fontsize=16, fontname="hebo")
+    page.insert_text((MARGIN, 84), "1 Introduction", fontsize=12, fontname="hebo")
+    left = list(wrap(filler(6), 220, BODY_SIZE))
+    right = list(wrap(filler(30, start=2), 220, BODY_SIZE))
+    y = 100.0
+    for line in left[:5]:
+        page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    page.draw_rect(pymupdf.Rect(MARGIN + 10, y, MARGIN + 210, y + 100), color=(0, 0, 0))
+    for index, word in enumerate(FIGURE_WORDS):
+        page.insert_text((MARGIN + 20, y + 30 + 20 * index), word, fontsize=7, fontname="helv")
+    y += 112
+    page.insert_text((MARGIN, y), "Figure 1: A box of words.", fontsize=8, fontname="helv")
+    y += 20
+    for line in left[5:]:
+        page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    y = 100.0
+    for line in right:
+        page.insert_text((MARGIN + 246, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    path = folder / "column-figure.pdf"
+    pdf.save(path)
+    return path

@@ -397,3 +397,14 @@ def test_notices_ligatures_and_unmapped_glyphs(messy: Document) -> None:
         2,
         1,
     )
+
+
+def test_a_figure_in_one_column_takes_nothing_from_the_other(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.column_figure_paper(folder))
+    text = document.body_text()
+    for word in pdf_factory.FIGURE_WORDS:
+        assert word not in text
+    # Every sentence of the right column, also those beside the box, is still there.
+    right_column = " ".join(pdf_factory.wrap(pdf_factory.filler(30, start=2), 220, 10.0))
+    assert right_column in " ".join(text.split())
+    assert document.caption_labels("figure") == ("1",)
