@@ -363,6 +363,11 @@ TABLE_BODY = (("Baseline", "71.2", "74.9"), ("Ours", "78.4", "80.1"))
 FIGURE_WORDS = ("Summarizing", "Grouping", "Contrasting")
 COPYRIGHT = "978-1-4799-2893-4/13/$31.00 ©2013 IEEE"
 UNDER_REVIEW = "Preprint. Under review."
+AAAI_NOTICE = (
+    "Copyright © 2022, Association for the Advancement of\n"
+    "Artificial Intelligence (www.aaai.org). Reserved for\n"
+    "the authors of this test paper."
+)
 
 
 def messy_paper(folder: Path) -> Path:
@@ -398,6 +403,7 @@ def messy_paper(folder: Path) -> Path:
         writer.line(f"[{number}] C. Writer, 'A study', in Proc. Conf., 2019, pp. {number}-9.")
     last = writer.pdf[-1]
     last.insert_text((MARGIN, PAGE_HEIGHT - 40), UNDER_REVIEW, fontsize=8, fontname="helv")
+    last.insert_text((MARGIN + 250, PAGE_HEIGHT - 90), AAAI_NOTICE, fontsize=7, fontname="helv")
     return writer.save(folder / "messy.pdf")
 
 

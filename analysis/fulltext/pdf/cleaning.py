@@ -30,8 +30,14 @@ _BROKEN_FF = re.compile(r"(?<=[^\W\d_])↵|↵(?=[^\W\d_])")
 _NOTICE = re.compile(
     r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|all rights reserved|permission to make digital"
     r"|\bpreprint\b.*\b(?:under review|submitted|work in progress)\b|under review as a"
-    r"|^\s*(?:published|accepted) (?:as|at|in)\b|proceedings of the\b|\bisbn\b|\bissn\b"
-    r"|\$\d+\.\d\d\b|^\s*doi:|https?://doi\.org/|licensed under (?:a |the )?(?:creative|cc)",
+    r"|licensed under (?:a |the )?(?:creative|cc)",
+    re.IGNORECASE,
+)
+# Wording that references share ("Proceedings of the…", a DOI): a notice on page 1 only,
+# where the venue footer sits and no bibliography does.
+_FIRST_PAGE_NOTICE = re.compile(
+    r"^\s*(?:published|accepted) (?:as|at|in)\b|proceedings of the\b|\bisbn\b|\bissn\b"
+    r"|\$\d+\.\d\d\b|^\s*doi:|https?://doi\.org/",
     re.IGNORECASE,
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")
@@ -44,8 +50,11 @@ def clean_rows(pages: list[PageRows], body_size: float) -> Counter[str]:
     counts: Counter[str] = Counter()
     for page in pages:
         kept: list[Row] = []
+        # A notice runs over its whole small-print block ("Copyright © 2022, Association
+        # for the Advancement of / Artificial Intelligence… / All rights reserved.").
+        notices = {row.block for row in page.rows if _is_notice(row, page, body_size)}
         for row in page.rows:
-            if _is_notice(row, page, body_size):
+            if row.block in notices and _in_notice_zone(row, page, body_size):
                 counts["notices"] += 1
                 continue
             row.text = _repair(row.text, counts)
@@ -71,6 +80,14 @@ def _repair(text: str, counts: Counter[str]) -> str:
 
 def _is_notice(row: Row, page: PageRows, body_size: float) -> bool:
     """A notice line in the top or bottom margin, or in small print at the page's foot."""
+    if not _in_notice_zone(row, page, body_size):
+        return False
+    if _NOTICE.search(row.text):
+        return True
+    return page.number == 1 and _FIRST_PAGE_NOTICE.search(row.text) is not None
+
+
+def _in_notice_zone(row: Row, page: PageRows, body_size: float) -> bool:
     in_margin = row.y1 < page.height * _MARGIN or row.y0 > page.height * (1 - _MARGIN)
     small_at_foot = row.y0 > page.height * _FOOT and row.size < body_size - 0.4
-    return (in_margin or small_at_foot) and _NOTICE.search(row.text) is not None
+    return in_margin or small_at_foot
