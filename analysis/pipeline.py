@@ -21,7 +21,14 @@ from analysis.cache import AnalysisCache, cache_key
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
-from analysis.fulltext.source import SOURCES, file_digest, read_html, read_local_file, read_pdf
+from analysis.fulltext.source import (
+    SOURCES,
+    MissingFileError,
+    file_digest,
+    read_html,
+    read_local_file,
+    read_pdf,
+)
 from analysis.llm import LlmEngine
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
@@ -167,14 +174,16 @@ class Analyzer:
         chosen, lang = self._engine(engine), self._language(language)
         mode = self._mode(source)
         variant = self._variant(chosen, mode)
-        document = await read_local_file(self.config.analysis, path, mode)
-        if not document.quality.usable:
-            reason = document.quality.reason or "too_little_text"
-            raise AnalysisError(f"The text of {path.name} cannot be used: {reason}.")
+        if not path.is_file():
+            raise MissingFileError(f"No such file: {path}")
         digest = await asyncio.to_thread(file_digest, path)
         key = cache_key(f"sha256:{digest}", 0, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             return hit
+        document = await read_local_file(self.config.analysis, path, mode)
+        if not document.quality.usable:
+            reason = document.quality.reason or "too_little_text"
+            raise AnalysisError(f"The text of {path.name} cannot be used: {reason}.")
         if isinstance(chosen, LlmEngine):
             await self.cache.check_token_budget()
         subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
