@@ -45,31 +45,30 @@ def take_floats(pages: list[PageRows], body_size: float) -> list[Float]:
             continue
         taken: set[int] = set()
         captions = _caption_rows(page)
-        for caption in captions:
-            area = _float_area(page, caption, captions, body_size)
+        caption_rows = [caption for caption, _, _ in captions]
+        for caption, kind, label in captions:
+            area = _float_area(page, caption, caption_rows, body_size)
             if area is None:
                 continue
             inside = [r for r in page.rows if id(r) not in taken and _inside(r, area, caption)]
             if not inside or _mostly_prose(inside, body_size, page.width):
                 continue
             taken.update(id(r) for r in inside)
-            match = CAPTION.match(caption.text)
-            assert match is not None  # _caption_rows only yields matching rows
-            kind = "figure" if match.group("kind").lower().startswith("f") else "table"
-            found.append(Float(kind, match.group("label"), page.number, inside))
+            found.append(Float(kind, label, page.number, inside))
         if taken:
             page.rows = [row for row in page.rows if id(row) not in taken]
     return found
 
 
-def _caption_rows(page: PageRows) -> list[Row]:
-    """Rows that open a caption: they match ``Figure N``/``Table N`` and start a block."""
-    rows = page.rows
-    return [
-        row
-        for index, row in enumerate(rows)
-        if CAPTION.match(row.text) and (index == 0 or rows[index - 1].block != row.block)
-    ]
+def _caption_rows(page: PageRows) -> list[tuple[Row, str, str]]:
+    """Rows that open a caption (``Figure N``/``Table N`` starting a block), kind, label."""
+    found: list[tuple[Row, str, str]] = []
+    for index, row in enumerate(page.rows):
+        match = CAPTION.match(row.text)
+        if match and (index == 0 or page.rows[index - 1].block != row.block):
+            kind = "figure" if match.group("kind").lower().startswith("f") else "table"
+            found.append((row, kind, match.group("label")))
+    return found
 
 
 def _float_area(page: PageRows, caption: Row, captions: list[Row], body_size: float) -> Box | None:
