@@ -81,6 +81,8 @@ def test_a_few_conversion_errors_are_tolerated_and_counted() -> None:
         (latexml_page(sections=False, title="Untitled Document"), "html_no_sections"),
         (NO_HTML_PAGE, "html_not_available"),
         (b"<html><body><p>Just a page.</p></body></html>", "html_not_latexml"),
+        (b"", "html_not_latexml"),
+        (b"%PDF-1.7 \x00\x01", "html_not_latexml"),
         (
             b'<article class="ltx_document"><section class="ltx_section"><h2>1 Intro</h2>'
             b"<p>Too short.</p></section></article>",

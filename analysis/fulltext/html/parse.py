@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 from analysis.document import Caption, Document, Section, Table
@@ -69,7 +70,11 @@ class _Reading:
 
 def parse_html(data: bytes) -> Document:
     """Parse an arXiv HTML page; :class:`HtmlUnavailable` when it is no usable conversion."""
-    article = check_page(lxml.html.document_fromstring(data))
+    try:
+        root = lxml.html.document_fromstring(data)
+    except (etree.ParserError, ValueError):  # an empty or binary answer
+        raise HtmlUnavailable("html_not_latexml") from None
+    article = check_page(root)
     marked = _marked(article)
     reading = _Reading()
     titles = marked["ltx_title_document"]
