@@ -480,3 +480,28 @@ def column_figure_paper(folder: Path) -> Path:
     path = folder / "column-figure.pdf"
     pdf.save(path)
     return path
+
+
+PREFIXED_TITLE = ("olmOCR 2:", "Unit Test Rewards for Document OCR")
+LINK_BOXES = "Code allenai/olmocr Demo olmocr.allen.ai Models huggingface.co/allenai"
+
+
+def prefixed_title_paper(folder: Path) -> Path:
+    """A title whose first line is smaller ("olmOCR 2:") and link labels under the abstract."""
+    writer = PaperWriter(header=None, stamp=None)
+    page = writer._room(0)
+    title = pymupdf.TextWriter(page.rect)
+    bold = pymupdf.Font("hebo")
+    title.append((MARGIN, 80), PREFIXED_TITLE[0], font=bold, fontsize=14)
+    title.append((MARGIN, 102), PREFIXED_TITLE[1], font=bold, fontsize=18)
+    title.write_text(page)
+    writer._y = 120
+    writer.line("Ada Lovelace, Allen Institute for Tests", size=11)
+    writer.heading("Abstract")
+    writer.paragraph(filler(4))
+    writer.line(LINK_BOXES, size=9)
+    writer.heading("1 Introduction")
+    writer.paragraph(filler(8, start=1))
+    writer.heading("2 Method")
+    writer.paragraph(filler(8, start=2))
+    return writer.save(folder / "prefixed.pdf")

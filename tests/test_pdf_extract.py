@@ -410,3 +410,11 @@ def test_a_figure_in_one_column_takes_nothing_from_the_other(folder: Path) -> No
     right_column = " ".join(pdf_factory.wrap(pdf_factory.filler(30, start=2), 220, 10.0))
     assert right_column in " ".join(text.split())
     assert document.caption_labels("figure") == ("1",)
+
+
+def test_title_keeps_its_smaller_prefix_and_abstract_drops_link_labels(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.prefixed_title_paper(folder))
+    assert document.title == " ".join(pdf_factory.PREFIXED_TITLE)
+    assert document.abstract.endswith(pdf_factory.SENTENCES[3])
+    assert "allenai/olmocr" not in document.abstract
+    assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
