@@ -505,3 +505,33 @@ def prefixed_title_paper(folder: Path) -> Path:
     writer.heading("2 Method")
     writer.paragraph(filler(8, start=2))
     return writer.save(folder / "prefixed.pdf")
+
+
+def raised_marks_paper(folder: Path) -> Path:
+    """A footnote mark raised after "5e-5." and an exponent raised after "x"."""
+    writer = PaperWriter(header=None, stamp=None)
+    front_matter(writer, "Raised Marks and Exponents")
+    writer.heading("1 Introduction")
+    page = writer._room(30)
+    font = pymupdf.Font("helv")
+    text = pymupdf.TextWriter(page.rect)
+    y = writer._y + BODY_SIZE
+    for pieces in (
+        ("We use a learning rate of 5e-5.", "4", " Following prior work, we stop early."),
+        ("The loss grows with x", "2", " for every input we tried."),
+    ):
+        x = MARGIN
+        for index, piece in enumerate(pieces):
+            raised = index == 1
+            _, end = text.append(
+                (x, y - 4 if raised else y), piece, font=font, fontsize=7 if raised else BODY_SIZE
+            )
+            x = end.x
+        y += BODY_SIZE * 1.25
+    text.write_text(page)
+    writer._y = y
+    writer.footnote("4We tune it on the validation set.")
+    writer.paragraph(filler(6))
+    writer.heading("2 Method")
+    writer.paragraph(filler(4, start=2))
+    return writer.save(folder / "raised.pdf")

@@ -418,3 +418,12 @@ def test_title_keeps_its_smaller_prefix_and_abstract_drops_link_labels(folder: P
     assert document.abstract.endswith(pdf_factory.SENTENCES[3])
     assert "allenai/olmocr" not in document.abstract
     assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
+
+
+def test_raised_footnote_marks_leave_the_text_and_exponents_stay(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.raised_marks_paper(folder))
+    intro = document.sections[0].text
+    assert "We use a learning rate of 5e-5. Following prior work, we stop early." in intro
+    assert "5e-5.4" not in intro
+    assert "The loss grows with x2 for every input we tried." in intro
+    assert document.footnotes == ("We tune it on the validation set.",)
