@@ -453,7 +453,8 @@ def _boxed_figure(writer: PaperWriter) -> None:
 
 
 def column_figure_paper(folder: Path) -> Path:
-    """Two columns: a boxed figure in the left one, prose beside it in the right one."""
+    """Two columns: a boxed figure in the left one, prose beside it in the right one; a
+    word hyphenated just before the figure ends just after its caption."""
     pdf = pymupdf.open()
     page = pdf.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
     page.insert_text((MARGIN, 60), "Figures Beside Prose", fontsize=16, fontname="hebo")
@@ -461,7 +462,7 @@ def column_figure_paper(folder: Path) -> Path:
     left = list(wrap(filler(6), 220, BODY_SIZE))
     right = list(wrap(filler(30, start=2), 220, BODY_SIZE))
     y = 100.0
-    for line in left[:5]:
+    for line in [*left[:5], "The result is a nov-"]:
         page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
         y += 12.5
     page.draw_rect(pymupdf.Rect(MARGIN + 10, y, MARGIN + 210, y + 100), color=(0, 0, 0))
@@ -470,7 +471,7 @@ def column_figure_paper(folder: Path) -> Path:
     y += 112
     page.insert_text((MARGIN, y), "Figure 1: A box of words.", fontsize=8, fontname="helv")
     y += 20
-    for line in left[5:]:
+    for line in ["elty for the field.", *left[5:]]:
         page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
         y += 12.5
     y = 100.0

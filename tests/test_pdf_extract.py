@@ -410,6 +410,7 @@ def test_a_figure_in_one_column_takes_nothing_from_the_other(folder: Path) -> No
     right_column = " ".join(pdf_factory.wrap(pdf_factory.filler(30, start=2), 220, 10.0))
     assert right_column in " ".join(text.split())
     assert document.caption_labels("figure") == ("1",)
+    assert "The result is a novelty for the field." in text  # joined across the figure
 
 
 def test_title_keeps_its_smaller_prefix_and_abstract_drops_link_labels(folder: Path) -> None:
