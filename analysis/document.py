@@ -179,6 +179,9 @@ class Document:
             lines += [f"## Table {table.label}".rstrip(), table.caption, "", table.text, ""]
         if self.footnotes:
             lines += ["## Footnotes", *(f"- {note}" for note in self.footnotes), ""]
+        removed = ", ".join(f"{k} {v}" for k, v in sorted(self.quality.removed.items()) if v)
+        if removed:
+            lines.append(f"Kept out of the prose: {removed}")
         lines.append(f"{len(self.references)} references")
         return "\n".join(lines).strip() + "\n"
 

@@ -170,6 +170,7 @@ def test_extract_a_local_html_page_as_text(config: Config, tmp_path: Path) -> No
     body_end = lines.index("## Captions")
     assert lines.index("## 4 Experiments  (p. 1)") < body_end < lines.index("## Table 1")
     assert lines[lines.index("## Footnotes") + 1] == f"- {FOOTNOTE}"
+    assert lines[-2] == "Kept out of the prose: captions 1, equations 1, footnotes 1, tables 1"
     assert result.stdout.endswith("5 references\n")
 
 
