@@ -2,7 +2,8 @@
 
 Priorities, highest first: title and abstract; the core sections (introduction,
 method, experiments, discussion, limitations, conclusion and any section not
-recognised as secondary); figure and table captions. Related work and appendix
+recognised as secondary); figure and table captions, then the tables themselves
+(up to :data:`TABLES_TOKENS`). Related work and appendix
 sections are always reduced to their opening paragraph; acknowledgements and
 similar back matter and the references are never sent. If that is still over the
 budget, the appendix openings go first, then the related-work openings. A paper
@@ -17,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from analysis.document import Caption, Document, Section
+from analysis.document import Caption, Document, Section, Table
 from analysis.tokens import count_tokens
 
 LEAD_TOKENS = 120
+TABLES_TOKENS = 2000  # about four results tables; the rest is cut
 MAX_CHUNKS = 8
 
 
@@ -165,7 +167,7 @@ def select_text(document: Document, budget: int) -> PaperText:
             condensed.append(section.label)
         else:
             body.append(_block(section.label, _section_text(section), core=True))
-    captions = _captions_block(document.captions)
+    captions = _captions_block(document.captions) + _tables_block(document.tables)
     appendix = [_condensed_block(section, appendix=True) for section in document.appendix]
     condensed += [section.label for section in document.appendix]
     selected = PaperText(
@@ -208,6 +210,16 @@ def _captions_block(captions: Sequence[Caption]) -> list[Block]:
         return []
     lines = [f"{c.kind.title()} {c.label}: {c.text}" for c in captions]
     return [_block("Captions", "## Figure and table captions\n" + "\n".join(lines), core=True)]
+
+
+def _tables_block(tables: Sequence[Table]) -> list[Block]:
+    """The tables (results live there), kept apart from the prose and cut at a token cap."""
+    if not tables:
+        return []
+    text = "## Tables\n" + "\n\n".join(f"Table {t.label}\n{t.text}" for t in tables)
+    if count_tokens(text) > TABLES_TOKENS:
+        text = text[: TABLES_TOKENS * 4].rsplit("\n", 1)[0] + "\n[tables cut]"
+    return [_block("Tables", text, core=True)]
 
 
 def lead(text: str, max_tokens: int = LEAD_TOKENS) -> str:

@@ -17,21 +17,26 @@ from typing import Any, TypeVar
 import click
 
 from analysis.document import Document
-from analysis.pipeline import ENGINES, Analyzer, extract_pdf
+from analysis.fulltext.source import SOURCES, MissingFileError, read_local_file
+from analysis.pipeline import ENGINES, LOCAL_FILE_PREFIX, Analyzer
 from analysis.render import neutralise_mentions, render_markdown
 from analysis.schema import LANGUAGES, Analysis
 from analysis.stages import STAGE_TEXT
 from bot.arxiv import ArxivClient
 from bot.config import Config
-from bot.errors import RadarError
-from bot.ids import parse_arxiv_id
+from bot.errors import InvalidArxivIdError, RadarError
+from bot.ids import ArxivId, parse_arxiv_id
 from bot.store import Store
 
 T = TypeVar("T")
+_FILE_SUFFIXES = (".pdf", ".html", ".htm", ".xhtml")
+_SOURCE_HELP = (
+    "Full text from arXiv's HTML, the PDF, or auto (HTML if clean). Default: analysis.source."
+)
 
 
 @click.command("analyze")
-@click.argument("paper", metavar="ID|URL")
+@click.argument("paper", metavar="ID|URL|FILE")
 @click.option(
     "--format",
     "output_format",
@@ -42,29 +47,38 @@ T = TypeVar("T")
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), help="Default: report.language.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True)
 @click.option("--refresh", is_flag=True, help="Analyse again instead of using the cache.")
+@click.option("--source", "text_source", type=click.Choice(SOURCES), help=_SOURCE_HELP)
 @click.pass_obj
 def analyze_command(
-    obj: Any, paper: str, output_format: str, language: str | None, engine: str, refresh: bool
+    obj: Any,
+    paper: str,
+    output_format: str,
+    language: str | None,
+    engine: str,
+    refresh: bool,
+    text_source: str | None,
 ) -> None:
-    """Analyse an arXiv paper from its full text and print the analysis."""
+    """Analyse an arXiv paper, or a local PDF or HTML file, from its full text."""
     config: Config = obj.config
 
     async def run() -> Analysis:
-        arxiv_id = parse_arxiv_id(paper)
+        target = _target(paper)
         async with _analyzer(config) as analyzer:
             label = analyzer.engine_label(engine)
 
             async def progress(stage: str) -> None:
                 click.echo(STAGE_TEXT[stage].format(engine=label), err=True)
 
-            return await analyzer.analyze(
-                arxiv_id,
-                language=language,
-                engine=engine,
-                refresh=refresh,
-                progress=progress,
-                record_usage=True,
-            )
+            options: dict[str, Any] = {
+                "language": language,
+                "engine": engine,
+                "refresh": refresh,
+                "progress": progress,
+                "source": text_source,
+            }
+            if isinstance(target, Path):
+                return await analyzer.analyze_file(target, **options)
+            return await analyzer.analyze(target, record_usage=True, **options)
 
     analysis = _run(run())
     if output_format == "json":
@@ -74,7 +88,8 @@ def analyze_command(
 
 
 @click.command("extract")
-@click.argument("source", metavar="PDF|ID")
+@click.argument("paper", metavar="PDF|HTML|ID")
+@click.option("--source", "text_source", type=click.Choice(SOURCES), help=_SOURCE_HELP)
 @click.option(
     "--format",
     "output_format",
@@ -83,23 +98,35 @@ def analyze_command(
     show_default=True,
 )
 @click.pass_obj
-def extract_command(obj: Any, source: str, output_format: str) -> None:
-    """Extract the text of a local PDF or an arXiv paper and print it."""
+def extract_command(obj: Any, paper: str, text_source: str | None, output_format: str) -> None:
+    """Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper."""
     config: Config = obj.config
-    document = _run(_document(config, source))
+    document = _run(_document(config, paper, text_source))
     if output_format == "json":
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(document.to_text(), nl=False)
 
 
-async def _document(config: Config, source: str) -> Document:
-    path = Path(source)
-    if path.is_file():
-        return await extract_pdf(config.analysis, path)
-    arxiv_id = parse_arxiv_id(source)
+async def _document(config: Config, paper: str, text_source: str | None) -> Document:
+    target = _target(paper)
+    if isinstance(target, Path):
+        return await read_local_file(config.analysis, target, text_source or "auto")
     async with _analyzer(config) as analyzer:
-        return await analyzer.document(arxiv_id)
+        return await analyzer.document(target, source=text_source)
+
+
+def _target(paper: str) -> Path | ArxivId:
+    """A local file, or an arXiv ID; a path that does not exist says so."""
+    path = Path(paper)
+    if path.is_file():
+        return path
+    try:
+        return parse_arxiv_id(paper)
+    except InvalidArxivIdError:
+        if path.suffix.lower() in _FILE_SUFFIXES or ("/" in paper and "://" not in paper):
+            raise MissingFileError(f"No such file: {paper}") from None
+        raise
 
 
 @asynccontextmanager
@@ -123,6 +150,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
-    link = config.arxiv.abs_url.format(id=f"{analysis.arxiv_id}v{analysis.version}")
     heading = neutralise_mentions(f"## {analysis.title}")
-    return f"{heading}\n\n{link}\n\n{render_markdown(analysis)}"
+    if analysis.arxiv_id.startswith(LOCAL_FILE_PREFIX):  # a local file: no arXiv page to link
+        where = f"`{analysis.arxiv_id.removeprefix(LOCAL_FILE_PREFIX)}`"
+    else:
+        where = config.arxiv.abs_url.format(id=f"{analysis.arxiv_id}v{analysis.version}")
+    return f"{heading}\n\n{neutralise_mentions(where)}\n\n{render_markdown(analysis)}"

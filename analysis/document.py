@@ -1,23 +1,23 @@
 """The structured form of a paper that every analysis step reads.
 
-:func:`analysis.pdf.extract_document` builds a :class:`Document` from a PDF.
+:mod:`analysis.fulltext` builds a :class:`Document` from arXiv's HTML or a PDF.
 Everything here is plain, frozen data: ``to_dict``/``from_dict`` round-trip it
 losslessly (the extraction worker process sends it as a dict), while
-``to_json`` is the short summary shown to people and written to logs.
+``to_json`` is what ``arxiv-radar extract --format json`` prints.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _SECTION_REF = re.compile(
     r"^\s*(?:(?:sections?|sect?\.|§+|appendix|app\.)\s*)?第?\s*(?P<ref>[A-Za-z0-9.\-]+?)\s*[节章]?\s*$",
     re.IGNORECASE,
 )
-_EQUATION_AT_LINE_END = re.compile(r"\((\d{1,3}[a-z]?)\)[ \t]*$", re.MULTILINE)
+_EQUATION_AT_LINE_END = re.compile(r"\((\d{1,3}(?:\.\d{1,3})?[a-z]?)\)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,22 @@ class Caption:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table as a plain-text grid (Markdown pipe rows), kept apart from the prose."""
+
+    label: str
+    caption: str
+    text: str
+    page: int
+
+
+@dataclass(frozen=True)
 class Quality:
-    """How trustworthy the extracted text is; ``reason`` is None when usable."""
+    """How trustworthy the extracted text is; ``reason`` is None when usable.
+
+    ``removed`` counts what was taken out of the prose, per class (running
+    heads, footers, figure text, table rows, footnotes, repaired ligatures...).
+    """
 
     chars: int
     words: int
@@ -61,6 +75,7 @@ class Quality:
     text_pages: int
     usable: bool
     reason: str | None
+    removed: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The fields as JSON-ready values."""
@@ -69,7 +84,11 @@ class Quality:
 
 @dataclass(frozen=True)
 class Document:
-    """A paper split into title, abstract, sections, captions and references."""
+    """A paper split into title, abstract, sections, captions, tables, footnotes and references.
+
+    ``text_source`` is ``"html"`` or ``"pdf"``; ``source_note`` says why arXiv's
+    HTML was not used when the PDF was read instead of it.
+    """
 
     title: str
     abstract: str
@@ -79,16 +98,22 @@ class Document:
     captions: tuple[Caption, ...]
     references: tuple[str, ...]
     quality: Quality
+    tables: tuple[Table, ...] = ()
+    footnotes: tuple[str, ...] = ()
+    text_source: str = "pdf"
+    source_note: str | None = None
 
     def body_text(self) -> str:
         """All body sections, each under its label as a heading line."""
         return "\n\n".join(_with_heading(section) for section in self.sections)
 
     def all_text(self) -> str:
-        """Abstract, body, appendix and captions: everything a claim may quote."""
+        """Abstract, body, appendix, captions, tables and footnotes: all a claim may quote."""
         parts = [self.abstract, self.body_text()]
         parts.extend(_with_heading(section) for section in self.appendix)
         parts.extend(f"{c.kind.title()} {c.label}: {c.text}" for c in self.captions)
+        parts.extend(f"Table {t.label}\n{t.text}".strip() for t in self.tables)
+        parts.extend(self.footnotes)
         return "\n\n".join(part for part in parts if part)
 
     def section_numbers(self) -> tuple[str, ...]:
@@ -119,20 +144,25 @@ class Document:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        """A short summary: structure and quality, without the text."""
+        """Structure, text and quality: what the engines read, as JSON-ready values."""
         return {
             "title": self.title,
             "abstract": self.abstract,
             "pages": self.pages,
-            "sections": [_section_summary(s) for s in self.sections],
-            "appendix": [_section_summary(s) for s in self.appendix],
+            "text_source": self.text_source,
+            "source_note": self.source_note,
+            "sections": [_section_json(s) for s in self.sections],
+            "appendix": [_section_json(s) for s in self.appendix],
+            "captions": [asdict(c) for c in self.captions],
+            "tables": [asdict(t) for t in self.tables],
+            "footnotes": list(self.footnotes),
             "references_count": len(self.references),
             "quality": self.quality.to_json(),
         }
 
     def to_text(self) -> str:
-        """A human-readable dump: title, abstract, sections, appendix, counts."""
-        lines = [f"# {self.title or '(untitled)'}", f"{self.pages} pages", ""]
+        """The body in reading order, then captions, tables and footnotes in their own blocks."""
+        lines = [f"# {self.title or '(untitled)'}", self._source_line(), ""]
         if not self.quality.usable:
             lines += [f"WARNING: text not usable ({self.quality.reason})", ""]
         if self.abstract:
@@ -143,9 +173,16 @@ class Document:
             lines += ["## Appendix", ""]
             for section in self.appendix:
                 lines += [_heading_line(section), section.text, ""]
-        for caption in self.captions:
-            lines.append(f"[{caption.kind} {caption.label}, p. {caption.page}] {caption.text}")
-        lines.append(f"\n{len(self.references)} references")
+        if self.captions:
+            lines += ["## Captions", *(_caption_line(c) for c in self.captions), ""]
+        for table in self.tables:
+            lines += [f"## Table {table.label}".rstrip(), table.caption, "", table.text, ""]
+        if self.footnotes:
+            lines += ["## Footnotes", *(f"- {note}" for note in self.footnotes), ""]
+        removed = ", ".join(f"{k} {v}" for k, v in sorted(self.quality.removed.items()) if v)
+        if removed:
+            lines.append(f"Kept out of the prose: {removed}")
+        lines.append(f"{len(self.references)} references")
         return "\n".join(lines).strip() + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,7 +201,16 @@ class Document:
             captions=tuple(Caption(**c) for c in data["captions"]),
             references=tuple(data["references"]),
             quality=Quality(**data["quality"]),
+            tables=tuple(Table(**t) for t in data.get("tables", ())),
+            footnotes=tuple(data.get("footnotes", ())),
+            text_source=data.get("text_source", "pdf"),
+            source_note=data.get("source_note"),
         )
+
+    def _source_line(self) -> str:
+        pages = f"{self.pages} pages" if self.text_source == "pdf" else f"~{self.pages} pages"
+        note = f" (HTML not used: {self.source_note})" if self.source_note else ""
+        return f"{pages} · text from {self.text_source.upper()}{note}"
 
     def _all_sections(self) -> Iterator[Section]:
         yield from self.sections
@@ -183,11 +229,16 @@ def _heading_line(section: Section) -> str:
     return f"{'#' * min(section.level + 1, 6)} {section.label}  (p. {section.page})"
 
 
-def _section_summary(section: Section) -> dict[str, Any]:
+def _caption_line(caption: Caption) -> str:
+    return f"[{caption.kind} {caption.label}, p. {caption.page}] {caption.text}"
+
+
+def _section_json(section: Section) -> dict[str, Any]:
     return {
         "number": section.number,
         "title": section.title,
         "level": section.level,
         "page": section.page,
         "chars": section.chars,
+        "text": section.text,
     }

@@ -1,10 +1,12 @@
-"""From an arXiv ID to a verified, cached :class:`Analysis`.
+"""From an arXiv ID (or a local PDF/HTML file) to a verified, cached :class:`Analysis`.
 
-metadata (arXiv API, resolving the latest version) → cache → PDF download (size
-cap) → text extraction in a worker process → engine (LLM or extractive) →
-verification against the paper → cache → result. A PDF that cannot be used
-(encrypted, damaged, a scan, garbled fonts…) is analysed from the abstract
-instead, with the reason shown; a PDF over the size or page limit is an error.
+metadata (arXiv API, resolving the latest version) → cache → full text (arXiv's
+HTML when it converted cleanly, else the PDF: download with a size cap, text
+extraction in a worker process; see :mod:`analysis.fulltext.source`) → engine
+(LLM or extractive) → verification against the paper → cache → result. A PDF
+that cannot be used (encrypted, damaged, a scan, garbled fonts…) is analysed
+from the abstract instead, with the reason shown; a PDF over the size or page
+limit is an error.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.cache import AnalysisCache, cache_key
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
+from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
+from analysis.fulltext.source import (
+    SOURCES,
+    MissingFileError,
+    file_digest,
+    read_html,
+    read_local_file,
+    read_pdf,
+)
 from analysis.llm import LlmEngine
-from analysis.pdf import extract_document
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
 from bot.arxiv import ArxivClient
-from bot.config import AnalysisConfig, Config, secret
-from bot.errors import AnalysisError, PaperNotFoundError, PdfError
+from bot.config import Config, secret
+from bot.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
 from bot.files import FileCache
 from bot.ids import ArxivId
 from bot.models import Paper
@@ -34,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
 ENGINES = ("auto", "llm", "extractive")
+LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 
 # Why only the abstract was analysed, by PdfError / Quality reason code.
 FALLBACK_REASONS: dict[str, dict[str, str]] = {
@@ -87,13 +98,19 @@ class Analyzer:
         return self._engine(engine).label
 
     async def cached(
-        self, arxiv_id: ArxivId, *, language: str | None = None, engine: str = "auto"
+        self,
+        arxiv_id: ArxivId,
+        *,
+        language: str | None = None,
+        engine: str = "auto",
+        source: str | None = None,
     ) -> Analysis | None:
         """The cached analysis (of the newest cached version if none is given), no network."""
         chosen, lang = self._engine(engine), self._language(language)
+        variant = self._variant(chosen, source)
         if arxiv_id.version is None:
-            return await self.cache.latest(arxiv_id.id, chosen.label, lang, chosen.version)
-        key = cache_key(arxiv_id.id, arxiv_id.version, chosen.label, lang, chosen.version)
+            return await self.cache.latest(arxiv_id.id, chosen.label, lang, variant)
+        key = cache_key(arxiv_id.id, arxiv_id.version, chosen.label, lang, variant)
         return await self.cache.get(key)
 
     async def analyze(
@@ -106,8 +123,11 @@ class Analyzer:
         progress: Progress | None = None,
         record_usage: bool = False,
         paper: Paper | None = None,
+        source: str | None = None,
     ) -> Analysis:
         """Analyse ``arxiv_id``, or return the cached analysis unless ``refresh``.
+
+        ``source`` is ``auto``, ``html`` or ``pdf`` (default: ``analysis.source``).
 
         ``paper`` is the metadata when the caller already has it (the digest has it
         from the feed): then no arXiv API request is made for it.
@@ -117,65 +137,169 @@ class Analyzer:
         :mod:`bot.workers`). An LLM analysis is refused once the day's budget is spent.
         """
         chosen, lang = self._engine(engine), self._language(language)
+        mode = self._mode(source)
+        variant = self._variant(chosen, mode)
         if arxiv_id.version and not refresh:  # a known version: no arXiv request on a hit
-            hit = await self.cached(arxiv_id, language=lang, engine=engine)
+            hit = await self.cached(arxiv_id, language=lang, engine=engine, source=mode)
             if hit is not None:
                 return hit
         if paper is None or paper.arxiv_id != arxiv_id.id:
             paper = await self.arxiv.paper(arxiv_id)
         version = arxiv_id.version or paper.version
-        key = cache_key(paper.arxiv_id, version, chosen.label, lang, chosen.version)
+        key = cache_key(paper.arxiv_id, version, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             return hit
         if isinstance(chosen, LlmEngine):
             await self.cache.check_token_budget()
-        analysis, cacheable = await self._run(chosen, lang, paper, version, progress)
-        if record_usage:
-            await self.cache.record_usage(analysis.usage)
-        if cacheable:
-            await self.cache.put(key, analysis, chosen.version)
-        return analysis
+        versioned = ArxivId(paper.arxiv_id, version)
+        source_read = await self._source(versioned, paper, progress, mode)
+        subject = Subject(paper.arxiv_id, paper.title, lang, self._reason(source_read, lang))
+        analysis = await self._run(chosen, subject, version, source_read, progress)
+        return await self._finish(analysis, key, variant, record_usage, source_read.reason)
 
-    async def document(self, arxiv_id: ArxivId, progress: Progress | None = None) -> Document:
-        """The extracted full text of ``arxiv_id`` (latest version if none is given)."""
+    async def analyze_file(
+        self,
+        path: Path,
+        *,
+        language: str | None = None,
+        engine: str = "auto",
+        refresh: bool = False,
+        progress: Progress | None = None,
+        source: str | None = None,
+    ) -> Analysis:
+        """Analyse a local PDF or HTML file (a paper under review, one not on arXiv).
+
+        The same engines, verification and cache as arXiv papers, keyed by the
+        file's sha256; a file whose text is unusable is an error (there is no abstract
+        to fall back to).
+        """
+        chosen, lang = self._engine(engine), self._language(language)
+        mode = self._mode(source)
+        variant = self._variant(chosen, mode)
+        if not path.is_file():
+            raise MissingFileError(f"No such file: {path}")
+        digest = await asyncio.to_thread(file_digest, path)
+        key = cache_key(f"sha256:{digest}", 0, chosen.label, lang, variant)
+        if not refresh and (hit := await self.cache.get(key)) is not None:
+            return hit
+        document = await read_local_file(self.config.analysis, path, mode)
+        if not document.quality.usable:
+            reason = document.quality.reason or "too_little_text"
+            raise AnalysisError(f"The text of {path.name} cannot be used: {reason}.")
+        if isinstance(chosen, LlmEngine):
+            await self.cache.check_token_budget()
+        subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
+        analysis = await self._run(chosen, subject, 0, Source(document), progress)
+        return await self._finish(analysis, key, variant, True, None)
+
+    async def document(
+        self, arxiv_id: ArxivId, progress: Progress | None = None, source: str | None = None
+    ) -> Document:
+        """The full text of ``arxiv_id`` (latest version if none is given) from ``source``."""
+        mode = self._mode(source)
         paper = await self.arxiv.paper(arxiv_id)
         versioned = ArxivId(paper.arxiv_id, arxiv_id.version or paper.version)
+        html, note = await self._html_first(versioned, progress, mode)
+        if html is not None:
+            return html
         path = await self._download(versioned, progress)
         await _report(progress, "extracting")
-        return await self._extract(path)
+        return replace(await self._extract(path), source_note=note)
 
     # steps ----------------------------------------------------------------------
 
     async def _run(
         self,
         engine: Engine,
-        language: Language,
-        paper: Paper,
+        subject: Subject,
         version: int,
+        source: Source,
         progress: Progress | None,
-    ) -> tuple[Analysis, bool]:
-        """Fetch, extract, analyse and verify; also says whether the result may be cached."""
-        source = await self._source(ArxivId(paper.arxiv_id, version), paper, progress)
+    ) -> Analysis:
+        """Analyse and verify the document read for ``subject``."""
         await _report(progress, "analysing")
-        reason = FALLBACK_REASONS[source.reason][language] if source.reason else None
-        subject = Subject(paper.arxiv_id, paper.title, language, reason)
         result = await engine.analyse(source.document, subject)
+        full_text = subject.source_reason is None
         draft = Analysis(
             **result.answer.model_dump(),
-            arxiv_id=paper.arxiv_id,
+            arxiv_id=subject.arxiv_id,
             version=version,
-            title=paper.title,
-            language=language,
+            title=subject.title,
+            language=subject.language,
             engine=engine.label,
             source=subject.source,
-            source_reason=reason,
+            source_reason=subject.source_reason,
+            text_source=source.document.text_source if full_text else None,  # type: ignore[arg-type]
+            text_source_note=_html_note(source.document.source_note) if full_text else None,
             warnings=list(result.warnings),
             usage=result.usage,
         )
-        return verify(draft, source.document), source.reason not in TRANSIENT_REASONS
+        return verify(draft, source.document)
 
-    async def _source(self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None) -> Source:
-        """The full text, or the abstract with the reason the full text is unusable."""
+    async def _finish(
+        self, analysis: Analysis, key: str, variant: str, record_usage: bool, reason: str | None
+    ) -> Analysis:
+        """Book the tokens and cache the result unless its fallback may not recur."""
+        if record_usage:
+            await self.cache.record_usage(analysis.usage)
+        if reason not in TRANSIENT_REASONS:
+            await self.cache.put(key, analysis, variant)
+        return analysis
+
+    @staticmethod
+    def _reason(source: Source, language: Language) -> str | None:
+        return FALLBACK_REASONS[source.reason][language] if source.reason else None
+
+    async def _source(
+        self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None, mode: str
+    ) -> Source:
+        """The full text (HTML first unless ``mode`` is pdf), or the abstract with the reason."""
+        html, note = await self._html_first(arxiv_id, progress, mode)
+        if html is not None:
+            return Source(html)
+        source = await self._pdf_source(arxiv_id, paper, progress)
+        return replace(source, document=replace(source.document, source_note=note))
+
+    async def _html_first(
+        self, arxiv_id: ArxivId, progress: Progress | None, mode: str
+    ) -> tuple[Document | None, str | None]:
+        """The HTML document, or None and why not (None too when ``mode`` is pdf).
+
+        With ``mode`` html an unusable page is an error (:class:`HtmlUnavailable`).
+        """
+        if mode == "pdf":
+            return None, None
+        try:
+            return await self._html(arxiv_id, progress), None
+        except HtmlUnavailable as exc:
+            if mode == "html":
+                raise
+            log.info("%s: %s; reading the PDF", arxiv_id, exc.user_message)
+            return None, exc.reason
+
+    async def _html(self, arxiv_id: ArxivId, progress: Progress | None) -> Document:
+        """arXiv's HTML of ``arxiv_id`` as a document, or :class:`HtmlUnavailable`.
+
+        No stage is reported until the page is there: most fallbacks to the PDF
+        are a quick 404, and then the user sees the PDF stages only.
+        """
+        try:
+            path = await self.arxiv.download_html(
+                arxiv_id, self._cached_path(arxiv_id, "html"), self.config.analysis.max_pdf_mb
+            )
+        except PaperNotFoundError:
+            raise HtmlUnavailable("html_not_found") from None
+        except FetchError as exc:
+            log.warning("%s: %s", arxiv_id, exc.user_message)
+            raise HtmlUnavailable("html_fetch_failed") from exc
+        await self.files.used(path)  # least-recently-used order and the cache's size cap
+        await _report(progress, "reading_html")
+        return await read_html(self.config.analysis, path)
+
+    async def _pdf_source(
+        self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None
+    ) -> Source:
+        """The PDF's text, or the abstract with the reason the PDF is unusable."""
         try:
             path = await self._download(arxiv_id, progress)
             await _report(progress, "extracting")
@@ -187,7 +311,7 @@ class Analyzer:
                 raise
             log.warning("%s: %s; analysing the abstract", arxiv_id, exc.user_message)
             if exc.reason in REDOWNLOAD_REASONS:
-                self._pdf_path(arxiv_id).unlink(missing_ok=True)
+                self._cached_path(arxiv_id, "pdf").unlink(missing_ok=True)
             return Source(abstract_document(paper), exc.reason)
         if not document.quality.usable:
             reason = document.quality.reason or "too_little_text"
@@ -200,17 +324,29 @@ class Analyzer:
     async def _download(self, arxiv_id: ArxivId, progress: Progress | None) -> Path:
         await _report(progress, "downloading")
         path = await self.arxiv.download_pdf(
-            arxiv_id, self._pdf_path(arxiv_id), self.config.analysis.max_pdf_mb
+            arxiv_id, self._cached_path(arxiv_id, "pdf"), self.config.analysis.max_pdf_mb
         )
         await self.files.used(path)  # least-recently-used order and the cache's size cap
         return path
 
     async def _extract(self, path: Path) -> Document:
-        return await extract_pdf(self.config.analysis, path)
+        return await read_pdf(self.config.analysis, path)
 
-    def _pdf_path(self, arxiv_id: ArxivId) -> Path:
+    def _cached_path(self, arxiv_id: ArxivId, kind: str) -> Path:
+        """Where the downloaded PDF or HTML of ``arxiv_id`` is kept (``pdfs/``, ``html/``)."""
         name = arxiv_id.versioned.replace("/", "_")
-        return Path(self.config.storage.cache_dir) / "pdfs" / f"{name}.pdf"
+        folder = "pdfs" if kind == "pdf" else kind
+        return Path(self.config.storage.cache_dir) / folder / f"{name}.{kind}"
+
+    def _mode(self, requested: str | None) -> str:
+        mode = requested or self.config.analysis.source
+        if mode not in SOURCES:
+            raise AnalysisError(f"Unknown source {mode!r}; use one of {', '.join(SOURCES)}.")
+        return mode
+
+    def _variant(self, engine: Engine, source: str | None) -> str:
+        """The cache's prompt-version field: the engine's version and the text source chosen."""
+        return f"{engine.version}+{self._mode(source)}"
 
     def _engine(self, requested: str) -> Engine:
         if requested not in ENGINES:
@@ -249,12 +385,5 @@ async def _report(progress: Progress | None, stage: str) -> None:
         await progress(stage)
 
 
-async def extract_pdf(settings: AnalysisConfig, path: Path) -> Document:
-    """Extract ``path`` in a worker process with the configured limits, off the event loop."""
-    return await asyncio.to_thread(
-        extract_document,
-        path,
-        timeout_s=settings.extract_timeout_s,
-        memory_mb=settings.extract_memory_mb,
-        max_pages=settings.max_pages,
-    )
+def _html_note(reason: str | None) -> str | None:
+    return HTML_REASONS.get(reason, reason) if reason else None

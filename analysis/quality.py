@@ -49,11 +49,18 @@ _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _BAD_CHARS = re.compile("[\ufffd\ue000-\uf8ff]")
 
 
-def assess(text: str, *, pages: int, text_pages: int) -> Quality:
-    """Measure ``text`` (all text of a document with ``pages`` pages) and judge it."""
+def assess(
+    text: str, *, pages: int, text_pages: int, removed: dict[str, int] | None = None
+) -> Quality:
+    """Measure ``text`` (all text of a document with ``pages`` pages) and judge it.
+
+    ``removed`` counts, per class, what the reader took out of the prose.
+    """
     tokens = _TOKEN.findall(text)
     words = sum(1 for token in tokens if len(token) > 1)
-    ratio = dictionary_ratio(tokens, bad_chars=len(_BAD_CHARS.findall(text)))
+    # Glyphs a reader already dropped as unmapped still count against the text.
+    unmapped = (removed or {}).get("unmapped_glyphs", 0)
+    ratio = dictionary_ratio(tokens, bad_chars=len(_BAD_CHARS.findall(text)) + unmapped)
     reason = _reason(len(text), pages, text_pages, ratio)
     return Quality(
         chars=len(text),
@@ -62,6 +69,7 @@ def assess(text: str, *, pages: int, text_pages: int) -> Quality:
         text_pages=text_pages,
         usable=reason is None,
         reason=reason,
+        removed=dict(removed or {}),
     )
 
 

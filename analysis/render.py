@@ -123,7 +123,7 @@ def neutralise_mentions(text: str) -> str:
 
 
 def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
-    """The engine and source line, then one line per warning."""
+    """The engine and source line (with HTML or PDF), then one line per warning."""
     words = labels(language or analysis.language)
     engine = words.extractive if analysis.engine == "extractive" else analysis.engine
     source = (
@@ -131,6 +131,8 @@ def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
         if analysis.source == "full_text"
         else words.abstract_only.format(reason=analysis.source_reason or "?")
     )
+    if analysis.source == "full_text" and analysis.text_source:
+        source += words.parenthesised(analysis.text_source.upper())
     lines = [f"{words.engine}{words.colon}{engine} · {words.source}{words.colon}{source}"]
     lines += [f"⚠️ {words.warning}{words.colon}{warning}" for warning in analysis.warnings]
     return [neutralise_mentions(line) for line in lines]

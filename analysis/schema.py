@@ -16,6 +16,7 @@ from analysis.document import Document
 
 Language = Literal["zh", "en"]
 Source = Literal["full_text", "abstract_only"]
+TextSource = Literal["html", "pdf"]
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 
@@ -83,6 +84,12 @@ class Analysis(LlmAnswer):
     engine: str = Field(description="llm:<model> or extractive")
     source: Source
     source_reason: str | None = None
+    text_source: TextSource | None = Field(
+        default=None, description="html or pdf for a full-text analysis"
+    )
+    text_source_note: str | None = Field(
+        default=None, description="why arXiv's HTML was not used, when the PDF was read"
+    )
     warnings: list[str] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
 

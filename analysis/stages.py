@@ -2,6 +2,7 @@
 
 STAGE_TEXT = {
     "downloading": "⏳ Downloading PDF…",
+    "reading_html": "⏳ Reading arXiv HTML…",
     "extracting": "⏳ Extracting text…",
     "analysing": "⏳ Analysing with {engine}…",
 }

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.budget import Role, section_roles, select_text
 from analysis.document import Document
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from analysis.tokens import count_tokens, tokenizer_name
 from bot.config import LlmConfig
 

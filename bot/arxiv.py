@@ -1,4 +1,4 @@
-"""arXiv clients: the RSS feed, the API (ID look-up, search) and PDF downloads.
+"""arXiv clients: the RSS feed, the API (ID look-up, search), PDF and HTML downloads.
 
 Every request goes through :mod:`bot.http` with one process-wide pacer for the
 feeds and the API (arXiv's one request per ``api_delay_s`` on one connection) and
@@ -84,20 +84,28 @@ class ArxivClient:
 
     async def download_pdf(self, arxiv_id: ArxivId, dest: Path, max_mb: int) -> Path:
         """Download the PDF of ``arxiv_id`` to ``dest`` (atomically) unless it is there."""
+        url = self.config.pdf_url.format(id=arxiv_id.versioned)
+        return await self._download(url, "PDF", arxiv_id, dest, max_mb)
+
+    async def download_html(self, arxiv_id: ArxivId, dest: Path, max_mb: int) -> Path:
+        """Download arXiv's HTML page of ``arxiv_id`` to ``dest``, as PDFs are (same pacing)."""
+        url = self.config.html_url.format(id=arxiv_id.versioned)
+        return await self._download(url, "HTML", arxiv_id, dest, max_mb)
+
+    async def _download(
+        self, url: str, kind: str, arxiv_id: ArxivId, dest: Path, max_mb: int
+    ) -> Path:
+        """``url`` to ``dest`` unless it is there; :class:`PaperNotFoundError` on a 404."""
         if dest.is_file():
             return dest
-        url = self.config.pdf_url.format(id=arxiv_id.versioned)
+        what = f"the {kind} of {arxiv_id}"
         async with self._pdf_pacer:
             response = await fetch(
-                self._client,
-                url,
-                what=f"the PDF of {arxiv_id}",
-                policy=self._policy,
-                max_bytes=max_mb * MB,
+                self._client, url, what=what, policy=self._policy, max_bytes=max_mb * MB
             )
         if response.status == 404:
-            raise PaperNotFoundError(f"arXiv has no PDF for {arxiv_id}.")
-        _require_ok(response, f"the PDF of {arxiv_id}")
+            raise PaperNotFoundError(f"arXiv has no {kind} for {arxiv_id}.")
+        _require_ok(response, what)
         write_atomically(dest, response.body)  # a full disk leaves no partial file
         return dest
 

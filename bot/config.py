@@ -89,6 +89,7 @@ class MonitorConfig:
 @dataclass(frozen=True)
 class AnalysisConfig:
     engine: str = "auto"
+    source: str = "auto"
     concurrency: int = 2
     max_attempts: int = 3
     max_pdf_mb: int = 50
@@ -189,6 +190,7 @@ _SECTIONS: dict[str, type] = {
 _CHOICES: dict[str, tuple[str, ...]] = {
     "report.language": ("zh", "en"),
     "analysis.engine": ("auto", "llm", "extractive"),
+    "analysis.source": ("auto", "html", "pdf"),
     "llm.response_format": ("auto", "json_schema", "json_object"),
     "slack.mode": ("socket", "http"),
     "server.log_format": ("auto", "json", "text"),

@@ -356,3 +356,183 @@ def _shift(char: str) -> str:
     if "b" <= char <= "z" or "B" <= char <= "Z":
         return chr(ord(char) - 1)
     return char
+
+
+TABLE_HEADER = ("Model", "GPT2 Medium", "GPT2 Large")
+TABLE_BODY = (("Baseline", "71.2", "74.9"), ("Ours", "78.4", "80.1"))
+FIGURE_WORDS = ("Summarizing", "Grouping", "Contrasting")
+COPYRIGHT = "978-1-4799-2893-4/13/$31.00 ©2013 IEEE"
+UNDER_REVIEW = "Preprint. Under review."
+AAAI_NOTICE = (
+    "Copyright © 2022, Association for the Advancement of\n"
+    "Artificial Intelligence (www.aaai.org). Reserved for\n"
+    "the authors of this test paper."
+)
+
+
+def messy_paper(folder: Path) -> Path:
+    """IEEE-style paper with what must not reach the prose: a ruled table with a bold header
+    row, a boxed figure with words inside, a copyright footer, a review notice, a footnote,
+    the "↵" ff ligature and an unmapped glyph; lettered subsections are italic."""
+    writer = PaperWriter(header=None, stamp=None)
+    writer.line("Stereo Matching with Two-Pass Aggregation", size=18, bold=True)
+    writer.gap(10)
+    writer.paragraph("Abstract—We show what a clean text layer looks like. " + filler(3))
+    writer.heading("I. INTRODUCTION", size=10)
+    writer.line(
+        "We thank the reviewers for their e↵orts and o↵-the-shelf advice \ufffd.", unicode=True
+    )
+    writer.gap(BODY_SIZE)
+    writer.paragraph(filler(5))
+    writer.footnote("4Following prior work, we tune the learning rate on the validation set.")
+    page = writer.pdf[0]
+    page.insert_text((MARGIN, PAGE_HEIGHT - 40), COPYRIGHT, fontsize=7, fontname="helv")
+    writer.heading("II. METHOD", size=10)
+    writer.paragraph(filler(3, start=1))
+    _italic_heading(writer, "A. Two-Pass Spatial Cost Aggregation")
+    writer.paragraph(filler(3, start=2))
+    _ruled_table(writer)
+    writer.paragraph(filler(3, start=3))
+    _boxed_figure(writer)
+    _italic_heading(writer, "B. Refinement")
+    writer.paragraph(filler(4, start=4))
+    writer.heading("III. RESULTS", size=10)
+    writer.paragraph(filler(4, start=5))
+    writer.heading("REFERENCES", size=10)
+    for number in range(1, 12):
+        writer.line(f"[{number}] C. Writer, 'A study', in Proc. Conf., 2019, pp. {number}-9.")
+    last = writer.pdf[-1]
+    last.insert_text((MARGIN, PAGE_HEIGHT - 40), UNDER_REVIEW, fontsize=8, fontname="helv")
+    last.insert_text((MARGIN + 250, PAGE_HEIGHT - 90), AAAI_NOTICE, fontsize=7, fontname="helv")
+    return writer.save(folder / "messy.pdf")
+
+
+def _italic_heading(writer: PaperWriter, text: str) -> None:
+    writer.gap(6)
+    page = writer._room(12.5)
+    page.insert_text((MARGIN, writer._y + BODY_SIZE), text, fontsize=BODY_SIZE, fontname="heit")
+    writer._y += BODY_SIZE * 1.25 + 4
+
+
+def _ruled_table(writer: PaperWriter) -> None:
+    """TABLE I with a caption above and three booktabs rules; cells far apart."""
+    writer.gap(6)
+    writer.line("TABLE I: Accuracy of both models on the test set.", size=8)
+    page = writer._room(70)
+    top = writer._y + 2
+    right = MARGIN + 300
+    page.draw_line((MARGIN, top), (right, top), width=0.8)
+    rows = [(TABLE_HEADER, True), *((row, False) for row in TABLE_BODY)]
+    y = top + 4
+    for cells, bold in rows:
+        for column, cell in enumerate(cells):
+            page.insert_text(
+                (MARGIN + 110 * column, y + 8),
+                cell,
+                fontsize=8,
+                fontname="hebo" if bold else "helv",
+            )
+        y += 12
+        if bold:
+            page.draw_line((MARGIN, y), (right, y), width=0.5)
+            y += 3
+    page.draw_line((MARGIN, y + 2), (right, y + 2), width=0.8)
+    writer._y = y + 14
+
+
+def _boxed_figure(writer: PaperWriter) -> None:
+    """A framed diagram with words inside, captioned below."""
+    page = writer._room(110)
+    top = writer._y + 4
+    page.draw_rect(pymupdf.Rect(MARGIN + 40, top, MARGIN + 360, top + 80), color=(0, 0, 0))
+    for index, word in enumerate(FIGURE_WORDS):
+        page.insert_text((MARGIN + 60 + 100 * index, top + 45), word, fontsize=7, fontname="helv")
+    writer._y = top + 88
+    writer.line("Fig. 1. The three steps of the pipeline.", size=8)
+    writer.gap(8)
+
+
+def column_figure_paper(folder: Path) -> Path:
+    """Two columns: a boxed figure in the left one, prose beside it in the right one; a
+    word hyphenated just before the figure ends just after its caption."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+    page.insert_text((MARGIN, 60), "Figures Beside Prose", fontsize=16, fontname="hebo")
+    page.insert_text((MARGIN, 84), "1 Introduction", fontsize=12, fontname="hebo")
+    left = list(wrap(filler(6), 220, BODY_SIZE))
+    right = list(wrap(filler(30, start=2), 220, BODY_SIZE))
+    y = 100.0
+    for line in [*left[:5], "The result is a nov-"]:
+        page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    page.draw_rect(pymupdf.Rect(MARGIN + 10, y, MARGIN + 210, y + 100), color=(0, 0, 0))
+    for index, word in enumerate(FIGURE_WORDS):
+        page.insert_text((MARGIN + 20, y + 30 + 20 * index), word, fontsize=7, fontname="helv")
+    y += 112
+    page.insert_text((MARGIN, y), "Figure 1: A box of words.", fontsize=8, fontname="helv")
+    y += 20
+    for line in ["elty for the field.", *left[5:]]:
+        page.insert_text((MARGIN, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    y = 100.0
+    for line in right:
+        page.insert_text((MARGIN + 246, y), line, fontsize=BODY_SIZE, fontname="helv")
+        y += 12.5
+    path = folder / "column-figure.pdf"
+    pdf.save(path)
+    return path
+
+
+PREFIXED_TITLE = ("olmOCR 2:", "Unit Test Rewards for Document OCR")
+LINK_BOXES = "Code allenai/olmocr Demo olmocr.allen.ai Models huggingface.co/allenai"
+
+
+def prefixed_title_paper(folder: Path) -> Path:
+    """A title whose first line is smaller ("olmOCR 2:") and link labels under the abstract."""
+    writer = PaperWriter(header=None, stamp=None)
+    page = writer._room(0)
+    title = pymupdf.TextWriter(page.rect)
+    bold = pymupdf.Font("hebo")
+    title.append((MARGIN, 80), PREFIXED_TITLE[0], font=bold, fontsize=14)
+    title.append((MARGIN, 102), PREFIXED_TITLE[1], font=bold, fontsize=18)
+    title.write_text(page)
+    writer._y = 120
+    writer.line("Ada Lovelace, Allen Institute for Tests", size=11)
+    writer.heading("Abstract")
+    writer.paragraph(filler(4))
+    writer.line(LINK_BOXES, size=9)
+    writer.heading("1 Introduction")
+    writer.paragraph(filler(8, start=1))
+    writer.heading("2 Method")
+    writer.paragraph(filler(8, start=2))
+    return writer.save(folder / "prefixed.pdf")
+
+
+def raised_marks_paper(folder: Path) -> Path:
+    """A footnote mark raised after "5e-5." and an exponent raised after "x"."""
+    writer = PaperWriter(header=None, stamp=None)
+    front_matter(writer, "Raised Marks and Exponents")
+    writer.heading("1 Introduction")
+    page = writer._room(30)
+    font = pymupdf.Font("helv")
+    text = pymupdf.TextWriter(page.rect)
+    y = writer._y + BODY_SIZE
+    for pieces in (
+        ("We use a learning rate of 5e-5.", "4", " Following prior work, we stop early."),
+        ("The loss grows with x", "2", " for every input we tried."),
+    ):
+        x = MARGIN
+        for index, piece in enumerate(pieces):
+            raised = index == 1
+            _, end = text.append(
+                (x, y - 4 if raised else y), piece, font=font, fontsize=7 if raised else BODY_SIZE
+            )
+            x = end.x
+        y += BODY_SIZE * 1.25
+    text.write_text(page)
+    writer._y = y
+    writer.footnote("4We tune it on the validation set.")
+    writer.paragraph(filler(6))
+    writer.heading("2 Method")
+    writer.paragraph(filler(4, start=2))
+    return writer.save(folder / "raised.pdf")

@@ -136,6 +136,7 @@ async def running_bot(
             rss_url=f"{arxiv.url}/rss/{{categories}}",
             api_url=f"{arxiv.url}/api/query",
             pdf_url=f"{arxiv.url}/pdf/{{id}}",
+            html_url=f"{arxiv.url}/html/{{id}}",
             api_delay_s=0,
             pdf_delay_s=0,
             backoff_s=0.01,

@@ -9,7 +9,7 @@ import pytest
 
 from analysis.budget import MAX_CHUNKS, Role, classify, lead, naive_text, section_roles, select_text
 from analysis.document import Caption, Document, Quality, Section
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from analysis.tokens import count_tokens
 from tests.corpus import corpus_file
 
@@ -179,3 +179,18 @@ def test_corpus_document_naive_text_includes_the_references() -> None:
         Path(corpus_file("pdfs/2004.04906v3_DensePassageRetrieval_EMNLP_2col.pdf"))
     )
     assert all(reference in naive_text(document) for reference in document.references)
+
+
+def test_tables_reach_the_model_in_their_own_block() -> None:
+    from analysis.budget import select_text
+    from analysis.fulltext.html.parse import parse_html
+    from tests.html_factory import latexml_page
+
+    document = parse_html(latexml_page())
+    blocks = {block.label: block.text for block in select_text(document, 50_000).blocks}
+    assert blocks["Tables"].splitlines()[:3] == [
+        "## Tables",
+        "Table 1",
+        "| Retriever | NQ | TriviaQA |",
+    ]
+    assert "| BM25 | 59.1 | 66.9 |" not in blocks["4.2 Results"]

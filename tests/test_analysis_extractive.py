@@ -9,7 +9,7 @@ import pytest
 from analysis.budget import Role, section_roles
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine, extract_analysis, split_sentences
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from analysis.schema import Analysis, LlmAnswer, Subject
 from analysis.verify import verify
 from tests.corpus import corpus_file

@@ -108,6 +108,13 @@ def test_status_line_states_engine_source_and_warnings() -> None:
     assert status_lines(analysis("en")) == ["Engine: llm:gpt-4o-mini · Source: full text"]
 
 
+def test_status_line_names_the_text_source_next_to_the_engine() -> None:
+    from_html = analysis("en", text_source="html")
+    assert status_lines(from_html) == ["Engine: llm:gpt-4o-mini · Source: full text (HTML)"]
+    from_pdf = analysis(text_source="pdf", text_source_note="arXiv has no HTML (404)")
+    assert render_markdown(from_pdf).startswith("> 引擎：llm:gpt-4o-mini · 来源：全文（PDF）\n")
+
+
 def test_missing_content_says_so_in_the_engine_s_words() -> None:
     empty = analysis(engine="extractive", method="", future_work=[])
     body = dict(analysis_sections(empty))

@@ -8,7 +8,7 @@ import pymupdf
 import pytest
 from click.testing import CliRunner
 
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from bot.cli import main
 from bot.errors import PdfError
 from tests.pdf_factory import numbered_paper

@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from analysis.document import Document
-from analysis.pdf import extract_document
+from analysis.fulltext.pdf.extract import extract_document
 from bot.errors import PdfError
 from tests.corpus import corpus_file
 
@@ -326,3 +326,65 @@ def test_unopenable_corpus_files_raise(name: str, reason: str) -> None:
         extract_document(path)
     assert raised.value.reason == reason
     assert raised.value.user_message.endswith("cannot be read.")
+
+
+# cleaning: what the engines read is prose -------------------------------------------------
+# The strings are figure text, table rows, running heads and footnotes seen on these pages.
+
+
+def prose(document: Document) -> str:
+    return "\n".join(s.text for s in (*document.sections, *document.appendix))
+
+
+def test_short_paper_figure_text_and_footnotes_leave_the_introduction() -> None:
+    document = extracted("2304.02623v1_BeyondSummarization_short_4p.pdf")
+    text = prose(document)
+    # Figure 1 draws an annotated paragraph with the labels Summarizing, Grouping...
+    assert "Several studies have shown that pre-trained models usually" not in text
+    assert "Summarizing" not in text
+    assert "Contrasting" not in text
+    assert "Shen, et al." not in text  # the running head of the even pages
+    intro = document.find_section("1")
+    assert intro is not None
+    # The footnote marks raised after words are gone; the notes form a list of their own.
+    assert "AI-assisted writing. The language understanding" in intro.text.replace("\n", " ")
+    assert "prompt. As a result" in intro.text
+    assert "https://platform.openai.com/examples" in document.footnotes
+    assert document.footnotes[0].startswith("In the remainder of this work")
+    assert "In the remainder of this work" not in text
+    # The sentence cut by Figure 1 joins up across it.
+    assert "Many realistic expository writing tasks require domain experts" in intro.text
+    assert document.quality.removed["figure_text"] >= 10
+
+
+def test_emnlp_tables_become_blocks_and_footnotes_a_list() -> None:
+    document = extracted("2004.04906v3_DensePassageRetrieval_EMNLP_2col.pdf")
+    text = prose(document)
+    for row in (
+        "None BM25 59.1 66.9 55.0 70.9",
+        "Natural Questions 79,168 58,880",
+        "Training Retriever Top-20 Top-100",
+        "Random 7 47.0 64.3 77.8",
+    ):
+        assert row not in text
+    tables = {table.label: table for table in document.tables}
+    assert "Natural Questions | 79,168 | 58,880 | 8,757 | 3,610" in tables["1"].text.splitlines()
+    assert tables["1"].caption.startswith("Number of questions in each QA dataset")
+    assert "None | BM25 | 59.1 | 66.9 | 55.0 | 70.9 | 68.8" in tables["2"].text
+    assert "k: # of retrieved passages" not in text  # Figure 1's axis title
+    assert "Equal contribution" in document.footnotes
+    assert "Equal contribution" not in text
+    assert any(
+        note.startswith("The code and trained models have been released")
+        for note in document.footnotes
+    )
+
+
+def test_acm_paper_running_heads_and_result_tables_are_out() -> None:
+    document = extracted("2203.00130v1_PaperPlain_ACM_long_appendix.pdf")
+    text = prose(document)
+    assert "Paper Plain: Making Medical Research Papers Approachable to Healthcare" not in text
+    assert "Reading Difficulty (1–5) -0.344 0.7481" not in text
+    cells = (t.text.replace(" | ", " ") for t in document.tables)
+    assert any("Reading Difficulty (1–5) -0.344 0.7481" in text for text in cells)
+    assert document.quality.removed["running_heads"] >= 30

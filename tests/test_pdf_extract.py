@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from analysis.document import Document
-from analysis.pdf import extract_document
-from analysis.pdf_parse import parse_pdf
+from analysis.fulltext.pdf.extract import extract_document
+from analysis.fulltext.pdf.parse import parse_pdf
 from analysis.pdf_worker import WorkerError, run_in_worker
 from analysis.quality import assess
 from bot.errors import PdfError
@@ -83,11 +83,13 @@ def test_end_of_line_hyphenation_is_repaired_but_real_hyphens_stay(numbered: Doc
     assert "represen-" not in intro
 
 
-def test_footnotes_move_to_the_end_of_their_section(folder: Path) -> None:
+def test_footnotes_leave_the_text_for_a_list_without_their_marks(folder: Path) -> None:
     document = parse_pdf(pdf_factory.footnote_paper(folder))
     intro = document.sections[0]
-    assert intro.text.endswith("considered in this paper.\n1We release our code and data.")
-    assert intro.text.count("We release") == 1
+    assert intro.text.endswith("considered in this paper.")
+    assert "We release" not in intro.text
+    assert document.footnotes == ("We release our code and data.",)
+    assert document.quality.removed["footnotes"] == 1
     assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
 
 
@@ -147,13 +149,16 @@ def test_document_round_trips_through_plain_data(numbered: Document) -> None:
         "level": 2,
         "page": 1,
         "chars": numbered.sections[2].chars,
+        "text": numbered.sections[2].text,
     }
+    assert summary["text_source"] == "pdf"
+    assert summary["captions"][0]["text"] == "Overview of the retrieval pipeline."
     assert summary["quality"]["usable"] is True
 
 
 def test_text_dump_lists_sections_and_counts(numbered: Document) -> None:
     text = numbered.to_text()
-    assert text.startswith("# Careful Retrieval for Small Data\n2 pages\n")
+    assert text.startswith("# Careful Retrieval for Small Data\n2 pages · text from PDF\n")
     assert "### 2.1 Data  (p. 1)" in text
     assert "[figure 1, p. 1] Overview of the retrieval pipeline." in text
     assert text.endswith("12 references\n")
@@ -215,7 +220,9 @@ def test_garbled_text_is_returned_but_flagged(folder: Path) -> None:
 def test_pages_without_text_are_flagged_as_a_scan(folder: Path) -> None:
     document = parse_pdf(pdf_factory.image_only_pdf(folder))
     assert document.pages == 3
-    assert document.quality.to_json() == {
+    quality = document.quality.to_json()
+    assert not any(quality.pop("removed").values())
+    assert quality == {
         "chars": 0,
         "words": 0,
         "dictionary_ratio": 0.0,
@@ -337,3 +344,87 @@ def test_worker_exception_comes_back_as_text() -> None:
         run_in_worker(fail, timeout_s=30, memory_mb=256)
     assert raised.value.reason == "raised"
     assert raised.value.detail == "ValueError: no such page"
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> Document:
+    return parse_pdf(pdf_factory.messy_paper(tmp_path_factory.mktemp("messy")))
+
+
+def test_figure_and_table_text_leave_the_prose(messy: Document) -> None:
+    body = messy.body_text()
+    for word in pdf_factory.FIGURE_WORDS:
+        assert word not in body
+    for cell in (*pdf_factory.TABLE_HEADER, *pdf_factory.TABLE_BODY[0]):
+        assert cell not in body
+    [table] = messy.tables
+    assert table.label == "I"
+    assert table.caption == "Accuracy of both models on the test set."
+    assert table.text.splitlines() == [
+        "Model | GPT2 Medium | GPT2 Large",
+        "Baseline | 71.2 | 74.9",
+        "Ours | 78.4 | 80.1",
+    ]
+    assert messy.quality.removed["figure_text"] == 1  # one row holding the three words
+    assert messy.quality.removed["table_rows"] == 3
+
+
+def test_table_header_rows_are_never_headings_and_italic_subsections_are(messy: Document) -> None:
+    assert outline(messy.sections) == [
+        ("I", "INTRODUCTION", 1, 1),
+        ("II", "METHOD", 1, 1),
+        ("II.A", "Two-Pass Spatial Cost Aggregation", 2, 1),
+        ("II.B", "Refinement", 2, 1),
+        ("III", "RESULTS", 1, 2),
+    ]
+    assert messy.find_section("Section II-A") is not None
+
+
+def test_notices_ligatures_and_unmapped_glyphs(messy: Document) -> None:
+    text = messy.all_text()
+    assert pdf_factory.COPYRIGHT not in text
+    assert "$31.00" not in text
+    assert pdf_factory.UNDER_REVIEW not in text
+    assert "Artificial Intelligence (www.aaai.org)" not in text  # a whole notice block goes
+    assert "the authors of this test paper" not in text
+    assert "We thank the reviewers for their efforts and off-the-shelf advice." in text
+    assert "↵" not in text
+    assert "\ufffd" not in text
+    assert messy.footnotes == (
+        "Following prior work, we tune the learning rate on the validation set.",
+    )
+    removed = messy.quality.removed
+    assert (removed["notices"], removed["ligatures_repaired"], removed["unmapped_glyphs"]) == (
+        5,
+        2,
+        1,
+    )
+
+
+def test_a_figure_in_one_column_takes_nothing_from_the_other(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.column_figure_paper(folder))
+    text = document.body_text()
+    for word in pdf_factory.FIGURE_WORDS:
+        assert word not in text
+    # Every sentence of the right column, also those beside the box, is still there.
+    right_column = " ".join(pdf_factory.wrap(pdf_factory.filler(30, start=2), 220, 10.0))
+    assert right_column in " ".join(text.split())
+    assert document.caption_labels("figure") == ("1",)
+    assert "The result is a novelty for the field." in text  # joined across the figure
+
+
+def test_title_keeps_its_smaller_prefix_and_abstract_drops_link_labels(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.prefixed_title_paper(folder))
+    assert document.title == " ".join(pdf_factory.PREFIXED_TITLE)
+    assert document.abstract.endswith(pdf_factory.SENTENCES[3])
+    assert "allenai/olmocr" not in document.abstract
+    assert [s.label for s in document.sections] == ["1 Introduction", "2 Method"]
+
+
+def test_raised_footnote_marks_leave_the_text_and_exponents_stay(folder: Path) -> None:
+    document = parse_pdf(pdf_factory.raised_marks_paper(folder))
+    intro = document.sections[0].text
+    assert "We use a learning rate of 5e-5. Following prior work, we stop early." in intro
+    assert "5e-5.4" not in intro
+    assert "The loss grows with x2 for every input we tried." in intro
+    assert document.footnotes == ("We tune it on the validation set.",)

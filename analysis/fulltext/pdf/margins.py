@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from analysis.pdf_layout import PageRows, Row
+from analysis.fulltext.pdf.layout import PageRows, Row
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE
 )
 _DIGITS = re.compile(r"\d+")
-_FOOTNOTE_MARK = re.compile(r"^(?:\d{1,2}|[∗*†‡§¶])\s*[^\W\d_]")
+FOOTNOTE_MARK = re.compile(r"^(?P<mark>\d{1,2}|[∗*†‡§¶]{1,2})\s*(?=[^\W\d_])")
+"""A footnote's opening mark ("4", "∗", "†") followed by its first word."""
 
 _HEADER_ZONE = 0.15
 _FOOTER_ZONE = 0.88
@@ -27,12 +28,19 @@ _FOOTNOTE_SMALLER = 0.9
 _FOOTNOTE_ZONE = 0.5
 
 
-def strip_margins(pages: list[PageRows]) -> None:
-    """Remove running headers/footers, page numbers and line numbers, in place."""
+def strip_margins(pages: list[PageRows]) -> Counter[str]:
+    """Remove running headers/footers, page numbers and line numbers, in place; count them."""
+    counts: Counter[str] = Counter()
     repeated = _repeated_margin_rows(pages)
     for page in pages:
-        dropped = repeated | _line_numbers(page) | _page_numbers(page)
+        line_numbers, page_numbers = _line_numbers(page), _page_numbers(page)
+        counts["line_numbers"] += len(line_numbers)
+        counts["page_numbers"] += len(page_numbers - line_numbers)
+        ids = {id(row) for row in page.rows}
+        counts["running_heads"] += len((repeated & ids) - line_numbers - page_numbers)
+        dropped = repeated | line_numbers | page_numbers
         page.rows = [row for row in page.rows if id(row) not in dropped]
+    return counts
 
 
 def mark_footnotes(pages: list[PageRows], body_size: float) -> None:
@@ -46,7 +54,7 @@ def mark_footnotes(pages: list[PageRows], body_size: float) -> None:
             marked = False
             for row in rows[start:]:
                 low = row.y0 > page.height * _FOOTNOTE_ZONE
-                marked = marked or (low and _FOOTNOTE_MARK.match(row.text) is not None)
+                marked = marked or (low and FOOTNOTE_MARK.match(row.text) is not None)
                 row.footnote = marked
 
 

@@ -1,4 +1,4 @@
-"""Parse a PDF with PyMuPDF in the calling process (the worker side of :mod:`analysis.pdf`)."""
+"""Parse a PDF with PyMuPDF in the calling process (the worker side of :mod:`.extract`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 import pymupdf
 
 from analysis.document import Document
-from analysis.pdf import check_file
-from analysis.pdf_layout import page_rows
-from analysis.pdf_margins import strip_margins
-from analysis.pdf_structure import build_document
+from analysis.fulltext.pdf.cleaning import clean_rows
+from analysis.fulltext.pdf.extract import check_file
+from analysis.fulltext.pdf.floats import take_floats
+from analysis.fulltext.pdf.layout import body_font_size, page_rows
+from analysis.fulltext.pdf.margins import strip_margins
+from analysis.fulltext.pdf.structure import build_document
 from bot.errors import PdfError
 
 _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
@@ -20,7 +22,7 @@ _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
 def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
     """Parse the PDF at ``path`` here, with no deadline or memory cap.
 
-    Raises :class:`PdfError` as :func:`analysis.pdf.extract_document` does, and
+    Raises :class:`PdfError` as :func:`analysis.fulltext.pdf.extract.extract_document` does, and
     :class:`MemoryError` when MuPDF cannot allocate.
     """
     check_file(path)
@@ -35,8 +37,13 @@ def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
         if _ALLOCATION_FAILED.search(str(exc)):
             raise MemoryError(str(exc)) from exc
         raise PdfError("The PDF is damaged and cannot be read.", reason="unreadable") from exc
-    strip_margins(pages)
-    return build_document(pages, page_count=page_count, metadata_title=metadata_title)
+    removed = strip_margins(pages)
+    body_size = body_font_size(row for page in pages for row in page.rows)
+    removed.update(clean_rows(pages, body_size))
+    floats = take_floats(pages, body_size)
+    return build_document(
+        pages, page_count=page_count, metadata_title=metadata_title, floats=floats, removed=removed
+    )
 
 
 def _open(path: Path, max_pages: int) -> pymupdf.Document:

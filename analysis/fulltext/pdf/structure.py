@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
-from analysis.document import Caption, Document, Section
-from analysis.pdf_headings import (
+from analysis.document import Caption, Document, Section, Table
+from analysis.fulltext.pdf.floats import Float
+from analysis.fulltext.pdf.headings import (
     ABSTRACT,
     APPENDIX,
     CAPTION,
@@ -15,9 +18,9 @@ from analysis.pdf_headings import (
     Heading,
     find_headings,
 )
-from analysis.pdf_layout import PageRows, Row, body_font_size
-from analysis.pdf_margins import mark_footnotes
-from analysis.pdf_text import TextJoiner, split_references
+from analysis.fulltext.pdf.layout import PageRows, Row, body_font_size
+from analysis.fulltext.pdf.margins import FOOTNOTE_MARK, mark_footnotes
+from analysis.fulltext.pdf.text import TextJoiner, split_references
 from analysis.quality import MIN_PAGE_CHARS, assess
 
 _INLINE_ABSTRACT = re.compile(r"^(?:abstract|résumé|summary)\s*[.:—–-]\s*(?P<text>\S.*)$", re.I)
@@ -31,13 +34,29 @@ _BAD_METADATA_TITLE = re.compile(r"\.(?:pdf|tex|dvi|docx?|txt)$|^microsoft word|
 
 _MIN_TITLE_CHARS = 8
 _MAX_TITLE_ROWS = 4
+_TITLE_PREFIX_SIZE = 0.7
 _MIN_ABSTRACT_CHARS = 200
+_MAX_DEBRIS_CHARS = 80
+_LINK_LIKE = re.compile(r"[/@]|\.\w|\d")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?(?=\s|$)")
 _HEADLESS_MIN_ENTRIES = 5
 FULL_TEXT_TITLE = "Full text"
 
 
-def build_document(pages: list[PageRows], *, page_count: int, metadata_title: str) -> Document:
-    """Assemble a :class:`Document` from cleaned ``pages`` of rows."""
+def build_document(
+    pages: list[PageRows],
+    *,
+    page_count: int,
+    metadata_title: str,
+    floats: Sequence[Float] = (),
+    removed: Counter[str] | None = None,
+) -> Document:
+    """Assemble a :class:`Document` from cleaned ``pages`` of rows.
+
+    ``floats`` are the figures and tables taken out of the pages (tables become
+    table blocks); ``removed`` counts what the cleaning steps took out.
+    """
+    removed = Counter(removed or {})
     rows = [row for page in pages for row in page.rows]
     size = body_font_size(rows)
     mark_footnotes(pages, size)
@@ -48,6 +67,14 @@ def build_document(pages: list[PageRows], *, page_count: int, metadata_title: st
     first_body = next((h.index for h in headings if h.kind not in (ABSTRACT, FRONT)), len(rows))
     title, title_end = _title(rows[:first_body], size, joiner, metadata_title)
     sections, appendix, reference_rows = _sections(rows, headings, caption_rows, headless, joiner)
+    in_references = {id(row) for row in reference_rows}
+    footnotes = _footnotes(
+        [row for row in rows if row.footnote and id(row) not in in_references], joiner
+    )
+    tables = _tables(floats, captions)
+    removed["footnotes"] += len(footnotes)
+    removed["figure_text"] += sum(len(f.rows) for f in floats if f.kind == "figure")
+    removed["table_rows"] += sum(len(f.rows) for f in floats if f.kind == "table")
     if not sections and not appendix:
         rest = [r for i, r in enumerate(rows[title_end:], title_end) if i not in caption_rows]
         if rest:
@@ -61,8 +88,43 @@ def build_document(pages: list[PageRows], *, page_count: int, metadata_title: st
         appendix=tuple(appendix),
         captions=tuple(captions),
         references=tuple(split_references(reference_rows, joiner)),
-        quality=assess("\n".join(r.text for r in rows), pages=page_count, text_pages=text_pages),
+        quality=assess(
+            "\n".join(r.text for r in rows),
+            pages=page_count,
+            text_pages=text_pages,
+            removed={key: count for key, count in sorted(removed.items()) if count},
+        ),
+        tables=tuple(tables),
+        footnotes=tuple(footnotes),
     )
+
+
+def _tables(floats: Sequence[Float], captions: list[Caption]) -> list[Table]:
+    """Table blocks: one line per row of each table area, cells split at wide gaps by " | "."""
+    texts = {(c.kind, c.label): c.text for c in captions}
+    return [
+        Table(f.label, texts.get(("table", f.label), ""), _grid(f.rows), f.page)
+        for f in floats
+        if f.kind == "table"
+    ]
+
+
+def _grid(rows: list[Row]) -> str:
+    return "\n".join(" | ".join(row.cells) if len(row.cells) > 1 else row.text for row in rows)
+
+
+def _footnotes(rows: list[Row], joiner: TextJoiner) -> list[str]:
+    """Footnote texts, one per mark, the mark itself stripped ("4Following…" → "Following…")."""
+    notes: list[list[Row]] = []
+    for row in rows:
+        mark = FOOTNOTE_MARK.match(row.text)
+        if mark or not notes:
+            notes.append(
+                [replace(row, text=row.text[mark.end("mark") :].lstrip()) if mark else row]
+            )
+        else:
+            notes[-1].append(row)
+    return [text for note in notes if (text := joiner.join(note).replace("\n", " ").strip())]
 
 
 def _captions(rows: list[Row], joiner: TextJoiner) -> tuple[list[Caption], set[int]]:
@@ -144,6 +206,7 @@ def _title(
             if index != run[-1][0] + 1:
                 break
             run.append((index, row))
+        run = _title_prefix(front, run, top) + run
         title = run[0][1].text
         for _, row in run[1:]:
             title = joiner.glue(title, row.text)
@@ -151,6 +214,22 @@ def _title(
     if len(title) < _MIN_TITLE_CHARS and _sane_metadata_title(metadata_title):
         title = metadata_title.strip()
     return title, end
+
+
+def _title_prefix(
+    front: list[Row], run: list[tuple[int, Row]], top: float
+) -> list[tuple[int, Row]]:
+    """Rows of the title's own block just before it in a smaller size ("olmOCR 2:" above
+    "Unit Test Rewards…"): part of the title, not of the authors."""
+    prefix: list[tuple[int, Row]] = []
+    index, first = run[0]
+    while index > 0:
+        row = front[index - 1]
+        if row.block != first.block or row.page != 1 or row.size < _TITLE_PREFIX_SIZE * top:
+            break
+        index -= 1
+        prefix.insert(0, (index, row))
+    return prefix
 
 
 def _sane_metadata_title(title: str) -> bool:
@@ -184,7 +263,21 @@ def _front_text(rows: list[Row], joiner: TextJoiner) -> str:
         if _FRONT_LABEL.match(row.text):
             break
         kept.append(row)
-    return joiner.join(kept).replace("\n", " ").strip()
+    return _without_trailing_debris(joiner.join(kept).replace("\n", " ").strip())
+
+
+def _without_trailing_debris(text: str) -> str:
+    """Drop a short tail after the last sentence that is no sentence itself (link boxes such
+    as "Code allenai/olmocr Demo" under an abstract)."""
+    ends = list(_SENTENCE_END.finditer(text))
+    if not ends:
+        return text
+    tail = text[ends[-1].end() :].strip()
+    words = tail.split()
+    labels = sum(1 for word in words if word[:1].isupper() or _LINK_LIKE.search(word))
+    if words and len(tail) < _MAX_DEBRIS_CHARS and labels > 0.6 * len(words):
+        return text[: ends[-1].end()].strip()
+    return text
 
 
 def _next_heading(headings: list[Heading], index: int, default: int) -> int:
@@ -218,7 +311,7 @@ def _sections(
     """Body sections, appendix sections and bibliography rows, split at the headings.
 
     ``headless`` rows belong to a bibliography that has no heading of its own.
-    Footnotes move to the end of their section, out of the running text.
+    Footnotes are left out: they form the document's footnote list.
     """
     sections: list[Section] = []
     appendix: list[Section] = []
@@ -233,14 +326,12 @@ def _sections(
             after_body = True
         elif heading.kind not in (ABSTRACT, FRONT):
             after_body = after_body or heading.kind == APPENDIX
-            main = joiner.join([row for row in content if not row.footnote])
-            notes = joiner.join([row for row in content if row.footnote])
             section = Section(
                 number=heading.number,
                 title=heading.title,
                 level=heading.level,
                 page=rows[heading.index].page,
-                text=f"{main}\n{notes}" if main and notes else main or notes,
+                text=joiner.join([row for row in content if not row.footnote]),
             )
             (appendix if after_body else sections).append(section)
     return sections, appendix, references

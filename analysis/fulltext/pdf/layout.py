@@ -5,7 +5,7 @@ A :class:`Row` is one visual line (PyMuPDF may split a line at wide gaps, e.g.
 boldness. Text at an angle to the page's main direction (the vertical arXiv
 stamp, rotated axis labels) is dropped; a page whose text all runs vertically
 is read in its own rotated frame. Two-column pages are read column by column
-between full-width blocks. :mod:`analysis.pdf_margins` then removes what is
+between full-width blocks. :mod:`analysis.fulltext.pdf.margins` then removes what is
 not running text.
 """
 
@@ -15,7 +15,7 @@ import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pymupdf
@@ -25,8 +25,13 @@ import pymupdf
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|cmbx|[-,+]b\b|tb$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_CAPTION_START = re.compile(r"(?:fig|tab)", re.IGNORECASE)
+_NOTE_MARK = re.compile(r"[\d∗*†‡§¶]{1,3}(?:,[\d∗*†‡§¶]{1,3})*")
+_WORD_END = re.compile(r"[^\W\d_]{3,}$")
+_AFTER_MARK = frozenset(".,;:!?)]”’\"'")
 
 _COLUMN_SLACK = 0.02
+_CELL_GAP = 1.2  # a gap wider than this many font sizes separates table cells
 _RIGHT_PART = 5_000
 
 
@@ -35,7 +40,8 @@ class Row:
     """One visual line of text; coordinates are in the page's reading frame.
 
     ``column`` is 1 for the right column of a two-column page, else 0;
-    ``footnote`` marks the footnotes at the foot of a column.
+    ``footnote`` marks the footnotes at the foot of a column; ``cells`` holds
+    the row's pieces split at wide gaps (a table row has several, a line of prose one).
     """
 
     page: int
@@ -48,18 +54,28 @@ class Row:
     size: float
     bold: bool
     font: str
+    italic: bool = False
     column: int = 0
     footnote: bool = False
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class PageRows:
-    """The rows of one page in reading order, with the page size in its reading frame."""
+    """The rows of one page in reading order, with the page size in its reading frame.
+
+    ``graphics`` are the boxes of vector paths and images (upright pages only).
+    """
 
     number: int
     width: float
     height: float
     rows: list[Row]
+    graphics: list[Box] = field(default_factory=list)
+
+
+Box = tuple[float, float, float, float]
+_GRAPHICS = ("fill-path", "stroke-path", "fill-image", "fill-shade", "fill-imgmask")
 
 
 def page_rows(page: pymupdf.Page, number: int) -> PageRows:
@@ -87,7 +103,21 @@ def page_rows(page: pymupdf.Page, number: int) -> PageRows:
         else:
             rows.append(row)
     split = [part for rows in blocks.values() for part in _split_columns(rows, width)]
-    return PageRows(number, width, height, _reading_order(split, width))
+    ordered = _reading_order(split, width)
+    # Graphics only matter next to a caption: pages without one skip the extra pass.
+    captioned = any(_CAPTION_START.match(row.text) for row in ordered)
+    graphics = _graphics(page) if direction == (1, 0) and captioned else []
+    return PageRows(number, width, height, ordered, graphics)
+
+
+def _graphics(page: pymupdf.Page) -> list[Box]:
+    """Boxes of the page's drawings and images, from MuPDF's cheap bounding-box log."""
+    x0, y0 = page.rect.x0, page.rect.y0
+    return [
+        (r[0] - x0, r[1] - y0, r[2] - x0, r[3] - y0)
+        for kind, r in page.get_bboxlog()
+        if kind in _GRAPHICS
+    ]
 
 
 def body_font_size(rows: Iterable[Row]) -> float:
@@ -135,7 +165,7 @@ def _line_row(
 ) -> Row | None:
     sizes: dict[float, int] = {}
     fonts: dict[str, int] = {}
-    bold = chars = 0
+    bold = italic = chars = 0
     for span in line["spans"]:
         weight = len(span["text"].strip())
         if not weight:
@@ -146,9 +176,11 @@ def _line_row(
         fonts[font] = fonts.get(font, 0) + weight
         if span["flags"] & pymupdf.TEXT_FONT_BOLD or _bold_font(font):
             bold += weight
+        if span["flags"] & pymupdf.TEXT_FONT_ITALIC:
+            italic += weight
     if not chars:
         return None
-    text = _SPACES.sub(" ", "".join(span["text"] for span in line["spans"])).strip()
+    text = _SPACES.sub(" ", "".join(_span_texts(line["spans"]))).strip()
     x0, y0, x1, y1 = _to_frame(line["bbox"], direction)
     return Row(
         page=page,
@@ -161,7 +193,31 @@ def _line_row(
         size=max(sizes, key=sizes.__getitem__),
         bold=bold >= 0.7 * chars,
         font=max(fonts, key=fonts.__getitem__),
+        italic=italic >= 0.7 * chars,
     )
+
+
+def _span_texts(spans: list[dict[str, Any]]) -> Iterable[str]:
+    """The spans' texts, without footnote marks raised after a word or punctuation."""
+    previous = ""
+    for span in spans:
+        text = span["text"]
+        if span["flags"] & pymupdf.TEXT_FONT_SUPERSCRIPT and is_note_mark(text, previous):
+            yield " "
+            continue
+        previous = text
+        yield text
+
+
+def is_note_mark(text: str, before: str) -> bool:
+    """A raised footnote mark ("4", "∗", "†,1") after punctuation or a word of 3+ letters.
+
+    Exponents stay: they follow a digit or a one- or two-letter symbol (``x2``, ``10^5``).
+    """
+    if not _NOTE_MARK.fullmatch(text.strip()):
+        return False
+    tail = before.rstrip()
+    return bool(tail) and (tail[-1] in _AFTER_MARK or _WORD_END.search(tail) is not None)
 
 
 @functools.cache
@@ -178,6 +234,11 @@ def _same_row(left: Row, right: Row) -> bool:
 def _merge_into(row: Row, other: Row) -> None:
     gap = other.x0 - row.x1
     separator = " " if gap > 0.15 * max(row.size, other.size) else ""
+    pieces = row.cells or [row.text]
+    if gap > _CELL_GAP * max(row.size, other.size):
+        row.cells = [*pieces, *(other.cells or [other.text])]
+    else:
+        row.cells = [*pieces[:-1], f"{pieces[-1]}{separator}{other.text}"]
     longer = other if len(other.text) > len(row.text) else row
     row.text = f"{row.text}{separator}{other.text}"
     row.size, row.font = longer.size, longer.font

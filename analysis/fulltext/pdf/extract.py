@@ -4,7 +4,7 @@
 are not complete PDFs, then parses in a child process with a deadline and a
 memory cap, since MuPDF is not thread-safe and some PDFs hang or crash it. This
 module does not import PyMuPDF: only the worker (and
-:func:`analysis.pdf_parse.parse_pdf`, for tools and benchmarks) does. Every
+:func:`analysis.fulltext.pdf.parse.parse_pdf`, for tools and benchmarks) does. Every
 failure is a :class:`~bot.errors.PdfError` with a sentence for the user and a
 ``reason`` code.
 """
@@ -20,7 +20,7 @@ from bot.errors import PdfError
 
 SNIFF_BYTES = 1024
 
-preload("analysis.pdf_parse")
+preload("analysis.fulltext.pdf.parse")
 
 
 def extract_document(
@@ -66,7 +66,7 @@ def check_file(path: Path) -> None:
 
 def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:
     """Worker entry: the document as a dict, or the :class:`PdfError` as plain data."""
-    from analysis.pdf_parse import parse_pdf  # imported in the worker only
+    from analysis.fulltext.pdf.parse import parse_pdf  # imported in the worker only
 
     try:
         return {"document": parse_pdf(Path(path), max_pages=max_pages).to_dict()}

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from analysis.pdf_layout import Row
+from analysis.fulltext.pdf.layout import Row
 
 BODY, ABSTRACT, FRONT, REFERENCES, APPENDIX = "body", "abstract", "front", "references", "appendix"
 
@@ -76,6 +76,8 @@ _AFFILIATION = re.compile(r"universit|institut|department|laborator|college|@", 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 
 _MAX_HEADING_CHARS = 150
+_MAX_SENTENCE_WORDS = 6
+_LETTERED = re.compile(r"^[A-Z]\.\s+[A-Z]")
 _MAX_UNNUMBERED_WORDS = 10
 _MAX_CONTINUATION_ROWS = 2
 
@@ -136,14 +138,24 @@ def find_headings(rows: list[Row], body_size: float, skip: set[int]) -> list[Hea
 
 
 def _looks_like_heading(row: Row, body_size: float) -> bool:
+    """Short, not a caption, not a table row of several cells, not a sentence; and bold,
+    large, in capitals, or a short italic line lettered like IEEE subsections ("A. Setup")."""
     if len(row.text) > _MAX_HEADING_CHARS or row.size < 0.8 * body_size:
         return False
     letters = _LETTER.findall(row.text)
-    if len(letters) < 2 or CAPTION.match(row.text):
+    if len(letters) < 2 or CAPTION.match(row.text) or len(row.cells) >= 3 or _is_sentence(row.text):
         return False
     if row.bold or row.size >= body_size + 0.9:
         return True
+    if row.italic and _LETTERED.match(row.text) and len(row.text.split()) <= _MAX_UNNUMBERED_WORDS:
+        return True
     return sum(map(str.isupper, letters)) > 0.8 * len(letters)
+
+
+def _is_sentence(text: str) -> bool:
+    """A line of prose: it ends with a full stop after several words ("Appendix E of the
+    paper.", "We train the model for ten epochs.")."""
+    return text.rstrip().endswith(".") and len(text.split()) > _MAX_SENTENCE_WORDS
 
 
 def _known_heading(rows: list[Row], index: int, numbering: _Numbering) -> Heading | None:
@@ -154,6 +166,8 @@ def _known_heading(rows: list[Row], index: int, numbering: _Numbering) -> Headin
             numbering.in_appendix = True
         return Heading(index, 1, None, row.text.strip(" .:"), 1, kind)
     explicit = _EXPLICIT_APPENDIX.match(row.text)
+    if explicit and explicit.group("title")[:1].islower():
+        explicit = None  # "Appendix E of the paper": a sentence, not a heading
     if explicit:
         number = explicit.group("num")
         numbering.in_appendix = True
@@ -216,7 +230,11 @@ def _with_continuation(rows: list[Row], heading: Heading, skip: set[int]) -> Hea
     title, span = heading.title, 1
     while span <= _MAX_CONTINUATION_ROWS and heading.index + span < len(rows):
         row, previous = rows[heading.index + span], rows[heading.index + span - 1]
-        same_style = row.bold == first.bold and abs(row.size - first.size) <= 0.3
+        same_style = (
+            row.bold == first.bold
+            and row.italic == first.italic
+            and abs(row.size - first.size) <= 0.3
+        )
         gap = row.y0 - previous.y1
         close = row.page == first.page and -0.5 * first.size < gap < 0.8 * first.size
         if not (same_style and close and row.x0 >= first.x0 - 2) or heading.index + span in skip:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from analysis.pdf_layout import Row
+from analysis.fulltext.pdf.layout import Row
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SPLIT_END = re.compile(r"([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)*)[-\u00ad]$")
