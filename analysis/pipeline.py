@@ -18,7 +18,7 @@ from pathlib import Path
 from analysis.cache import AnalysisCache, cache_key
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
-from analysis.llm import LlmEngine
+from analysis.llm_deferred import DeferredLlmEngine
 from analysis.pdf import extract_document
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
@@ -78,7 +78,7 @@ class Analyzer:
         self.arxiv = arxiv
         self.cache = AnalysisCache(store, config)
         self._extractive = ExtractiveEngine()
-        self._llm: tuple[str, LlmEngine] | None = None  # (API key, engine)
+        self._llm: tuple[str, DeferredLlmEngine] | None = None  # (API key, engine)
 
     def engine_label(self, engine: str = "auto") -> str:
         """``llm:<model>`` or ``extractive``: what :meth:`analyze` would use."""
@@ -125,7 +125,7 @@ class Analyzer:
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, chosen.version)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             return hit
-        if isinstance(chosen, LlmEngine):
+        if isinstance(chosen, DeferredLlmEngine):
             await self.cache.check_token_budget()
         analysis, cacheable = await self._run(chosen, lang, paper, version, progress)
         if record_usage:
@@ -221,7 +221,7 @@ class Analyzer:
                 "(or use the extractive engine)."
             )
         if self._llm is None or self._llm[0] != key:
-            self._llm = (key, LlmEngine(self.config.llm, key))
+            self._llm = (key, DeferredLlmEngine(self.config.llm, key))
         return self._llm[1]
 
     def _language(self, requested: str | None) -> Language:

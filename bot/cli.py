@@ -26,15 +26,41 @@ from bot.errors import RadarError
 from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
 from bot.store import Store
 
+# Subcommand -> (module:attribute, its one-line help). ``--help`` lists them from this
+# table, so it imports none of them; tests/test_cli_imports.py keeps the help in step.
 LAZY_COMMANDS = {
-    "analyze": "analysis.cli:analyze_command",
-    "extract": "analysis.cli:extract_command",
-    "run": "bot.cli_runtime:run_command",
-    "jobs": "bot.cli_runtime:jobs_command",
-    "stats": "bot.cli_runtime:stats_command",
-    "slack-manifest": "handlers.slack.cli:manifest_command",
-    "discord-invite": "handlers.discord.cli:invite_command",
-    "discord-sync": "handlers.discord.cli:sync_command",
+    "analyze": (
+        "analysis.cli:analyze_command",
+        "Analyse an arXiv paper from its full text and print the analysis.",
+    ),
+    "extract": (
+        "analysis.cli:extract_command",
+        "Extract the text of a local PDF or an arXiv paper and print it.",
+    ),
+    "run": (
+        "bot.cli_runtime:run_command",
+        "Run the bot: schedule, chat adapters, analysis workers and health endpoint.",
+    ),
+    "jobs": (
+        "bot.cli_runtime:jobs_command",
+        "The analysis queue: list (default), retry ID, cancel ID.",
+    ),
+    "stats": (
+        "bot.cli_runtime:stats_command",
+        "Usage per day: analyses requested and tokens spent, in total and per user.",
+    ),
+    "slack-manifest": (
+        "handlers.slack.cli:manifest_command",
+        "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
+    ),
+    "discord-invite": (
+        "handlers.discord.cli:invite_command",
+        "Print the URL that adds the bot to a Discord server with the permissions it needs.",
+    ),
+    "discord-sync": (
+        "handlers.discord.cli:sync_command",
+        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set).",
+    ),
 }
 
 
@@ -51,10 +77,25 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
-            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            module_name, attr = LAZY_COMMANDS[cmd_name][0].split(":")
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, with the lazy commands' help from the table (no imports)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._short_help(ctx, name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _short_help(self, ctx: click.Context, name: str, limit: int) -> str:
+        if name in LAZY_COMMANDS:
+            command: click.Command | None = click.Command(name, help=LAZY_COMMANDS[name][1])
+        else:
+            command = super().get_command(ctx, name)
+        return command.get_short_help_str(limit) if command else ""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
