@@ -23,6 +23,7 @@ from bot.arxiv import ArxivClient
 from bot.cards import text_card
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
+from bot.log_noise import silence_unactionable_warnings
 from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
 from bot.store import Store
 
@@ -103,7 +104,7 @@ class LazyGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    help="Config file (default ./config.toml, else $ARXIV_RADAR_CONFIG, else built-in defaults).",
+    help="Config file (default $ARXIV_RADAR_CONFIG, else ./config.toml, else built-in defaults).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.version_option(__version__, prog_name="arxiv-radar")
@@ -112,6 +113,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """arxiv-radar: watch arXiv for your team, post paper cards, analyse papers in full text."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    silence_unactionable_warnings()
     try:
         ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
     except RadarError as exc:
