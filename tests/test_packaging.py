@@ -68,3 +68,14 @@ def test_metrics_are_part_of_every_install_and_dev_tools_are_not_published() -> 
 def test_the_sdist_ships_the_example_config() -> None:
     manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
     assert "include config.example.toml" in manifest
+
+
+def test_user_docs_link_only_to_files_shipped_with_the_project() -> None:
+    link = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert "../shared" not in text, f"{doc.name} points outside the repository"
+        prose = re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", text, flags=re.DOTALL))
+        for target in link.findall(prose):
+            if "://" not in target and not target.startswith("mailto:"):
+                assert (doc.parent / target).exists(), f"{doc.name}: broken link {target}"
