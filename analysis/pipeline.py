@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,7 +203,17 @@ class Analyzer:
         )
 
     async def _extract(self, path: Path) -> Document:
-        return await extract_pdf(self.config.analysis, path)
+        started = time.monotonic()
+        document = await extract_pdf(self.config.analysis, path)
+        seconds = time.monotonic() - started
+        log.info(
+            "extracted %s: %d pages in %.2f s",
+            path.name,
+            document.pages,
+            seconds,
+            extra={"event": "extracted", "pages": document.pages, "seconds": round(seconds, 4)},
+        )
+        return document
 
     def _pdf_path(self, arxiv_id: ArxivId) -> Path:
         name = arxiv_id.versioned.replace("/", "_")
