@@ -12,20 +12,20 @@ import json
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from analysis.document import Document
-from analysis.pipeline import ENGINES, Analyzer, extract_pdf
-from analysis.render import neutralise_mentions, render_markdown
-from analysis.schema import LANGUAGES, Analysis
+from analysis.choices import ENGINES, LANGUAGES
 from analysis.stages import STAGE_TEXT
-from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
-from bot.store import Store
+
+if TYPE_CHECKING:  # the pipeline loads only for what needs it: not for a local PDF
+    from analysis.document import Document
+    from analysis.pipeline import Analyzer
+    from analysis.schema import Analysis
 
 T = TypeVar("T")
 
@@ -96,6 +96,8 @@ def extract_command(obj: Any, source: str, output_format: str) -> None:
 async def _document(config: Config, source: str) -> Document:
     path = Path(source)
     if path.is_file():
+        from analysis.pdf import extract_pdf
+
         return await extract_pdf(config.analysis, path)
     arxiv_id = parse_arxiv_id(source)
     async with _analyzer(config) as analyzer:
@@ -104,6 +106,10 @@ async def _document(config: Config, source: str) -> Document:
 
 @asynccontextmanager
 async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
+    from analysis.pipeline import Analyzer
+    from bot.arxiv import ArxivClient
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
@@ -123,6 +129,8 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
+    from analysis.render import neutralise_mentions, render_markdown
+
     link = config.arxiv.abs_url.format(id=f"{analysis.arxiv_id}v{analysis.version}")
     heading = neutralise_mentions(f"## {analysis.title}")
     return f"{heading}\n\n{link}\n\n{render_markdown(analysis)}"

@@ -11,11 +11,13 @@ failure is a :class:`~bot.errors.PdfError` with a sentence for the user and a
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from analysis.document import Document
 from analysis.pdf_worker import WorkerError, preload, run_in_worker
+from bot.config import AnalysisConfig
 from bot.errors import PdfError
 
 SNIFF_BYTES = 1024
@@ -42,6 +44,17 @@ def extract_document(
     if "error" in answer:
         raise PdfError(answer["error"]["message"], reason=answer["error"]["reason"])
     return Document.from_dict(answer["document"])
+
+
+async def extract_pdf(settings: AnalysisConfig, path: Path) -> Document:
+    """:func:`extract_document` with the configured limits, off the event loop."""
+    return await asyncio.to_thread(
+        extract_document,
+        path,
+        timeout_s=settings.extract_timeout_s,
+        memory_mb=settings.extract_memory_mb,
+        max_pages=settings.max_pages,
+    )
 
 
 def check_file(path: Path) -> None:

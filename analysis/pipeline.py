@@ -9,7 +9,6 @@ instead, with the reason shown; a PDF over the size or page limit is an error.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,14 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.cache import AnalysisCache, cache_key
+from analysis.choices import ENGINES, LANGUAGES
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
 from analysis.llm_deferred import DeferredLlmEngine
-from analysis.pdf import extract_document
-from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
+from analysis.pdf import extract_pdf
+from analysis.schema import Analysis, Engine, Language, Subject
 from analysis.verify import verify
 from bot.arxiv import ArxivClient
-from bot.config import AnalysisConfig, Config, secret
+from bot.config import Config, secret
 from bot.errors import AnalysisError, PaperNotFoundError, PdfError
 from bot.ids import ArxivId
 from bot.models import Paper
@@ -33,7 +33,6 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
-ENGINES = ("auto", "llm", "extractive")
 
 # Why only the abstract was analysed, by PdfError / Quality reason code.
 FALLBACK_REASONS: dict[str, dict[str, str]] = {
@@ -254,14 +253,3 @@ def abstract_document(paper: Paper) -> Document:
 async def _report(progress: Progress | None, stage: str) -> None:
     if progress is not None:
         await progress(stage)
-
-
-async def extract_pdf(settings: AnalysisConfig, path: Path) -> Document:
-    """Extract ``path`` in a worker process with the configured limits, off the event loop."""
-    return await asyncio.to_thread(
-        extract_document,
-        path,
-        timeout_s=settings.extract_timeout_s,
-        memory_mb=settings.extract_memory_mb,
-        max_pages=settings.max_pages,
-    )

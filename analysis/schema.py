@@ -16,7 +16,6 @@ from analysis.document import Document
 
 Language = Literal["zh", "en"]
 Source = Literal["full_text", "abstract_only"]
-LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 
 class _Strict(BaseModel):

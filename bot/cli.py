@@ -14,18 +14,19 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import __version__
-from bot.arxiv import ArxivClient
-from bot.cards import text_card
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
 from bot.log_noise import silence_unactionable_warnings
-from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
-from bot.store import Store
+
+if TYPE_CHECKING:  # imported where used, so --help and check start fast
+    from bot.arxiv import ArxivClient
+    from bot.poll import PollOutcome
+    from bot.store import Store
 
 # Subcommand -> (module:attribute, its one-line help). ``--help`` lists them from this
 # table, so it imports none of them; tests/test_cli_imports.py keeps the help in step.
@@ -184,6 +185,8 @@ def _report_secrets(config: Config) -> list[str]:
 
 
 def _report_feed_health(config: Config) -> None:
+    from bot.store import Store
+
     if not Path(config.storage.path).is_file():
         click.echo("Feed health: no poll yet")
         return
@@ -216,6 +219,10 @@ def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
 
 
 async def _poll(config: Config, monitor_name: str | None) -> None:
+    from bot.arxiv import ArxivClient
+    from bot.poll import poll_all, poll_monitor
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
@@ -231,6 +238,8 @@ async def _poll(config: Config, monitor_name: str | None) -> None:
 
 
 def _print_outcome(config: Config, outcome: PollOutcome) -> None:
+    from bot.cards import text_card
+
     summary = f"{outcome.monitor}: {outcome.verdict}, {outcome.items_seen} items, "
     click.echo(summary + f"{outcome.new_items} unseen, {len(outcome.new_matches)} new matches")
     if outcome.error:
@@ -240,6 +249,11 @@ def _print_outcome(config: Config, outcome: PollOutcome) -> None:
 
 
 async def _dry_run(config: Config, monitor_name: str | None) -> None:
+    from bot.arxiv import ArxivClient
+    from bot.cards import text_card
+    from bot.poll import monitor_filter
+    from bot.store import Store
+
     monitors = [config.monitor(monitor_name)] if monitor_name else list(config.monitors)
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
@@ -304,7 +318,9 @@ def digest(
 async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
 ) -> Path:
+    from bot.arxiv import ArxivClient
     from bot.digest import write_digest
+    from bot.store import Store
 
     config.monitor(monitor)
     store = Store.open(config.storage.path)

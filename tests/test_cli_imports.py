@@ -92,7 +92,13 @@ def test_help_imports_no_command_module(tmp_path: Path) -> None:
 
 
 def test_check_imports_no_heavy_package(tmp_path: Path) -> None:
-    assert heavy(imported(tmp_path, "check")) == []
+    assert heavy(imported(tmp_path, "check"), (*HEAVY, "httpx", "feedparser")) == []
+
+
+def test_extracting_a_local_pdf_loads_neither_the_pipeline_nor_pymupdf(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "extract", str(numbered_paper(tmp_path)))
+    assert "analysis.pdf" in modules
+    assert heavy(modules, (*HEAVY, "pydantic", "httpx", "sqlite_utils")) == []  # pymupdf: worker
 
 
 def test_the_help_table_matches_each_command() -> None:
