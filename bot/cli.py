@@ -185,11 +185,11 @@ def _report_secrets(config: Config) -> list[str]:
 
 
 def _report_feed_health(config: Config) -> None:
-    from bot.store import Store
-
     if not Path(config.storage.path).is_file():
         click.echo("Feed health: no poll yet")
         return
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     try:
         for poll in store.recent_polls(limit=5):
