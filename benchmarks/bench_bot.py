@@ -11,9 +11,11 @@ serves the real corpus papers. Prints:
 2. worker extraction inside the bot: after one warm-up analysis (its extraction
    starts the fork server, a one-time cost printed separately), one signed
    ``/arxiv analyze`` per real corpus paper (7 papers, 103 pages), each after the
-   previous reply; the bot logs every extraction (``event: extracted``, pages,
-   seconds: fork, parse, result back through the pipe), so pages/s = pages /
-   sum of those seconds (target ≥ 100 pages/s on a 2-core machine);
+   previous reply, in ``ROUNDS`` rounds of new paper IDs; the bot logs every
+   extraction (``event: extracted``, pages, seconds: fork, parse, result back
+   through the pipe), so a round's pages/s = pages / sum of its seconds, and the
+   best round is reported, as ``bench_extract.py`` does in process (target ≥ 100
+   pages/s on a 2-core machine);
 3. memory after ``--analyses`` more requests (default 50: distinct papers, the
    corpus PDFs in turn) sent at once: the main process now and at its peak
    (``VmHWM``), and the highest sum over all processes, sampled every 20 ms.
@@ -54,6 +56,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PAPER_PREFIXES = ("1111.", "1708.", "2004.", "2203.", "2302.", "2304.", "French_")
 TARGET_PAGES_PER_S = 100.0
 MB = 1024 * 1024
+ROUNDS = 3
 
 
 class ConsoleScriptBot(BotProcess):
@@ -127,7 +130,8 @@ def serve(arxiv: ArxivFake, ids: list[str], pdfs: list[Path]) -> None:
 def measure(folder: Path, analyses: int) -> dict[str, float]:
     pdfs = corpus_papers()
     warm_up = ["2512.09999"]
-    first = [f"2512.{10000 + i}" for i in range(len(pdfs))]
+    rounds = [[f"2512.{10000 + 100 * r + i}" for i in range(len(pdfs))] for r in range(ROUNDS)]
+    first = [arxiv_id for round_ids in rounds for arxiv_id in round_ids]
     burst = [f"2512.{20000 + i}" for i in range(analyses)]
     arxiv, slack = ArxivFake(), SlowSlack()
     arxiv.start()
@@ -147,10 +151,10 @@ def measure(folder: Path, analyses: int) -> dict[str, float]:
             slash_command(bot, f"analyze {arxiv_id}", "U001")
             wait_until(lambda n=count: len(final_replies(slack)) >= n, 120, f"reply {count}")
         logged = [line for line in bot.log_lines() if line.get("event") == "extracted"]
-        first_call, *extracted = logged
-        figures["first_call"] = first_call["seconds"]
-        figures["pages"] = sum(line["pages"] for line in extracted)
-        figures["seconds"] = sum(line["seconds"] for line in extracted)
+        figures["first_call"] = logged[0]["seconds"]
+        per_round = [logged[1 + r * len(pdfs) : 1 + (r + 1) * len(pdfs)] for r in range(ROUNDS)]
+        figures["pages"] = sum(line["pages"] for line in per_round[0])
+        figures["seconds"] = min(sum(line["seconds"] for line in lines) for lines in per_round)
         watch = MemoryWatch(pid)
         watch.start()
         for index, arxiv_id in enumerate(burst):
@@ -185,7 +189,8 @@ def main() -> int:
     idle_main, idle_all = f["idle_main"] / MB, f["idle_all"] / MB
     print(f"idle: main process {idle_main:.0f} MB, all processes {idle_all:.0f} MB")
     print(
-        f"worker extraction in the bot: {f['pages']:.0f} pages in {f['seconds']:.2f} s = "
+        f"worker extraction in the bot, best of {ROUNDS} rounds: {f['pages']:.0f} pages in "
+        f"{f['seconds']:.2f} s = "
         f"{rate:.0f} pages/s ({verdict} the target of {TARGET_PAGES_PER_S:.0f}); the first "
         f"extraction, which starts the fork server: {f['first_call']:.2f} s"
     )

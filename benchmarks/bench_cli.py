@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_cli.py [--repeat N]``.
 
 Every command runs as a fresh process of the installed console script, exactly as
-a user types it, and is timed as the median wall time of ``--repeat`` runs:
+a user types it, and is timed as the median wall time of ``--repeat`` runs, the
+commands taking turns so that a busy machine slows them alike:
 
 - ``--help``, ``check`` and ``analyze`` of a cached paper, as ratios to
   ``python -c pass`` and to ``check`` (target: ``--help`` and the cache hit within
@@ -39,6 +40,7 @@ CACHED_PAPER = ("2302.07302", "2302.07302v1_CiteSee_CHI_ACM_2col.pdf")
 BARE_EXTRACT = "import pymupdf, sys; [page.get_text() for page in pymupdf.open(sys.argv[1])]"
 TARGET_RATIO = 1.5
 TARGET_EXTRACT_RATIO = 2.5
+QUIET: dict[str, int] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
 def script() -> Path:
@@ -48,21 +50,20 @@ def script() -> Path:
     return path
 
 
-def wall_time(command: list[str], repeat: int, env: dict[str, str] | None = None) -> float:
-    """Median seconds of ``command`` as a fresh process (after one warm-up run)."""
-    times = []
+def wall_times(commands: dict[str, list[str]], repeat: int, cwd: Path) -> dict[str, float]:
+    """Median seconds of each command as a fresh process, run round-robin.
+
+    Taking turns spreads the load of a shared machine evenly over the commands, so
+    their ratios hold even when the absolute times drift. One warm-up round first.
+    """
+    times: dict[str, list[float]] = {label: [] for label in commands}
     for run in range(repeat + 1):
-        started = time.perf_counter()
-        subprocess.run(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            check=True,
-        )
-        if run:
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for label, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, cwd=cwd, check=True, **QUIET)
+            if run:
+                times[label].append(time.perf_counter() - started)
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def cached_analysis(folder: Path, corpus: Path) -> tuple[list[str], object]:
@@ -83,9 +84,6 @@ def cached_analysis(folder: Path, corpus: Path) -> tuple[list[str], object]:
     base = [str(script()), "--config", str(config)]
     subprocess.run([*base, "analyze", arxiv_id, "--engine", "extractive"], check=True, **QUIET)
     return [*base, "analyze", f"{arxiv_id}v1", "--engine", "extractive"], fake
-
-
-QUIET: dict[str, int] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
 def cli_imports_during_extract(pdf: Path) -> int:
@@ -138,16 +136,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         hit_command, fake = cached_analysis(Path(tmp), corpus)
         try:
-            times = {
-                "python -c pass": wall_time([sys.executable, "-c", "pass"], repeat),
-                "arxiv-radar --help": wall_time([arxiv_radar, "--help"], repeat),
-                "arxiv-radar check": wall_time([arxiv_radar, "check"], repeat),
-                "arxiv-radar analyze (cache hit)": wall_time(hit_command, repeat),
-            }
+            measured = wall_times(
+                {
+                    "python -c pass": [sys.executable, "-c", "pass"],
+                    "arxiv-radar --help": [arxiv_radar, "--help"],
+                    "arxiv-radar check": [arxiv_radar, "check"],
+                    "arxiv-radar analyze (cache hit)": hit_command,
+                    "bare": [sys.executable, "-c", BARE_EXTRACT, str(pdf)],
+                    "extract": [arxiv_radar, "extract", str(pdf)],
+                },
+                repeat,
+                Path(tmp),  # check finds no config.toml and no database there
+            )
         finally:
             fake.stop()  # type: ignore[attr-defined]
-    bare = wall_time([sys.executable, "-c", BARE_EXTRACT, str(pdf)], repeat)
-    extract = wall_time([arxiv_radar, "extract", str(pdf)], repeat)
+    bare, extract = measured.pop("bare"), measured.pop("extract")
+    times = measured
     local = in_process(pdf, repeat)
     report(times, bare, extract, local, cli_imports_during_extract(pdf))
     return 0
