@@ -20,7 +20,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     UV_LINK_MODE=copy \
     UV_NO_CACHE=1
 # uv installs exactly what uv.lock pins; same version as UV_VERSION in the Makefile.
-RUN pip install uv==0.13.9
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /src
 # The dependencies first (a layer that changes only with the lock), then the project.
 COPY pyproject.toml uv.lock README.md ./

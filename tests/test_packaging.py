@@ -79,3 +79,13 @@ def test_user_docs_link_only_to_files_shipped_with_the_project() -> None:
         for target in link.findall(prose):
             if "://" not in target and not target.startswith("mailto:"):
                 assert (doc.parent / target).exists(), f"{doc.name}: broken link {target}"
+
+
+def test_make_ci_and_the_image_install_the_locked_uv() -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    locked = next(p["version"] for p in lock["package"] if p["name"] == "uv")
+    makefile = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    dockerfile = re.search(r"pip install .*\buv==(\S+)", (ROOT / "Dockerfile").read_text())
+    assert makefile
+    assert dockerfile
+    assert makefile.group(1) == dockerfile.group(1) == locked
