@@ -141,3 +141,13 @@ def test_pdf_workers_do_not_import_the_cli_again(tmp_path: Path) -> None:
     assert imports.count("pymupdf") == 1  # the fork server: workers are its forks
     assert imports.count("bot.cli") == 1  # the command itself, in no worker
     assert imports.count("click") == 1
+
+
+def test_the_deferred_llm_engine_keys_the_cache_as_the_real_one() -> None:
+    from analysis.llm import LlmEngine
+    from analysis.llm_deferred import DeferredLlmEngine
+    from bot.config import LlmConfig
+
+    config = LlmConfig(model="some-model")
+    deferred, real = DeferredLlmEngine(config, "sk-test"), LlmEngine(config, "sk-test")
+    assert (deferred.label, deferred.version) == (real.label, real.version)
