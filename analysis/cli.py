@@ -12,21 +12,20 @@ import json
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from analysis.document import Document
-from analysis.fulltext.source import SOURCES, MissingFileError, read_local_file
-from analysis.pipeline import ENGINES, LOCAL_FILE_PREFIX, Analyzer
-from analysis.render import neutralise_mentions, render_markdown
-from analysis.schema import LANGUAGES, Analysis
+from analysis.choices import ENGINES, LANGUAGES, SOURCES
 from analysis.stages import STAGE_TEXT
-from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import InvalidArxivIdError, RadarError
 from bot.ids import ArxivId, parse_arxiv_id
-from bot.store import Store
+
+if TYPE_CHECKING:  # the pipeline loads only for what needs it: not for a local file
+    from analysis.document import Document
+    from analysis.pipeline import Analyzer
+    from analysis.schema import Analysis
 
 T = TypeVar("T")
 _FILE_SUFFIXES = (".pdf", ".html", ".htm", ".xhtml")
@@ -111,6 +110,8 @@ def extract_command(obj: Any, paper: str, text_source: str | None, output_format
 async def _document(config: Config, paper: str, text_source: str | None) -> Document:
     target = _target(paper)
     if isinstance(target, Path):
+        from analysis.fulltext.source import read_local_file
+
         return await read_local_file(config.analysis, target, text_source or "auto")
     async with _analyzer(config) as analyzer:
         return await analyzer.document(target, source=text_source)
@@ -125,12 +126,18 @@ def _target(paper: str) -> Path | ArxivId:
         return parse_arxiv_id(paper)
     except InvalidArxivIdError:
         if path.suffix.lower() in _FILE_SUFFIXES or ("/" in paper and "://" not in paper):
+            from analysis.fulltext.source import MissingFileError
+
             raise MissingFileError(f"No such file: {paper}") from None
         raise
 
 
 @asynccontextmanager
 async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
+    from analysis.pipeline import Analyzer
+    from bot.arxiv import ArxivClient
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
@@ -150,6 +157,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
+    from analysis.pipeline import LOCAL_FILE_PREFIX
+    from analysis.render import neutralise_mentions, render_markdown
+
     heading = neutralise_mentions(f"## {analysis.title}")
     if analysis.arxiv_id.startswith(LOCAL_FILE_PREFIX):  # a local file: no arXiv page to link
         where = f"`{analysis.arxiv_id.removeprefix(LOCAL_FILE_PREFIX)}`"

@@ -13,24 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.cache import AnalysisCache, cache_key
+from analysis.choices import ENGINES, LANGUAGES, SOURCES
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
 from analysis.fulltext.source import (
-    SOURCES,
     MissingFileError,
     file_digest,
     read_html,
     read_local_file,
     read_pdf,
 )
-from analysis.llm import LlmEngine
-from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
+from analysis.llm_deferred import DeferredLlmEngine
+from analysis.schema import Analysis, Engine, Language, Subject
 from analysis.verify import verify
 from bot.arxiv import ArxivClient
 from bot.config import Config, secret
@@ -43,7 +44,6 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
-ENGINES = ("auto", "llm", "extractive")
 LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 
 # Why only the abstract was analysed, by PdfError / Quality reason code.
@@ -91,7 +91,7 @@ class Analyzer:
         self.cache = AnalysisCache(store, config)
         self.files = FileCache(config.storage)  # downloaded PDFs, capped in size
         self._extractive = ExtractiveEngine()
-        self._llm: tuple[str, LlmEngine] | None = None  # (API key, engine)
+        self._llm: tuple[str, DeferredLlmEngine] | None = None  # (API key, engine)
 
     def engine_label(self, engine: str = "auto") -> str:
         """``llm:<model>`` or ``extractive``: what :meth:`analyze` would use."""
@@ -149,7 +149,7 @@ class Analyzer:
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             return hit
-        if isinstance(chosen, LlmEngine):
+        if isinstance(chosen, DeferredLlmEngine):
             await self.cache.check_token_budget()
         versioned = ArxivId(paper.arxiv_id, version)
         source_read = await self._source(versioned, paper, progress, mode)
@@ -186,7 +186,7 @@ class Analyzer:
         if not document.quality.usable:
             reason = document.quality.reason or "too_little_text"
             raise AnalysisError(f"The text of {path.name} cannot be used: {reason}.")
-        if isinstance(chosen, LlmEngine):
+        if isinstance(chosen, DeferredLlmEngine):
             await self.cache.check_token_budget()
         subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
         analysis = await self._run(chosen, subject, 0, Source(document), progress)
@@ -330,7 +330,17 @@ class Analyzer:
         return path
 
     async def _extract(self, path: Path) -> Document:
-        return await read_pdf(self.config.analysis, path)
+        started = time.monotonic()
+        document = await read_pdf(self.config.analysis, path)
+        seconds = time.monotonic() - started
+        log.info(
+            "extracted %s: %d pages in %.2f s",
+            path.name,
+            document.pages,
+            seconds,
+            extra={"event": "extracted", "pages": document.pages, "seconds": round(seconds, 4)},
+        )
+        return document
 
     def _cached_path(self, arxiv_id: ArxivId, kind: str) -> Path:
         """Where the downloaded PDF or HTML of ``arxiv_id`` is kept (``pdfs/``, ``html/``)."""
@@ -361,7 +371,7 @@ class Analyzer:
                 "(or use the extractive engine)."
             )
         if self._llm is None or self._llm[0] != key:
-            self._llm = (key, LlmEngine(self.config.llm, key))
+            self._llm = (key, DeferredLlmEngine(self.config.llm, key))
         return self._llm[1]
 
     def _language(self, requested: str | None) -> Language:

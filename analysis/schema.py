@@ -17,7 +17,6 @@ from analysis.document import Document
 Language = Literal["zh", "en"]
 Source = Literal["full_text", "abstract_only"]
 TextSource = Literal["html", "pdf"]
-LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 
 class _Strict(BaseModel):

@@ -14,27 +14,55 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot import __version__
-from bot.arxiv import ArxivClient
-from bot.cards import text_card
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
-from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
-from bot.store import Store
+from bot.log_noise import silence_unactionable_warnings
 
+if TYPE_CHECKING:  # imported where used, so --help and check start fast
+    from bot.arxiv import ArxivClient
+    from bot.poll import PollOutcome
+    from bot.store import Store
+
+# Subcommand -> (module:attribute, its one-line help). ``--help`` lists them from this
+# table, so it imports none of them; tests/test_cli_imports.py keeps the help in step.
 LAZY_COMMANDS = {
-    "analyze": "analysis.cli:analyze_command",
-    "extract": "analysis.cli:extract_command",
-    "run": "bot.cli_runtime:run_command",
-    "jobs": "bot.cli_runtime:jobs_command",
-    "stats": "bot.cli_runtime:stats_command",
-    "slack-manifest": "handlers.slack.cli:manifest_command",
-    "discord-invite": "handlers.discord.cli:invite_command",
-    "discord-sync": "handlers.discord.cli:sync_command",
+    "analyze": (
+        "analysis.cli:analyze_command",
+        "Analyse an arXiv paper, or a local PDF or HTML file, from its full text.",
+    ),
+    "extract": (
+        "analysis.cli:extract_command",
+        "Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper.",
+    ),
+    "run": (
+        "bot.cli_runtime:run_command",
+        "Run the bot: schedule, chat adapters, analysis workers and health endpoint.",
+    ),
+    "jobs": (
+        "bot.cli_runtime:jobs_command",
+        "The analysis queue: list (default), retry ID, cancel ID.",
+    ),
+    "stats": (
+        "bot.cli_runtime:stats_command",
+        "Usage per day: analyses requested and tokens spent, in total and per user.",
+    ),
+    "slack-manifest": (
+        "handlers.slack.cli:manifest_command",
+        "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
+    ),
+    "discord-invite": (
+        "handlers.discord.cli:invite_command",
+        "Print the URL that adds the bot to a Discord server with the permissions it needs.",
+    ),
+    "discord-sync": (
+        "handlers.discord.cli:sync_command",
+        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set).",
+    ),
 }
 
 
@@ -51,10 +79,25 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
-            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            module_name, attr = LAZY_COMMANDS[cmd_name][0].split(":")
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, with the lazy commands' help from the table (no imports)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._short_help(ctx, name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _short_help(self, ctx: click.Context, name: str, limit: int) -> str:
+        if name in LAZY_COMMANDS:
+            command: click.Command | None = click.Command(name, help=LAZY_COMMANDS[name][1])
+        else:
+            command = super().get_command(ctx, name)
+        return command.get_short_help_str(limit) if command else ""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,7 +105,7 @@ class LazyGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    help="Config file (default ./config.toml, else $ARXIV_RADAR_CONFIG, else built-in defaults).",
+    help="Config file (default $ARXIV_RADAR_CONFIG, else ./config.toml, else built-in defaults).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.version_option(__version__, prog_name="arxiv-radar")
@@ -71,6 +114,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """arxiv-radar: watch arXiv for your team, post paper cards, analyse papers in full text."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    silence_unactionable_warnings()
     try:
         ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
     except RadarError as exc:
@@ -144,6 +188,8 @@ def _report_feed_health(config: Config) -> None:
     if not Path(config.storage.path).is_file():
         click.echo("Feed health: no poll yet")
         return
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     try:
         for poll in store.recent_polls(limit=5):
@@ -173,6 +219,10 @@ def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
 
 
 async def _poll(config: Config, monitor_name: str | None) -> None:
+    from bot.arxiv import ArxivClient
+    from bot.poll import poll_all, poll_monitor
+    from bot.store import Store
+
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
@@ -188,6 +238,8 @@ async def _poll(config: Config, monitor_name: str | None) -> None:
 
 
 def _print_outcome(config: Config, outcome: PollOutcome) -> None:
+    from bot.cards import text_card
+
     summary = f"{outcome.monitor}: {outcome.verdict}, {outcome.items_seen} items, "
     click.echo(summary + f"{outcome.new_items} unseen, {len(outcome.new_matches)} new matches")
     if outcome.error:
@@ -197,6 +249,11 @@ def _print_outcome(config: Config, outcome: PollOutcome) -> None:
 
 
 async def _dry_run(config: Config, monitor_name: str | None) -> None:
+    from bot.arxiv import ArxivClient
+    from bot.cards import text_card
+    from bot.poll import monitor_filter
+    from bot.store import Store
+
     monitors = [config.monitor(monitor_name)] if monitor_name else list(config.monitors)
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
@@ -261,7 +318,9 @@ def digest(
 async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
 ) -> Path:
+    from bot.arxiv import ArxivClient
     from bot.digest import write_digest
+    from bot.store import Store
 
     config.monitor(monitor)
     store = Store.open(config.storage.path)

@@ -187,6 +187,15 @@ _SECTIONS: dict[str, type] = {
     "discord": DiscordConfig,
     "server": ServerConfig,
 }
+# Discord IDs may be written as integers or as strings of digits in every one of these keys.
+_DISCORD_ID_KEYS = frozenset(
+    {
+        "discord.application_id",
+        "discord.guild_ids",
+        "discord.allowed_roles",
+        "discord.allowed_channels",
+    }
+)
 _CHOICES: dict[str, tuple[str, ...]] = {
     "report.language": ("zh", "en"),
     "analysis.engine": ("auto", "llm", "extractive"),
@@ -204,13 +213,13 @@ def secret(name: str) -> str | None:
 
 
 def resolve_config_path(explicit: str | None) -> Path | None:
-    """``--config`` if given, else ./config.toml if present, else $ARXIV_RADAR_CONFIG."""
+    """``--config`` if given, else $ARXIV_RADAR_CONFIG if set, else ./config.toml if present."""
     if explicit:
         return Path(explicit)
-    if DEFAULT_CONFIG_PATH.is_file():
-        return DEFAULT_CONFIG_PATH
-    from_env = os.environ.get(CONFIG_ENV)
-    return Path(from_env) if from_env else None
+    from_env = os.environ.get(CONFIG_ENV, "").strip()
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
 
 
 def load_config(path: Path | None) -> Config:
@@ -284,8 +293,21 @@ def _build(cls: type, table: Any, prefix: str, locator: _Locator) -> Any:
             raise ConfigError(
                 f"{locator.where(dotted)}unknown key (known: {', '.join(sorted(known))})."
             )
+        if dotted in _DISCORD_ID_KEYS:
+            value = _discord_ids(value, as_text=hints[key] is str)
         values[key] = _coerce(value, hints[key], dotted, locator)
     return cls(**values)
+
+
+def _discord_ids(value: Any, *, as_text: bool) -> Any:
+    """A Discord ID (or a list of them) as the key's type, from an integer or a digit string."""
+    if isinstance(value, list):
+        return [_discord_ids(item, as_text=as_text) for item in value]
+    if isinstance(value, str) and value.strip().isdigit() and not as_text:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and as_text:
+        return str(value)
+    return value  # anything else is left for _coerce to report
 
 
 def _coerce(value: Any, hint: Any, dotted: str, locator: _Locator) -> Any:

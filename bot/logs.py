@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import Config
+from bot.log_noise import silence_unactionable_warnings
 
 REDACTED = "[REDACTED]"
 _CONTEXT: dict[str, ContextVar[str | None]] = {
@@ -159,4 +160,5 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    silence_unactionable_warnings()
     return handler

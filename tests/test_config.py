@@ -99,11 +99,34 @@ def test_config_path_resolution(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ARXIV_RADAR_CONFIG", raising=False)
     assert resolve_config_path(None) is None
-    monkeypatch.setenv("ARXIV_RADAR_CONFIG", str(tmp_path / "env.toml"))
-    assert resolve_config_path(None) == tmp_path / "env.toml"
     (tmp_path / "config.toml").write_text("")
     assert str(resolve_config_path(None)) == "config.toml"
+    # The environment names the config on purpose; a stray ./config.toml (the Docker
+    # image's working directory is the data volume) must not override it.
+    monkeypatch.setenv("ARXIV_RADAR_CONFIG", str(tmp_path / "env.toml"))
+    assert resolve_config_path(None) == tmp_path / "env.toml"
     assert str(resolve_config_path("other.toml")) == "other.toml"
+    monkeypatch.setenv("ARXIV_RADAR_CONFIG", "")
+    assert str(resolve_config_path(None)) == "config.toml"
+
+
+def test_discord_ids_may_be_integers_or_strings_in_every_key() -> None:
+    def discord(ids: list[object], application_id: object) -> object:
+        text = (
+            f"[discord]\napplication_id = {application_id!r}\n"
+            f"guild_ids = {ids!r}\nallowed_roles = {ids!r}\nallowed_channels = {ids!r}\n"
+        )
+        return parse_config(text.replace("'", '"')).discord
+
+    as_integers = discord([987654321098765432, 112233445566778899], 123456789012345678)
+    as_strings = discord(["987654321098765432", "112233445566778899"], "123456789012345678")
+    mixed = discord([987654321098765432, "112233445566778899"], 123456789012345678)
+    assert as_integers == as_strings == mixed
+    assert as_integers.application_id == "123456789012345678"
+    assert as_integers.guild_ids == (987654321098765432, 112233445566778899)
+    assert as_integers.allowed_roles == as_integers.allowed_channels == as_integers.guild_ids
+    with pytest.raises(ConfigError, match=r"discord\.guild_ids: expected int, got str"):
+        discord(["my-server"], 1)
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path) -> None:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot import jobs, posts, usage
 from bot.cli import main
 from bot.config import parse_config
+from bot.healthcheck import healthz_url
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.runtime import Runtime
@@ -216,4 +217,5 @@ def test_the_docker_image_default_config_is_valid_and_keeps_state_in_data() -> N
     assert config.storage.cache_dir.startswith("/data/")
     assert config.report.dir.startswith("/data/")
     assert (config.server.host, config.server.port) == ("0.0.0.0", 8080)
-    assert f"http://127.0.0.1:{config.server.port}/healthz" in dockerfile
+    assert healthz_url(config.server) == "http://127.0.0.1:8080/healthz"
+    assert 'CMD ["python", "-m", "bot.healthcheck"]' in dockerfile

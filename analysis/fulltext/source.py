@@ -20,7 +20,6 @@ from analysis.fulltext.pdf.extract import extract_document
 from bot.config import AnalysisConfig
 from bot.errors import AnalysisError, RadarError
 
-SOURCES = ("auto", "html", "pdf")
 _HASH_CHUNK = 1 << 20
 
 

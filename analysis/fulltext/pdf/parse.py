@@ -28,6 +28,9 @@ def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
     check_file(path)
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
+    # Line boxes without quad corrections, which the layout heuristics are tuned for (the
+    # full `pymupdf` package switches this on globally when it loads pymupdf4llm).
+    pymupdf.TOOLS.unset_quad_corrections(True)
     try:
         with _open(path, max_pages) as pdf:
             pages = [page_rows(page, number) for number, page in enumerate(pdf, start=1)]

@@ -1,0 +1,11 @@
+"""What users may choose for an analysis, importable without loading the pipeline.
+
+The command line builds its options from these at start-up, so ``extract`` and
+``--help`` need neither pydantic nor the analysis pipeline.
+"""
+
+from __future__ import annotations
+
+ENGINES: tuple[str, ...] = ("auto", "llm", "extractive")
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+SOURCES: tuple[str, ...] = ("auto", "html", "pdf")  # full text: HTML if clean, else the PDF
