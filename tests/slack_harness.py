@@ -10,6 +10,7 @@ Payload builders follow the shapes in ``shared/corpus/slack/``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,6 +47,7 @@ from tests.fakes.slack import TEAM, SlackFake, sample_paper
 from tests.pdf_factory import numbered_paper
 
 SIGNING_SECRET = "test-signing-secret"
+_TRIGGERS = itertools.count(1)
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test"}
 USER = "W111"
 CHANNEL = "C111"
@@ -210,7 +212,10 @@ async def eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> 
 # payloads (shapes of shared/corpus/slack) -------------------------------------------
 
 
-def command_body(text: str, user: str = USER, channel: str = CHANNEL) -> str:
+def command_body(
+    text: str, user: str = USER, channel: str = CHANNEL, trigger_id: str | None = None
+) -> str:
+    """A slash-command body; each gets its own ``trigger_id`` unless one is given."""
     return urlencode(
         {
             "token": "verification_token",
@@ -223,7 +228,7 @@ def command_body(text: str, user: str = USER, channel: str = CHANNEL) -> str:
             "command": "/arxiv",
             "text": text,
             "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx",
-            "trigger_id": "111.111.xxx",
+            "trigger_id": trigger_id or f"111.{next(_TRIGGERS)}.xxx",
         }
     )
 

@@ -46,12 +46,12 @@ async def test_connects_with_the_app_token_to_the_returned_url(bot: Bot) -> None
     assert not bot.adapter.is_connected()
 
 
-async def test_slash_command_analyze_is_acked_with_the_queued_text(bot: Bot) -> None:
+async def test_slash_command_analyze_is_acked_then_told_what_was_queued(bot: Bot) -> None:
     envelope = bot.slack.push("slash_commands", slash("analyze 2511.05275"))
     ack = await bot.slack.until_ack(envelope)
-    assert ack.payload is not None
-    assert ack.payload["text"].startswith("Queued the analysis of 2511.05275")
-    assert ack.payload["response_type"] == "ephemeral"
+    assert not ack.payload  # acked before the database write
+    [queued] = await bot.slack.until_calls("chat.postEphemeral")
+    assert queued.params["text"].startswith("Queued the analysis of 2511.05275")
 
     card, progress = (c.params for c in await bot.slack.until_calls("chat.postMessage", 2))
     assert progress["thread_ts"] == bot.slack.history["C111"][0]["ts"]

@@ -3,9 +3,10 @@
 Slack wants an answer within 3 seconds. Listeners only parse, check and spawn the
 work as a tracked background task, so Bolt runs with ``process_before_response``:
 the HTTP response (or Socket Mode ack) leaves as soon as a listener returns, with
-no polling. ``analyze`` acks after ``service.enqueue_analysis`` (a fast insert) so
-the ack can say what was queued. Only this package knows Slack payloads; the core
-sees :class:`~bot.models.ChatRef`.
+no polling. No ack waits on the database (another process may hold its lock):
+``analyze`` acks first and whispers what was queued once it is stored. A replayed
+slash command is acked and ignored. Only this package knows Slack payloads; the
+core sees :class:`~bot.models.ChatRef`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine
+import time
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
@@ -32,6 +34,8 @@ from handlers.slack.platform import SlackPlatform
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+FAILED = "Sorry, something went wrong on our side; please try again in a minute."
+REPLAY_WINDOW_S = 300.0  # Slack rejects signatures older than 5 minutes
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
@@ -62,6 +66,7 @@ class Listeners:
         self.service = service
         self.platform = platform
         self.tasks: set[asyncio.Task[None]] = set()
+        self.recent = RecentKeys(REPLAY_WINDOW_S)
 
     def register(self, app: AsyncApp) -> None:
         app.command(self.config.command)(self.on_command)
@@ -91,18 +96,26 @@ class Listeners:
 
     # listeners ---------------------------------------------------------------------
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
+        """Ack at once (never after a database write), then do the work in the background.
+
+        A replay of a command already received (same ``trigger_id``, or same signature
+        and timestamp) is acknowledged and ignored.
+        """
+        key = replay_key(command, request.headers)
+        if key is not None and not self.recent.first_time(key):
+            await ack()
+            return
         ref = ChatRef(PLATFORM, command["channel_id"], None, command["user_id"])
         try:
-            request = parse_command(command_text(command.get("text", "")))
-            if isinstance(request, Analyze):
-                await ack(_ephemeral(await self._enqueue(request, ref)))
-                return
+            parsed = parse_command(command_text(command.get("text", "")))
         except RadarError as exc:
             await ack(_ephemeral(exc.user_message))
             return
         await ack()
-        self.spawn(self._handle(request, ref, public=False))
+        self.spawn(self._command(key, parsed, ref))
 
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -129,10 +142,25 @@ class Listeners:
 
     # work after the ack ----------------------------------------------------------------
 
+    async def _command(self, key: str | None, request: Command, ref: ChatRef) -> None:
+        """A slash command after its ack: once per command, answered only to its user."""
+        if key is not None and not await self.service.first_time(PLATFORM, f"command:{key}"):
+            return  # a replay that arrived after a restart
+        try:
+            if isinstance(request, Analyze):
+                await self.platform.whisper(ref, await self._enqueue(request, ref))
+            else:
+                await self._handle(request, ref, public=False)
+        except Exception:
+            await self.platform.whisper(ref, FAILED)
+            raise
+
     async def _enqueue(self, request: Analyze, ref: ChatRef) -> str:
         if not self.allowed(ref.user):
             return REFUSAL
-        reply = await self.service.enqueue_analysis(request.arxiv_id, ref, request.language)
+        reply = await self.service.enqueue_analysis(
+            request.arxiv_id, ref, request.language, refresh=request.refresh
+        )
         return reply.text
 
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
@@ -192,6 +220,35 @@ class Listeners:
             await work
         except Exception:
             log.exception("Slack background work failed")
+
+
+class RecentKeys:
+    """Keys seen in the last ``window_s`` seconds, in memory (no database on the ack path)."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._seen: dict[str, float] = {}
+
+    def first_time(self, key: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 1000:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self.window_s}
+        seen = self._seen.get(key)
+        if seen is not None and now - seen < self.window_s:
+            return False
+        self._seen[key] = now
+        return True
+
+
+def replay_key(command: dict[str, Any], headers: Mapping[str, Sequence[str]]) -> str | None:
+    """What identifies one slash command: its ``trigger_id``, else its signature and timestamp."""
+    if command.get("trigger_id"):
+        return f"trigger:{command['trigger_id']}"
+    signature = headers.get("x-slack-signature") or ()
+    stamp = headers.get("x-slack-request-timestamp") or ()
+    if signature and stamp:
+        return f"signed:{stamp[0]}:{signature[0]}"
+    return None
 
 
 def command_text(text: str) -> str:
