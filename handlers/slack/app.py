@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
@@ -27,7 +28,7 @@ from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.posts import nonce
-from bot.service import RadarService
+from bot.service import RadarService, not_saved
 from handlers.commands import Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
@@ -79,9 +80,12 @@ class Listeners:
         allowed = self.config.allowed_users
         return not allowed or user in allowed
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` after the ack, keeping a reference so :meth:`drain` can wait for it."""
-        task = asyncio.create_task(self._guarded(work))
+    def spawn(self, work: Coroutine[Any, Any, None], asker: ChatRef | None = None) -> None:
+        """Run ``work`` after the ack, keeping a reference so :meth:`drain` can wait for it.
+
+        If ``work`` fails, ``asker`` (the user who asked) is told so, only them.
+        """
+        task = asyncio.create_task(self._guarded(work, asker))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -115,27 +119,28 @@ class Listeners:
             await ack(_ephemeral(exc.user_message))
             return
         await ack()
-        self.spawn(self._command(key, parsed, ref))
+        self.spawn(self._command(key, parsed, ref), ref)
 
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         channel = body["container"].get("channel_id") or body["channel"]["id"]
         card_ts = body["container"]["message_ts"]
         ref = ChatRef(PLATFORM, channel, card_ts, body["user"]["id"])
-        self.spawn(self._analyze_card(ref, str(action.get("value", ""))))
+        self.spawn(self._analyze_card(ref, str(action.get("value", ""))), replace(ref, thread=None))
 
     async def on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
         item = event.get("item") or {}
         ours = item.get("type") == "message" and event.get("item_user") == context.bot_user_id
         if ours and event.get("reaction") in self.config.analyze_reactions:
-            self.spawn(self._react(str(body["event_id"]), event, item))
+            asker = ChatRef(PLATFORM, item["channel"], None, str(event.get("user", "")))
+            self.spawn(self._react(str(body["event_id"]), event, item), asker)
 
     async def on_mention(self, body: dict[str, Any]) -> None:
         event = body["event"]
         thread = event.get("thread_ts") or event["ts"]
         ref = ChatRef(PLATFORM, event["channel"], thread, event.get("user"))
-        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))))
+        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))), ref)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed (%s): %s", body.get("type"), error, exc_info=error)
@@ -146,14 +151,10 @@ class Listeners:
         """A slash command after its ack: once per command, answered only to its user."""
         if key is not None and not await self.service.first_time(PLATFORM, f"command:{key}"):
             return  # a replay that arrived after a restart
-        try:
-            if isinstance(request, Analyze):
-                await self.platform.whisper(ref, await self._enqueue(request, ref))
-            else:
-                await self._handle(request, ref, public=False)
-        except Exception:
-            await self.platform.whisper(ref, FAILED)
-            raise
+        if isinstance(request, Analyze):
+            await self.platform.whisper(ref, await self._enqueue(request, ref))
+        else:
+            await self._handle(request, ref, public=False)
 
     async def _enqueue(self, request: Analyze, ref: ChatRef) -> str:
         if not self.allowed(ref.user):
@@ -215,11 +216,23 @@ class Listeners:
         else:
             await self.platform.whisper(ref, text)
 
-    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, None], asker: ChatRef | None) -> None:
         try:
             await work
-        except Exception:
+        except Exception as exc:
             log.exception("Slack background work failed")
+            if asker is not None:
+                await self._tell_failure(asker, exc)
+
+    async def _tell_failure(self, asker: ChatRef, exc: Exception) -> None:
+        text = not_saved("your request", exc) if isinstance(exc, sqlite3.Error) else FAILED
+        try:
+            if asker.thread:  # a mention: answered in its thread
+                await self.platform.reply(asker, text)
+            else:
+                await self.platform.whisper(asker, text)
+        except Exception:
+            log.exception("could not tell %s that their request failed", asker.user)
 
 
 class RecentKeys:
