@@ -17,7 +17,9 @@ import pytest
 
 from bot import db as bot_db
 from handlers.slack.app import RecentKeys
+from tests import discord_harness
 from tests.fakes.arxiv import ArxivFake
+from tests.fakes.discord import DiscordFake
 from tests.fakes.server import until
 from tests.fakes.slack import SlackFake
 from tests.slack_harness import Bot, command_body, running_bot
@@ -147,3 +149,22 @@ async def test_a_change_that_could_not_be_stored_is_reported_as_failed(
         assert "could not be saved (database is locked), so nothing was changed" in text
     assert count(bot, "SELECT count(*) FROM subscriptions") == 0
     assert count(bot, "SELECT count(*) FROM job_requests") == 0
+
+
+async def test_discord_change_that_could_not_be_stored_is_reported_as_failed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    discord_fake: DiscordFake,
+    arxiv_fake: ArxivFake,
+) -> None:
+    monkeypatch.setattr(bot_db, "BUSY_TIMEOUT_MS", 300)
+    async with discord_harness.running_bot(tmp_path, monkeypatch, discord_fake, arxiv_fake) as bot:
+        bot.core.service.write_retry_s = 1.0
+        with locked(str(tmp_path / "radar.db"), 4.0):
+            interaction = bot.interact(bot.discord.interaction("subscribe", keyword="VLA"))
+            [answer] = await bot.followups(interaction)
+        assert bot.callbacks(interaction)  # deferred at once, before any write
+        assert answer["content"].startswith("Sorry, ")
+        assert "could not be saved (database is locked)" in answer["content"]
+        db = bot.core.service.store.db
+        assert db.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 0
