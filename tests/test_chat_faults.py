@@ -6,6 +6,7 @@ a real file, locked by another process where the test says so.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -20,9 +21,9 @@ from handlers.slack.app import RecentKeys
 from tests import discord_harness
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import DiscordFake
-from tests.fakes.server import until
-from tests.fakes.slack import SlackFake
-from tests.slack_harness import Bot, command_body, running_bot
+from tests.fakes.server import Fault, until
+from tests.fakes.slack import BOT_USER, SlackFake, sample_paper
+from tests.slack_harness import CHANNEL, Bot, command_body, reaction_added, running_bot
 
 PAPER_ID = "2511.05275"
 FORM = "application/x-www-form-urlencoded"
@@ -168,3 +169,61 @@ async def test_discord_change_that_could_not_be_stored_is_reported_as_failed(
         assert "could not be saved (database is locked)" in answer["content"]
         db = bot.core.service.store.db
         assert db.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 0
+
+
+# Slack answers 500 after storing the message -------------------------------------------
+
+
+def analyses_in_thread(bot: Bot, thread: str) -> list[str]:
+    return [str(m["text"]) for m in bot.slack.thread(CHANNEL, thread)]
+
+
+async def test_a_card_stored_before_a_500_is_not_posted_again(bot: Bot) -> None:
+    bot.slack.fail_after_write("chat.postMessage")
+
+    card_ts = await bot.post_card(sample_paper())
+
+    assert [m["ts"] for m in bot.slack.history[CHANNEL]] == [card_ts]
+    assert len(bot.slack.called("chat.postMessage")) == 1
+    assert bot.slack.called("conversations.history")  # reconciled before deciding
+
+
+async def test_thread_replies_stored_before_500s_are_not_duplicated(bot: Bot) -> None:
+    card_ts = await bot.post_card(sample_paper())
+    bot.slack.fail_after_write("chat.postMessage", 2)  # the progress message and the analysis
+
+    await bot.event(reaction_added(card_ts, BOT_USER))
+    await until(lambda: count(bot, "SELECT count(*) FROM job_requests WHERE state = 'replied'"))
+
+    thread = analyses_in_thread(bot, card_ts)
+    assert thread[0].startswith("⏳ Starting")  # the progress message (edited later)
+    assert thread[1].startswith("Analysis: Twin")
+    assert len(thread) == len(set(thread)) == len(bot.slack.called("chat.postMessage")) - 1
+    assert len(bot.slack.called("conversations.replies")) == 2
+
+
+async def test_a_post_lost_with_a_500_is_sent_again_once(bot: Bot) -> None:
+    error = json.dumps({"ok": False, "error": "internal_error"}).encode()
+    bot.slack.script(
+        "/api/chat.postMessage", Fault(500, error, {"Content-Type": "application/json"})
+    )
+
+    card_ts = await bot.post_card(sample_paper())
+
+    assert [m["ts"] for m in bot.slack.history[CHANNEL]] == [card_ts]
+    assert len(bot.slack.matching(lambda r: r.path == "/api/chat.postMessage")) == 2
+
+
+async def test_an_upload_shared_before_a_500_is_not_uploaded_again(
+    bot: Bot, tmp_path: Path
+) -> None:
+    report = tmp_path / "vla-2025-11-11.md"
+    report.write_text("# report\n")
+    bot.slack.fail_after_write("files.completeUploadExternal")
+
+    await bot.adapter.platform.upload_report(CHANNEL, report, "Daily report")
+
+    shared = [m for m in bot.slack.history.get(CHANNEL, []) if m.get("files")]
+    assert len(shared) == 1
+    assert shared[0]["files"][0]["name"] == report.name
+    assert len(bot.slack.called("files.completeUploadExternal")) == 1
