@@ -104,9 +104,16 @@ def check(obj: CliContext) -> None:
         )
         click.echo(f"  schedule: {monitor.schedule} ({config.report.timezone})")
         click.echo(f"  channels: {', '.join(monitor.channels) or '(none: report only)'}")
+    from bot import preflight
+
     missing = _report_secrets(config)
+    for warning in preflight.warnings(config):
+        click.secho(f"Warning: {warning}", fg="yellow")
+    refused = preflight.problems(config)
+    for problem in refused:
+        click.secho(f"Error: {problem}", fg="red")
     _report_feed_health(config)
-    if missing:
+    if missing or refused:
         sys.exit(2)
 
 

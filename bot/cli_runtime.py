@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -48,8 +49,17 @@ def create_adapters(config: Config, service: RadarService) -> list[Adapter]:
 @click.pass_obj
 def run_command(obj: CliContext, port: int | None) -> None:
     """Run the bot: schedule, chat adapters, analysis workers and health endpoint."""
+    from bot import preflight
+
     verbose = logging.getLogger().level <= logging.DEBUG
     configure_logging(obj.config, level=logging.DEBUG if verbose else logging.INFO)
+    refused = preflight.problems(obj.config)
+    for problem in refused:
+        click.secho(f"Error: {problem}", fg="red", err=True)
+    if refused:
+        sys.exit(2)
+    for warning in preflight.warnings(obj.config):
+        logging.getLogger(__name__).warning("%s", warning)
     run_async(_run(obj.config, port))
 
 

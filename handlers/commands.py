@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
+from bot.taxonomy import is_category, unknown_category_message
 
 LANGUAGES = ("zh", "en")
 REFRESH = "refresh"
@@ -151,10 +152,12 @@ def _keyword(args: list[str], verb: str) -> str:
 def _categories(args: list[str]) -> Command:
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise CommandError("Usage: categories add|remove <category>, e.g. categories add cs.RO")
-    category = args[1]
+    action, category = args[0].lower(), args[1]
     if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
         raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
-    return Categories(args[0].lower(), category)
+    if action == "add" and not is_category(category):  # removing an old mistake stays possible
+        raise CommandError(unknown_category_message(category[:30]))
+    return Categories(action, category)
 
 
 def _search(args: list[str]) -> Command:
