@@ -192,6 +192,8 @@ async def _poll(config: Config, monitor_name: str | None) -> None:
         store.close()
     for outcome in outcomes:
         _print_outcome(config, outcome)
+    if any(outcome.verdict == "error" for outcome in outcomes):
+        sys.exit(1)  # cron and scripts see that arXiv could not be reached
 
 
 def _print_outcome(config: Config, outcome: PollOutcome) -> None:
@@ -252,7 +254,7 @@ def digest(
     config = obj.config
     day = report_date.date() if report_date else datetime.now(config.tz).date()
     name = monitor_name or config.monitors[0].name
-    path = run_async(
+    path, feed_error = run_async(
         _digest(
             config,
             name,
@@ -263,20 +265,25 @@ def digest(
         )
     )
     click.echo(str(path))
+    if feed_error:
+        click.secho(f"Error: the report could not use fresh data: {feed_error}", fg="red", err=True)
+        sys.exit(1)
 
 
 async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
-) -> Path:
+) -> tuple[Path, str | None]:
+    """The report's path, and the error of its poll when arXiv could not be reached."""
     from bot.digest import write_digest
 
-    config.monitor(monitor)
+    monitor_config = config.monitor(monitor)
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
         analyzer = _analyzer(config, store, arxiv) if analyze else None
+        outcome = await poll_monitor(arxiv, store, monitor_config)
         with _Progress() as progress:
-            return await write_digest(
+            path = await write_digest(
                 config,
                 store,
                 arxiv,
@@ -286,7 +293,10 @@ async def _digest(
                 language=language,
                 out=out,
                 progress=progress,
+                poll=False,
+                feed_error=outcome.error,
             )
+        return path, outcome.error
     finally:
         await arxiv.aclose()
         store.close()

@@ -56,14 +56,17 @@ async def write_digest(
     out: Path | None = None,
     progress: Progress | None = None,
     poll: bool = True,
+    feed_error: str | None = None,
 ) -> Path:
     """Poll ``monitor`` now, then write its report for ``report_date``; return the path.
 
     With ``analyzer`` None the report has no analysis sections (``--no-analyze``).
-    ``poll=False`` is for callers that have just polled (and announced) themselves.
+    ``poll=False`` is for callers that have just polled (and announced) themselves;
+    ``feed_error`` is then their poll's error, which the report states.
     """
     monitor_config = config.monitor(monitor)
     outcome = await poll_monitor(arxiv, store, monitor_config) if poll else None
+    feed_error = outcome.error if outcome else feed_error
     announced = await store.run(covering_announcement, store, monitor, report_date)
     matches = await store.run(store.matches_announced, monitor, announced) if announced else []
     entries = await _entries(matches, analyzer, language, config.analysis.concurrency, progress)
@@ -73,7 +76,7 @@ async def write_digest(
         language=language,
         announced=date.fromisoformat(announced) if announced else None,
         feed_status=await store.run(_feed_status, store, monitor, announced),
-        feed_error=outcome.error if outcome else None,
+        feed_error=feed_error,
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )

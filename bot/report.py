@@ -43,6 +43,7 @@ class Labels:
     no_matches: str
     no_announcement: str
     feed_error: str
+    no_data: str  # no announcement found because the poll for this report failed
 
     def count(self, n: int) -> str:
         return f"{n}篇" if self is ZH else str(n)
@@ -77,6 +78,7 @@ ZH = Labels(
     no_matches="本期arXiv公告中没有与监控关键词匹配的论文。",
     no_announcement="{day}没有新的arXiv公告（周末、节假日或数据源尚未更新），本日无新论文。",
     feed_error="本次未能获取arXiv数据（{error}），报告基于此前已保存的数据。",
+    no_data="未能获取{day}的arXiv数据，无法确定当天是否有新公告；请在网络恢复后重新生成本报告。",
 )
 EN = Labels(
     title="arXiv Paper Monitoring Report",
@@ -104,6 +106,8 @@ EN = Labels(
     "(weekend, holiday, or the feed is not updated yet).",
     feed_error="arXiv could not be reached this time ({error}); the report uses the data "
     "stored before.",
+    no_data="The arXiv data for {day} could not be fetched, so it is not known whether there "
+    "was an announcement; write this report again once arXiv can be reached.",
 )
 
 
@@ -140,7 +144,8 @@ def render_report(report: ReportInput) -> str:
     if report.feed_error:
         parts.append(f"> {text.feed_error.format(error=report.feed_error)}\n")
     if report.announced is None:
-        parts.append(text.no_announcement.format(day=text.day(report.report_date)) + "\n")
+        missing = text.no_data if report.feed_error else text.no_announcement
+        parts.append(missing.format(day=text.day(report.report_date)) + "\n")
     elif not report.entries:
         parts.append(text.no_matches + "\n")
     for number, entry in enumerate(report.entries, start=1):

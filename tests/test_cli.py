@@ -68,8 +68,8 @@ def test_digest_keeps_working_when_the_feed_fails(config_file, arxiv_fake) -> No
     assert invoke(config_file, "poll").exit_code == 0
     arxiv_fake.script("/rss/", *[Fault(503)] * 5)
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
-    assert result.exit_code == 0, result.output
-    text = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert result.exit_code == 1, result.output  # written from stored data, but cron must know
+    text = Path(result.output.strip().splitlines()[0]).read_text(encoding="utf-8")
     assert "发现论文数**: 4篇" in text
     assert "本次未能获取arXiv数据（The arXiv feed answered HTTP 503" in text
 
