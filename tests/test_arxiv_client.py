@@ -81,8 +81,9 @@ async def test_persistent_failure_is_a_clear_error(arxiv_fake: ArxivFake) -> Non
         await client.fetch_feed(("cs.AI",))
     await client.aclose()
     assert caught.value.user_message == (
-        f"The arXiv feed answered HTTP 503; gave up after 3 tries (URL: {arxiv_fake.url}/rss/cs.AI)."
-        " Check the network connection, any proxy (HTTPS_PROXY) and [arxiv] rss_url in the config."
+        "The arXiv feed answered HTTP 503; gave up after 3 tries "
+        f"(URL: {arxiv_fake.url}/rss/cs.AI). Check the network connection, any proxy "
+        "(HTTPS_PROXY) and [arxiv] rss_url in the config."
     )
 
 
