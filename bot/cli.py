@@ -92,8 +92,13 @@ def run_async(coro: Any) -> Any:
 
 
 @main.command()
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also try arXiv, the LLM and each enabled chat platform and print a verdict for each.",
+)
 @click.pass_obj
-def check(obj: CliContext) -> None:
+def check(obj: CliContext, online: bool) -> None:
     """Validate the config; show what is enabled and which secrets are missing."""
     config = obj.config
     click.echo(f"Config: {config.source} (valid)")
@@ -115,6 +120,23 @@ def check(obj: CliContext) -> None:
     _report_feed_health(config)
     if missing or refused:
         sys.exit(2)
+    if online and not run_async(_check_online(config)):
+        sys.exit(1)
+
+
+async def _check_online(config: Config) -> bool:
+    """Print a verdict per service; True when every one is reachable."""
+    from bot.online import PlatformCheck, check_services
+
+    platforms: dict[str, PlatformCheck] = {}
+    for name in ("slack", "discord"):
+        if getattr(config, name).enabled:
+            module = importlib.import_module(f"handlers.{name}.online")
+            platforms[name] = module.check_connection
+    verdicts = await check_services(config, platforms)
+    for verdict in verdicts:
+        click.secho(f"Online: {verdict.line()}", fg=None if verdict.ok else "red")
+    return all(verdict.ok for verdict in verdicts)
 
 
 def _report_secrets(config: Config) -> list[str]:
