@@ -32,8 +32,19 @@ log = logging.getLogger(__name__)
 Progress = Callable[[StoredMatch], None]
 
 
-def report_path(config: Config, monitor: str, report_date: date) -> Path:
-    return Path(config.report.dir) / f"{monitor}-{report_date.isoformat()}.md"
+def report_path(
+    config: Config,
+    monitor: str,
+    report_date: date,
+    language: str | None = None,
+    *,
+    analysed: bool = True,
+) -> Path:
+    """``<dir>/<monitor>-<date>.<language>.md``; ``.no-analysis`` before ``.md`` without
+    analyses, so reports in other languages or modes never overwrite each other."""
+    mode = "" if analysed else ".no-analysis"
+    name = f"{monitor}-{report_date.isoformat()}.{language or config.report.language}{mode}.md"
+    return Path(config.report.dir) / name
 
 
 def covering_announcement(store: Store, monitor: str, report_date: date) -> str | None:
@@ -80,7 +91,7 @@ async def write_digest(
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )
-    path = out or report_path(config, monitor, report_date)
+    path = out or report_path(config, monitor, report_date, language, analysed=analyzer is not None)
     _write_atomically(path, render_report(report))
     await store.run(store.record_report, monitor, report_date, announced, str(path), len(entries))
     log.info("report %s written: %d papers", path, len(entries))

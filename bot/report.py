@@ -40,6 +40,7 @@ class Labels:
     analysis_full: str
     analysis_abstract: str
     analysis_failed: str
+    analysis_attempted: str  # the heading of a failed analysis: it read nothing
     no_matches: str
     no_announcement: str
     feed_error: str
@@ -75,6 +76,7 @@ ZH = Labels(
     analysis_full="AI分析（基于论文正文）",
     analysis_abstract="AI分析（仅基于摘要）",
     analysis_failed="分析失败",
+    analysis_attempted="AI分析",
     no_matches="本期arXiv公告中没有与监控关键词匹配的论文。",
     no_announcement="{day}没有新的arXiv公告（周末、节假日或数据源尚未更新），本日无新论文。",
     feed_error="本次未能获取arXiv数据（{error}），报告基于此前已保存的数据。",
@@ -101,6 +103,7 @@ EN = Labels(
     analysis_full="AI Analysis (based on the full text)",
     analysis_abstract="AI Analysis (based on the abstract only)",
     analysis_failed="Analysis failed",
+    analysis_attempted="AI Analysis",
     no_matches="No paper in this arXiv announcement matched the monitor's keywords.",
     no_announcement="There was no new arXiv announcement for {day} "
     "(weekend, holiday, or the feed is not updated yet).",
@@ -202,7 +205,7 @@ def _abstract_line(paper: Paper, match: StoredMatch) -> str:
 
 def _analysis(entry: ReportEntry, text: Labels) -> list[str]:
     if entry.failure is not None:
-        return [f"### {text.analysis_full}", f"> {text.analysis_failed}: {entry.failure}", ""]
+        return [f"### {text.analysis_attempted}", f"> {text.analysis_failed}: {entry.failure}", ""]
     if entry.analysis_markdown is None:
         return []
     heading = text.analysis_full if entry.full_text else text.analysis_abstract

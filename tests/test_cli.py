@@ -35,7 +35,7 @@ def test_digest_reproduces_the_seed_skeleton(config_file, arxiv_fake, tmp_path) 
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
     assert result.exit_code == 0, result.output
     path = Path(result.output.strip())
-    assert path == tmp_path / "reports" / "default-2025-11-11.md"
+    assert path == tmp_path / "reports" / "default-2025-11-11.zh.no-analysis.md"
     text = path.read_text(encoding="utf-8")
     assert skeleton(text) == skeleton(seed_text(), with_analysis=False)
     again = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
@@ -43,6 +43,35 @@ def test_digest_reproduces_the_seed_skeleton(config_file, arxiv_fake, tmp_path) 
     assert path.read_text(encoding="utf-8") == text
     store = Store.open(tmp_path / "radar.db")
     assert store.latest_report("default")["papers"] == 4
+
+
+def test_reports_in_other_languages_or_modes_do_not_overwrite_each_other(
+    config_file, arxiv_fake, tmp_path
+) -> None:
+    arxiv_fake.feeds["*"] = seed_feed()
+    runs = [
+        ("--lang", "zh", "--no-analyze"),
+        ("--lang", "en", "--no-analyze"),
+        ("--lang", "zh"),
+        ("--lang", "en"),
+    ]
+    paths = []
+    for options in runs:
+        result = invoke(config_file, "digest", "--date", "2025-11-11", *options)
+        paths.append(Path(result.output.strip().splitlines()[0]))
+    assert [p.name for p in paths] == [
+        "default-2025-11-11.zh.no-analysis.md",
+        "default-2025-11-11.en.no-analysis.md",
+        "default-2025-11-11.zh.md",
+        "default-2025-11-11.en.md",
+    ]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert texts[0].startswith("# arXiv论文监控报告 - 2025年11月11日")
+    assert texts[1].startswith("# arXiv Paper Monitoring Report")
+    # the fake serves no PDF: the analyses say they read the abstract only
+    assert "### AI分析（仅基于摘要）" in texts[2]
+    assert "### AI Analysis (based on the abstract only)" in texts[3]
+    assert "### AI" not in texts[0] + texts[1]
 
 
 def test_digest_for_a_day_without_announcement(config_file, arxiv_fake, tmp_path) -> None:

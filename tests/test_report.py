@@ -73,9 +73,18 @@ def test_analysis_section_is_inserted_under_the_seed_heading() -> None:
     assert "### AI分析（仅基于摘要）" in abstract_only
 
 
-def test_failed_analysis_is_reported_not_hidden() -> None:
-    text = render_report(report(entries=(ReportEntry(MATCH, failure="The PDF is encrypted."),)))
-    assert "> 分析失败: The PDF is encrypted." in text
+@pytest.mark.parametrize(
+    ("language", "heading", "label"),
+    [("zh", "### AI分析", "> 分析失败: "), ("en", "### AI Analysis", "> Analysis failed: ")],
+)
+def test_failed_analysis_is_reported_under_a_heading_that_claims_no_full_text(
+    language: str, heading: str, label: str
+) -> None:
+    failed = ReportEntry(MATCH, failure="The PDF is encrypted.")
+    text = render_report(report(entries=(failed,), language=language))
+    assert f"{heading}\n{label}The PDF is encrypted.\n" in text
+    for claim in ("基于论文正文", "仅基于摘要", "full text", "abstract only"):
+        assert claim not in text
 
 
 def test_english_report_has_the_same_structure() -> None:
