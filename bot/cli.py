@@ -24,7 +24,7 @@ from bot.cards import text_card
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
 from bot.poll import PollOutcome, monitor_filter, poll_all, poll_monitor
-from bot.store import Store
+from bot.store import PollRecord, Store
 
 LAZY_COMMANDS = {
     "analyze": "analysis.cli:analyze_command",
@@ -169,6 +169,14 @@ def _report_secrets(config: Config) -> list[str]:
     return missing
 
 
+def _poll_detail(poll: PollRecord) -> str:
+    """What a recorded poll saw; never "announced None"."""
+    if poll.verdict == "error":
+        return "the feed could not be fetched"
+    announced = f"announced {poll.announced}" if poll.announced else "no announcement date"
+    return f"{poll.items_seen} items, {poll.new_items} new, {announced}"
+
+
 def _report_feed_health(config: Config) -> None:
     if not Path(config.storage.path).is_file():
         click.echo("Feed health: no poll yet")
@@ -176,8 +184,9 @@ def _report_feed_health(config: Config) -> None:
     store = Store.open(config.storage.path)
     try:
         for poll in store.recent_polls(limit=5):
-            detail = f"{poll.items_seen} items, {poll.new_items} new, announced {poll.announced}"
-            click.echo(f"Last poll {poll.monitor} at {poll.started}: {poll.verdict} ({detail})")
+            click.echo(
+                f"Last poll {poll.monitor} at {poll.started}: {poll.verdict} ({_poll_detail(poll)})"
+            )
             if poll.error:
                 click.echo(f"  error: {poll.error}")
     finally:

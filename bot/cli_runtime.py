@@ -113,7 +113,9 @@ def list_jobs(obj: CliContext, limit: int) -> None:
 def retry_job(obj: CliContext, job_id: int) -> None:
     """Requeue a failed or cancelled job; its requesters get the result."""
     done = _with_store(obj.config, lambda store: jobs.retry(store.db, job_id, store.now()))
-    _outcome(done, f"Job {job_id} queued again.", f"Job {job_id} is not failed or cancelled.")
+    _outcome(
+        done, f"Job {job_id} queued again.", _why_not(obj.config, job_id, "failed or cancelled")
+    )
 
 
 @jobs_command.command("cancel")
@@ -122,7 +124,7 @@ def retry_job(obj: CliContext, job_id: int) -> None:
 def cancel_job(obj: CliContext, job_id: int) -> None:
     """Cancel a queued or running job; the running bot tells its requesters."""
     done = _with_store(obj.config, lambda store: jobs.cancel(store.db, job_id, store.now()))
-    _outcome(done, f"Job {job_id} cancelled.", f"Job {job_id} is not queued or running.")
+    _outcome(done, f"Job {job_id} cancelled.", _why_not(obj.config, job_id, "queued or running"))
 
 
 @click.command("stats")
@@ -140,6 +142,14 @@ def _with_store(config: Config, action: Callable[[Store], T]) -> T:
         return action(store)
     finally:
         store.close()
+
+
+def _why_not(config: Config, job_id: int, wanted: str) -> str:
+    """Why an operator action did nothing: no such job, or the job's state."""
+    state = _with_store(config, lambda store: jobs.state(store.db, job_id))
+    if state is None:
+        return f"There is no job {job_id} (see `arxiv-radar jobs list`)."
+    return f"Job {job_id} is {state}, not {wanted}."
 
 
 def _outcome(done: bool, success: str, failure: str) -> None:

@@ -156,3 +156,23 @@ def test_bad_config_is_a_clean_error(tmp_path) -> None:
     assert result.exit_code == 1
     assert f"Error: {bad}:2: arxiv.timeout_s: expected float, got str." in result.output
     assert "Traceback" not in result.output
+
+
+def test_check_never_says_announced_none(config_file, arxiv_fake) -> None:
+    arxiv_fake.feeds["*"] = WEEKEND_FEED.read_bytes()
+    invoke(config_file, "poll")
+    arxiv_fake.script("/rss/", *[Fault(503)] * 5)
+    invoke(config_file, "poll")
+    result = invoke(config_file, "check")
+    assert "None" not in result.output
+    error, weekend = [line for line in result.output.splitlines() if line.startswith("Last poll")]
+    assert error.endswith(": error (the feed could not be fetched)")
+    assert ": no-announcement (0 items, 0 new, " in weekend
+
+
+def test_stats_counts_analyses_made_by_the_digest(config_file, arxiv_fake) -> None:
+    arxiv_fake.feeds["*"] = seed_feed()
+    assert invoke(config_file, "digest", "--date", "2025-11-11", "--lang", "en").exit_code == 0
+    stats = invoke(config_file, "stats")
+    total = stats.output.splitlines()[1].split()
+    assert total[1:4] == ["(all", "users)", "4"]  # the report's 4 papers, analysed

@@ -178,6 +178,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     retried = invoke(config, "jobs", "retry", "1")
     not_failed = invoke(config, "jobs", "retry", "2")
     cancelled = invoke(config, "jobs", "cancel", "2")
+    missing = [invoke(config, "jobs", action, "99") for action in ("retry", "cancel")]
     stats = invoke(config, "stats")
 
     assert listed.exit_code == 0, listed.output
@@ -187,7 +188,10 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     assert "The PDF is larger than the 50 MB limit." in listed.output
     assert (retried.exit_code, retried.output) == (0, "Job 1 queued again.\n")
     assert not_failed.exit_code == 1
-    assert "Job 2 is not failed or cancelled." in not_failed.output
+    assert "Job 2 is queued, not failed or cancelled." in not_failed.output
+    for result in missing:
+        assert result.exit_code == 1
+        assert "There is no job 99 (see `arxiv-radar jobs list`)." in result.output
     assert (cancelled.exit_code, cancelled.output) == (0, "Job 2 cancelled.\n")
     assert stats.exit_code == 0, stats.output
     rows = [line.split() for line in stats.output.splitlines()[1:]]
