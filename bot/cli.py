@@ -306,6 +306,7 @@ async def _digest(
 ) -> tuple[Path, str | None]:
     """The report's path, and the error of its poll when arXiv could not be reached."""
     from bot.digest import write_digest
+    from bot.progress import DigestProgress
 
     monitor_config = config.monitor(monitor)
     store = Store.open(config.storage.path)
@@ -313,7 +314,7 @@ async def _digest(
     try:
         analyzer = _analyzer(config, store, arxiv) if analyze else None
         outcome = await poll_monitor(arxiv, store, monitor_config)
-        with _Progress() as progress:
+        with DigestProgress() as progress:
             path = await write_digest(
                 config,
                 store,
@@ -337,26 +338,6 @@ def _analyzer(config: Config, store: Store, arxiv: ArxivClient) -> Any:
     from analysis.pipeline import Analyzer
 
     return Analyzer(config, store, arxiv)
-
-
-class _Progress:
-    """Counts analysed papers on stderr when it is a terminal."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self.active = sys.stderr.isatty()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.active and self.done:
-            click.echo(err=True)
-
-    def __call__(self, match: Any) -> None:
-        self.done += 1
-        if self.active:
-            click.echo(f"\ranalysed {self.done}: {match.paper.arxiv_id}", nl=False, err=True)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.arxiv import ArxivClient
 from bot.config import Config
@@ -29,7 +28,14 @@ if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
 
 log = logging.getLogger(__name__)
-Progress = Callable[[StoredMatch], None]
+
+
+class Progress(Protocol):
+    """Told when each paper's analysis starts and ends (``total``: papers in the report)."""
+
+    def started(self, match: StoredMatch, total: int) -> None: ...
+
+    def finished(self, match: StoredMatch, total: int) -> None: ...
 
 
 def report_path(
@@ -111,9 +117,11 @@ async def _entries(
 
     async def analyse(match: StoredMatch) -> ReportEntry:
         async with limit:
+            if progress is not None:
+                progress.started(match, len(matches))
             entry = await _analysed_entry(analyzer, match, language)
-        if progress is not None:
-            progress(match)
+            if progress is not None:
+                progress.finished(match, len(matches))
         return entry
 
     return list(await asyncio.gather(*(analyse(match) for match in matches)))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -106,7 +107,27 @@ class RadarScheduler:
             self.scheduler.add_job(
                 job.run, job.trigger, id=job.id, name=job.id, replace_existing=True, **extra
             )
+        self.scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
+        self.log_next_due()
+
+    def log_next_due(self) -> None:
+        """Log, per monitor, when the next poll and the next report are due."""
+        for monitor in self.config.monitors:
+            log.info(
+                "%s: next poll %s, next report %s",
+                monitor.name,
+                self._next_run(f"poll:{monitor.name}"),
+                self._next_run(f"report:{monitor.name}"),
+            )
+
+    def _next_run(self, job_id: str) -> str:
+        job = self.scheduler.get_job(job_id)
+        when = job.next_run_time if job is not None else None
+        return when.isoformat(sep=" ", timespec="minutes") if when else "not scheduled"
+
+    def _after_job(self, event: JobExecutionEvent) -> None:
+        self.log_next_due()
 
     def shutdown(self) -> None:
         if self.scheduler.running:

@@ -58,7 +58,7 @@ def test_reports_in_other_languages_or_modes_do_not_overwrite_each_other(
     paths = []
     for options in runs:
         result = invoke(config_file, "digest", "--date", "2025-11-11", *options)
-        paths.append(Path(result.output.strip().splitlines()[0]))
+        paths.append(Path(result.stdout.strip()))
     assert [p.name for p in paths] == [
         "default-2025-11-11.zh.no-analysis.md",
         "default-2025-11-11.en.no-analysis.md",
@@ -156,6 +156,20 @@ def test_bad_config_is_a_clean_error(tmp_path) -> None:
     assert result.exit_code == 1
     assert f"Error: {bad}:2: arxiv.timeout_s: expected float, got str." in result.output
     assert "Traceback" not in result.output
+
+
+def test_digest_progress_is_plain_lines_when_stderr_is_not_a_terminal(
+    config_file, arxiv_fake
+) -> None:
+    arxiv_fake.feeds["*"] = seed_feed()
+    result = invoke(config_file, "digest", "--date", "2025-11-11", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 8  # a line as each of the 4 papers starts, one as it ends
+    assert lines[0].startswith("analysing 2511.05275 (1 of 4): TwinVLA: Data-Efficient")
+    assert lines[-1].endswith("(4 of 4 done)")
+    assert "\r" not in result.stderr
+    assert "\x1b" not in result.stderr
 
 
 def test_check_never_says_announced_none(config_file, arxiv_fake) -> None:
