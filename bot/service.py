@@ -153,8 +153,9 @@ class RadarService:
         db = self.store.db
         day = usage.usage_day(self.config, self.store.clock())
         with transaction(db):
-            if not refresh and (found := repeats.find(db, ref, arxiv_id, engine, language)):
-                return found
+            found = repeats.find(db, ref, arxiv_id, engine, language)
+            if found and (not refresh or found.status == repeats.COMING):
+                return found  # a refresh of a job still running is that job
             usage.check_user_limit(db, self.config, day, ref.user)
             if label.startswith("llm"):
                 usage.check_token_budget(db, self.config, day)

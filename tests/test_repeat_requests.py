@@ -111,6 +111,9 @@ async def test_slack_repeat_while_the_job_runs_joins_no_second_reply(slack_bot: 
     assert whispers(bot)[1] == (
         f"{PAPER_ID} is already being analysed for this thread; the result will be posted there."
     )
+    await bot.command(f"analyze {PAPER_ID} refresh")  # the running job is the fresh analysis
+    await until(lambda: len(whispers(bot)) >= 3)
+    assert whispers(bot)[2].startswith(f"{PAPER_ID} is already being analysed for the thread")
     bot.analyzer.gate.set()
     await replied(bot.service, 1)
     assert counts(bot.service) == (1, 1, 1)
