@@ -34,7 +34,7 @@ def test_digest_reproduces_the_seed_skeleton(config_file, arxiv_fake, tmp_path) 
     arxiv_fake.feeds["*"] = seed_feed()
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
     assert result.exit_code == 0, result.output
-    path = Path(result.output.strip())
+    path = Path(result.stdout.strip())
     assert path == tmp_path / "reports" / "default-2025-11-11.zh.no-analysis.md"
     text = path.read_text(encoding="utf-8")
     assert skeleton(text) == skeleton(seed_text(), with_analysis=False)
@@ -87,7 +87,7 @@ def test_digest_for_a_day_without_announcement(config_file, arxiv_fake, tmp_path
 def test_digest_in_english(config_file, arxiv_fake) -> None:
     arxiv_fake.feeds["*"] = seed_feed()
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-10", "--lang", "en")
-    text = Path(result.output.strip()).read_text(encoding="utf-8")
+    text = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert text.startswith("# arXiv Paper Monitoring Report - November 10, 2025")
     assert "- **Papers found**: 4" in text
 
@@ -98,7 +98,7 @@ def test_digest_keeps_working_when_the_feed_fails(config_file, arxiv_fake) -> No
     arxiv_fake.script("/rss/", *[Fault(503)] * 5)
     result = invoke(config_file, "digest", "--no-analyze", "--date", "2025-11-11")
     assert result.exit_code == 1, result.output  # written from stored data, but cron must know
-    text = Path(result.output.strip().splitlines()[0]).read_text(encoding="utf-8")
+    text = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert "发现论文数**: 4篇" in text
     assert "本次未能获取arXiv数据（The arXiv feed answered HTTP 503" in text
 
