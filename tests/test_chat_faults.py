@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot import db as bot_db
-from handlers.slack.app import RecentKeys
+from handlers.slack.replays import RecentKeys
 from tests import discord_harness
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import DiscordFake

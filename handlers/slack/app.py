@@ -15,8 +15,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -32,11 +31,11 @@ from bot.service import RadarService, not_saved
 from handlers.commands import Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
+from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
-REPLAY_WINDOW_S = 300.0  # Slack rejects signatures older than 5 minutes
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
@@ -233,35 +232,6 @@ class Listeners:
                 await self.platform.whisper(asker, text)
         except Exception:
             log.exception("could not tell %s that their request failed", asker.user)
-
-
-class RecentKeys:
-    """Keys seen in the last ``window_s`` seconds, in memory (no database on the ack path)."""
-
-    def __init__(self, window_s: float) -> None:
-        self.window_s = window_s
-        self._seen: dict[str, float] = {}
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        if len(self._seen) > 1000:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < self.window_s}
-        seen = self._seen.get(key)
-        if seen is not None and now - seen < self.window_s:
-            return False
-        self._seen[key] = now
-        return True
-
-
-def replay_key(command: dict[str, Any], headers: Mapping[str, Sequence[str]]) -> str | None:
-    """What identifies one slash command: its ``trigger_id``, else its signature and timestamp."""
-    if command.get("trigger_id"):
-        return f"trigger:{command['trigger_id']}"
-    signature = headers.get("x-slack-signature") or ()
-    stamp = headers.get("x-slack-request-timestamp") or ()
-    if signature and stamp:
-        return f"signed:{stamp[0]}:{signature[0]}"
-    return None
 
 
 def command_text(text: str) -> str:
