@@ -127,6 +127,9 @@ def test_run_command_in_embedded_mode_polls_logs_cards_and_stops_on_sigterm(
     assert any(line.get("event") == "stopped" for line in lines)
     assert not [line for line in lines if line.get("unparsed")]  # every line is JSON
     assert secret not in bot.log.read_text()
+    due = [line["message"] for line in lines if ": next poll " in str(line.get("message"))]
+    assert due  # at start (and after each job: tests/test_scheduler.py)
+    assert all(", next report 20" in message for message in due)
 
 
 async def test_sigterm_during_a_job_waits_for_it_within_the_grace_period(
