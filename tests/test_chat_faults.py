@@ -6,12 +6,13 @@ a real file, locked by another process where the test says so.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -54,18 +55,19 @@ def count(bot: Bot, sql: str) -> int:
     return int(bot.service.store.db.execute(sql).fetchone()[0])
 
 
-@contextmanager
-def locked(path: str, seconds: float) -> Iterator[subprocess.Popen[str]]:
-    """Another process holds SQLite's write lock (``BEGIN EXCLUSIVE``) for ``seconds``."""
+@asynccontextmanager
+async def locked(path: str, seconds: float) -> AsyncIterator[subprocess.Popen[str]]:
+    """Another process holds SQLite's write lock (``BEGIN EXCLUSIVE``) for ``seconds``;
+    the bot's event loop keeps running meanwhile, and on leaving until it is released."""
     holder = subprocess.Popen(
         [sys.executable, "-c", LOCKER, path, str(seconds)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
+        assert (await asyncio.to_thread(holder.stdout.readline)).strip() == "locked"
         yield holder
     finally:
-        holder.wait(seconds + 10)
+        await asyncio.to_thread(holder.wait, seconds + 10)
 
 
 # replays -------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ async def test_a_replay_without_trigger_id_is_known_by_its_signature(bot: Bot) -
 async def test_ack_does_not_wait_for_a_lock_and_the_request_is_stored_after_it(
     bot: Bot, tmp_path: Path
 ) -> None:
-    with locked(str(tmp_path / "radar.db"), 2.0):
+    async with locked(str(tmp_path / "radar.db"), 2.0):
         started = time.monotonic()
         response = await bot.command(f"analyze {PAPER_ID}")
         ack_s = time.monotonic() - started
@@ -138,7 +140,7 @@ async def test_a_change_that_could_not_be_stored_is_reported_as_failed(
     bot: Bot, tmp_path: Path
 ) -> None:
     bot.service.write_retry_s = 1.0
-    with locked(str(tmp_path / "radar.db"), 4.0):
+    async with locked(str(tmp_path / "radar.db"), 4.0):
         started = time.monotonic()
         await bot.command('subscribe "traffic prediction"')
         await bot.command(f"analyze {PAPER_ID}")
@@ -161,7 +163,7 @@ async def test_discord_change_that_could_not_be_stored_is_reported_as_failed(
     monkeypatch.setattr(bot_db, "BUSY_TIMEOUT_MS", 300)
     async with discord_harness.running_bot(tmp_path, monkeypatch, discord_fake, arxiv_fake) as bot:
         bot.core.service.write_retry_s = 1.0
-        with locked(str(tmp_path / "radar.db"), 4.0):
+        async with locked(str(tmp_path / "radar.db"), 4.0):
             interaction = bot.interact(bot.discord.interaction("subscribe", keyword="VLA"))
             [answer] = await bot.followups(interaction)
         assert bot.callbacks(interaction)  # deferred at once, before any write
