@@ -168,8 +168,9 @@ class RadarScheduler:
 
     async def report(self, monitor: MonitorConfig) -> None:
         """Poll and announce, write the day's report, upload it where configured."""
-        await self.poll(monitor)
         service = self.service
+        outcome = await poll_monitor(service.arxiv, service.store, monitor)
+        await announce(service, outcome)
         day = self.clock().astimezone(self.config.tz).date()
         path = await write_digest(
             self.config,
@@ -180,6 +181,7 @@ class RadarScheduler:
             report_date=day,
             language=self.config.report.language,
             poll=False,
+            feed_error=outcome.error,  # the report says arXiv could not be reached
         )
         if not monitor.upload_report:
             return

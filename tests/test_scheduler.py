@@ -16,7 +16,7 @@ from bot import subscriptions
 from bot.scheduler import RadarScheduler, fire_times, previous_fire_time
 from bot.store import PollRecord
 from tests.core_env import core, serve_papers
-from tests.fakes.server import until
+from tests.fakes.server import Fault, until
 from tests.feeds import SEED_IDS, seed_feed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -82,6 +82,21 @@ async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path, caplog) -> No
 
 def next_due(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if ": next poll " in r.getMessage()]
+
+
+async def test_a_scheduled_report_says_when_arxiv_could_not_be_reached(
+    arxiv_fake, tmp_path
+) -> None:
+    arxiv_fake.script("/rss/", *[Fault(503)] * 10)
+    async with core(arxiv_fake, tmp_path, MONITOR) as env:
+        schedule = RadarScheduler(env.service, clock=lambda: local(11, 17))
+        await schedule.report(env.config.monitor("vla"))
+        [path] = (tmp_path / "reports").glob("vla-2025-11-11.*.md")
+    text = path.read_text(encoding="utf-8")
+    assert "The arXiv feed answered HTTP 503" in text
+    assert "The arXiv data for November 11, 2025 could not be fetched" in text
+    assert "weekend" not in text
+    assert "周末" not in text
 
 
 async def test_catch_up_decisions_follow_the_last_poll_and_report(arxiv_fake, tmp_path) -> None:
