@@ -99,4 +99,16 @@ def test_each_failure_is_named_and_the_exit_status_is_1(
     assert "refused the bot token: not_allowed_token_type" in chat
     assert discord.startswith("Discord: FAILED (")
     assert "answered HTTP 401" in discord
+
+
+def test_a_wrong_slack_app_token_fails_the_slack_verdict(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-not-an-app-token")
+    result = online(config)
+    assert result.exit_code == 1
+    [chat] = [line for line in verdicts(result.output) if line.startswith("Slack")]
+    assert chat == (
+        "Slack: FAILED (Slack refused the app token in $SLACK_APP_TOKEN: not_allowed_token_type)"
+    )
     assert "sk-test" not in result.output
