@@ -178,3 +178,15 @@ async def test_discord_repeats_get_a_notice_and_refresh_analyses_again(
     assert queued["content"].startswith(f"Queued the analysis of {PAPER_ID}")
     await replied(service, 2)
     assert counts(service) == (2, 2, 2)
+
+
+async def test_another_version_is_not_a_repeat(slack_bot: Bot) -> None:
+    bot = slack_bot
+    await bot.command(f"analyze {PAPER_ID}")
+    await replied(bot.service, 1)
+    await bot.command(f"analyze {PAPER_ID}v1")  # the version the thread has
+    await bot.command(f"analyze {PAPER_ID}v2")  # a newer one: analysed anew
+    await until(lambda: len(whispers(bot)) >= 3)
+    answers = sorted(whispers(bot)[1:])
+    assert answers[0].startswith(f"Queued the analysis of {PAPER_ID}v2")
+    assert answers[1].startswith(f"The analysis of {PAPER_ID}v1 is already in the thread")
