@@ -63,9 +63,8 @@ class AnalysisCache:
         await self.store.run(_put, self.store.db, row)
 
     async def record_usage(self, usage: Usage, user: str | None = None) -> None:
-        """Add an analysis' tokens to today's total (and to ``user``'s row, if given)."""
-        if not (usage.input_tokens or usage.output_tokens):
-            return
+        """Count one analysis made outside chat (CLI, digest) and its tokens on today's
+        total (and on ``user``'s row, if given), so ``stats`` shows it."""
         day = usage_table.usage_day(self.config, self.store.clock())
         await self.store.run(
             _add_tokens, self.store.db, day, user, usage.input_tokens, usage.output_tokens
@@ -110,4 +109,5 @@ def _add_tokens(
     db: Database, day: str, user: str | None, input_tokens: int, output_tokens: int
 ) -> None:
     with transaction(db):
+        usage_table.count_request(db, day, user)
         usage_table.add_tokens(db, day, user, input_tokens, output_tokens)

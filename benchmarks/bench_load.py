@@ -2,10 +2,12 @@
 
 Runs the real bot (``python -m bot run``, Slack in HTTP mode, extractive engine)
 against the loopback arXiv and Slack fakes, sends signed ``/arxiv analyze``
-slash commands from 16 threads, and waits until every request has its final reply.
-Prints the acknowledgement latency, the time until the last reply, the number of
-PDF downloads and analyses (one per paper expected) and the most jobs seen running
-at once (bounded by ``analysis.concurrency``).
+slash commands from 16 threads, and waits until every request is answered: each
+gets an ephemeral answer ("Queued…", or for a paper already being analysed for
+the same channel's card thread a notice pointing there) and each paper's thread
+exactly one analysis. Prints the acknowledgement latency, the time until the last
+reply, the number of PDF downloads and analyses (one per paper expected) and the
+most jobs seen running at once (bounded by ``analysis.concurrency``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class LoadResult:
     pdf_downloads: int
     analyses: int
     replied: int
+    answered: int  # ephemeral answers: one per request
+    repeat_notices: int  # answers that point to the thread instead of queueing again
     max_running: int
 
 
@@ -98,12 +102,14 @@ def run_load(
         with ThreadPoolExecutor(16) as pool:
             acks = list(pool.map(lambda r: _timed_command(bot, *r), work))
         send_s = time.monotonic() - started
-        wait_until(lambda: len(final_replies(slack)) >= requests, 300, "every final reply")
+        threads = len({(channel, paper) for _, channel, paper in work})
+        wait_until(lambda: len(final_replies(slack)) >= threads, 300, "every final reply")
+        wait_until(lambda: len(answers(slack)) >= requests, 60, "every ephemeral answer")
         last_reply_s = time.monotonic() - started
         db = folder / "radar.db"
         # The bot records a reply right after Slack accepted it: wait for the last rows.
         replied_sql = "SELECT count(*) FROM job_requests WHERE state = 'replied'"
-        wait_until(lambda: query(db, replied_sql)[0][0] >= requests, 30, "every replied row")
+        wait_until(lambda: query(db, replied_sql)[0][0] >= threads, 30, "every replied row")
         watch.stop.set()
         watch.join()
         cards = dict(query(db, "SELECT message_id, arxiv_id FROM posts"))
@@ -127,12 +133,19 @@ def run_load(
         send_s=send_s,
         last_reply_s=last_reply_s,
         finals_per_thread=dict(finals),
-        expected_per_card=dict(Counter((channel, paper) for _, channel, paper in work)),
+        expected_per_card={(channel, paper): 1 for _, channel, paper in work},
         pdf_downloads=len(arxiv.matching(lambda r: r.path.startswith("/pdf/"))),
         analyses=analyses,
         replied=replied,
+        answered=len(answers(slack)),
+        repeat_notices=len([text for text in answers(slack) if not text.startswith("Queued")]),
         max_running=watch.max_running,
     )
+
+
+def answers(slack: SlowSlack) -> list[str]:
+    """The ephemeral answers to the slash commands."""
+    return [str(params.get("text", "")) for params in slack.called("chat.postEphemeral")]
 
 
 def _timed_command(bot: BotProcess, user: str, channel: str, arxiv_id: str) -> tuple[int, float]:
@@ -154,7 +167,9 @@ def main() -> int:
         f"{result.last_reply_s:.1f} s"
     )
     print(
-        f"final replies: {sum(result.finals_per_thread.values())} (replied rows: {result.replied})"
+        f"final replies: {sum(result.finals_per_thread.values())} "
+        f"(replied rows: {result.replied}); ephemeral answers: {result.answered}, "
+        f"of which repeat notices: {result.repeat_notices}"
     )
     print(f"PDF downloads: {result.pdf_downloads}; analyses stored: {result.analyses}")
     print(f"most jobs running at once: {result.max_running} (analysis.concurrency = {CONCURRENCY})")

@@ -15,7 +15,7 @@ import httpx
 
 from bot import __version__
 from bot.config import ArxivConfig
-from bot.errors import FetchError, PaperNotFoundError
+from bot.errors import FeedError, FetchError, PaperNotFoundError
 from bot.feeds import ApiResult, parse_api_response, parse_feed
 from bot.files import write_atomically
 from bot.http import Pacer, Response, RetryPolicy, fetch, make_client
@@ -52,10 +52,18 @@ class ArxivClient:
         return self.config.rss_url.format(categories="+".join(categories))
 
     async def fetch_feed(self, categories: tuple[str, ...]) -> FeedResult:
-        """Fetch and parse the feed of all ``categories`` in one request."""
-        response = await self._get(
-            self.feed_url(categories), what="the arXiv feed", max_bytes=self.config.max_feed_mb * MB
-        )
+        """Fetch and parse the feed of all ``categories`` in one request.
+
+        A feed that cannot be fetched raises :class:`FeedError` naming the URL and
+        what to check.
+        """
+        url = self.feed_url(categories)
+        try:
+            response = await self._get(
+                url, what="the arXiv feed", max_bytes=self.config.max_feed_mb * MB
+            )
+        except FetchError as exc:
+            raise FeedError(unreachable(exc, url), retryable=exc.retryable) from exc
         # feedparser is pure Python (about 0.3 ms per item): keep it off the event loop.
         return await asyncio.to_thread(parse_feed, response.body)
 
@@ -143,6 +151,14 @@ class ArxivClient:
         if response.status not in readable_status:
             _require_ok(response, what)
         return response
+
+
+def unreachable(exc: FetchError, url: str) -> str:
+    """The message for a feed that could not be fetched: what failed, where, what to check."""
+    return (
+        f"{exc.user_message.rstrip('.')} (URL: {url}). Check the network connection, any "
+        "proxy (HTTPS_PROXY) and [arxiv] rss_url in the config."
+    )
 
 
 def _require_ok(response: Response, what: str) -> None:

@@ -26,7 +26,7 @@ from bot.log_noise import silence_unactionable_warnings
 if TYPE_CHECKING:  # imported where used, so --help and check start fast
     from bot.arxiv import ArxivClient
     from bot.poll import PollOutcome
-    from bot.store import Store
+    from bot.store import PollRecord, Store
 
 # Subcommand -> (module:attribute, its one-line help). ``--help`` lists them from this
 # table, so it imports none of them; tests/test_cli_imports.py keeps the help in step.
@@ -136,8 +136,13 @@ def run_async(coro: Any) -> Any:
 
 
 @main.command()
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also try arXiv, the LLM and each enabled chat platform and print a verdict for each.",
+)
 @click.pass_obj
-def check(obj: CliContext) -> None:
+def check(obj: CliContext, online: bool) -> None:
     """Validate the config; show what is enabled and which secrets are missing."""
     config = obj.config
     click.echo(f"Config: {config.source} (valid)")
@@ -148,10 +153,34 @@ def check(obj: CliContext) -> None:
         )
         click.echo(f"  schedule: {monitor.schedule} ({config.report.timezone})")
         click.echo(f"  channels: {', '.join(monitor.channels) or '(none: report only)'}")
+    from bot import preflight
+
     missing = _report_secrets(config)
+    for warning in preflight.warnings(config):
+        click.secho(f"Warning: {warning}", fg="yellow")
+    refused = preflight.problems(config)
+    for problem in refused:
+        click.secho(f"Error: {problem}", fg="red")
     _report_feed_health(config)
-    if missing:
+    if missing or refused:
         sys.exit(2)
+    if online and not run_async(_check_online(config)):
+        sys.exit(1)
+
+
+async def _check_online(config: Config) -> bool:
+    """Print a verdict per service; True when every one is reachable."""
+    from bot.online import PlatformCheck, check_services
+
+    platforms: dict[str, PlatformCheck] = {}
+    for name in ("slack", "discord"):
+        if getattr(config, name).enabled:
+            module = importlib.import_module(f"handlers.{name}.online")
+            platforms[name] = module.check_connection
+    verdicts = await check_services(config, platforms)
+    for verdict in verdicts:
+        click.secho(f"Online: {verdict.line()}", fg=None if verdict.ok else "red")
+    return all(verdict.ok for verdict in verdicts)
 
 
 def _report_secrets(config: Config) -> list[str]:
@@ -184,6 +213,14 @@ def _report_secrets(config: Config) -> list[str]:
     return missing
 
 
+def _poll_detail(poll: PollRecord) -> str:
+    """What a recorded poll saw; never "announced None"."""
+    if poll.verdict == "error":
+        return "the feed could not be fetched"
+    announced = f"announced {poll.announced}" if poll.announced else "no announcement date"
+    return f"{poll.items_seen} items, {poll.new_items} new, {announced}"
+
+
 def _report_feed_health(config: Config) -> None:
     if not Path(config.storage.path).is_file():
         click.echo("Feed health: no poll yet")
@@ -193,8 +230,9 @@ def _report_feed_health(config: Config) -> None:
     store = Store.open(config.storage.path)
     try:
         for poll in store.recent_polls(limit=5):
-            detail = f"{poll.items_seen} items, {poll.new_items} new, announced {poll.announced}"
-            click.echo(f"Last poll {poll.monitor} at {poll.started}: {poll.verdict} ({detail})")
+            click.echo(
+                f"Last poll {poll.monitor} at {poll.started}: {poll.verdict} ({_poll_detail(poll)})"
+            )
             if poll.error:
                 click.echo(f"  error: {poll.error}")
     finally:
@@ -235,6 +273,8 @@ async def _poll(config: Config, monitor_name: str | None) -> None:
         store.close()
     for outcome in outcomes:
         _print_outcome(config, outcome)
+    if any(outcome.verdict == "error" for outcome in outcomes):
+        sys.exit(1)  # cron and scripts see that arXiv could not be reached
 
 
 def _print_outcome(config: Config, outcome: PollOutcome) -> None:
@@ -302,7 +342,7 @@ def digest(
     config = obj.config
     day = report_date.date() if report_date else datetime.now(config.tz).date()
     name = monitor_name or config.monitors[0].name
-    path = run_async(
+    path, feed_error = run_async(
         _digest(
             config,
             name,
@@ -313,22 +353,29 @@ def digest(
         )
     )
     click.echo(str(path))
+    if feed_error:
+        click.secho(f"Error: the report could not use fresh data: {feed_error}", fg="red", err=True)
+        sys.exit(1)
 
 
 async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
-) -> Path:
+) -> tuple[Path, str | None]:
+    """The report's path, and the error of its poll when arXiv could not be reached."""
     from bot.arxiv import ArxivClient
     from bot.digest import write_digest
+    from bot.poll import poll_monitor
+    from bot.progress import DigestProgress
     from bot.store import Store
 
-    config.monitor(monitor)
+    monitor_config = config.monitor(monitor)
     store = Store.open(config.storage.path)
     arxiv = ArxivClient(config.arxiv)
     try:
         analyzer = _analyzer(config, store, arxiv) if analyze else None
-        with _Progress() as progress:
-            return await write_digest(
+        outcome = await poll_monitor(arxiv, store, monitor_config)
+        with DigestProgress() as progress:
+            path = await write_digest(
                 config,
                 store,
                 arxiv,
@@ -338,7 +385,10 @@ async def _digest(
                 language=language,
                 out=out,
                 progress=progress,
+                poll=False,
+                feed_error=outcome.error,
             )
+        return path, outcome.error
     finally:
         await arxiv.aclose()
         store.close()
@@ -348,26 +398,6 @@ def _analyzer(config: Config, store: Store, arxiv: ArxivClient) -> Any:
     from analysis.pipeline import Analyzer
 
     return Analyzer(config, store, arxiv)
-
-
-class _Progress:
-    """Counts analysed papers on stderr when it is a terminal."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self.active = sys.stderr.isatty()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.active and self.done:
-            click.echo(err=True)
-
-    def __call__(self, match: Any) -> None:
-        self.done += 1
-        if self.active:
-            click.echo(f"\ranalysed {self.done}: {match.paper.arxiv_id}", nl=False, err=True)
 
 
 if __name__ == "__main__":

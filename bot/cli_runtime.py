@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -48,8 +49,17 @@ def create_adapters(config: Config, service: RadarService) -> list[Adapter]:
 @click.pass_obj
 def run_command(obj: CliContext, port: int | None) -> None:
     """Run the bot: schedule, chat adapters, analysis workers and health endpoint."""
+    from bot import preflight
+
     verbose = logging.getLogger().level <= logging.DEBUG
     configure_logging(obj.config, level=logging.DEBUG if verbose else logging.INFO)
+    refused = preflight.problems(obj.config)
+    for problem in refused:
+        click.secho(f"Error: {problem}", fg="red", err=True)
+    if refused:
+        sys.exit(2)
+    for warning in preflight.warnings(obj.config):
+        logging.getLogger(__name__).warning("%s", warning)
     run_async(_run(obj.config, port))
 
 
@@ -103,7 +113,9 @@ def list_jobs(obj: CliContext, limit: int) -> None:
 def retry_job(obj: CliContext, job_id: int) -> None:
     """Requeue a failed or cancelled job; its requesters get the result."""
     done = _with_store(obj.config, lambda store: jobs.retry(store.db, job_id, store.now()))
-    _outcome(done, f"Job {job_id} queued again.", f"Job {job_id} is not failed or cancelled.")
+    _outcome(
+        done, f"Job {job_id} queued again.", _why_not(obj.config, job_id, "failed or cancelled")
+    )
 
 
 @jobs_command.command("cancel")
@@ -112,7 +124,7 @@ def retry_job(obj: CliContext, job_id: int) -> None:
 def cancel_job(obj: CliContext, job_id: int) -> None:
     """Cancel a queued or running job; the running bot tells its requesters."""
     done = _with_store(obj.config, lambda store: jobs.cancel(store.db, job_id, store.now()))
-    _outcome(done, f"Job {job_id} cancelled.", f"Job {job_id} is not queued or running.")
+    _outcome(done, f"Job {job_id} cancelled.", _why_not(obj.config, job_id, "queued or running"))
 
 
 @click.command("stats")
@@ -130,6 +142,14 @@ def _with_store(config: Config, action: Callable[[Store], T]) -> T:
         return action(store)
     finally:
         store.close()
+
+
+def _why_not(config: Config, job_id: int, wanted: str) -> str:
+    """Why an operator action did nothing: no such job, or the job's state."""
+    state = _with_store(config, lambda store: jobs.state(store.db, job_id))
+    if state is None:
+        return f"There is no job {job_id} (see `arxiv-radar jobs list`)."
+    return f"Job {job_id} is {state}, not {wanted}."
 
 
 def _outcome(done: bool, success: str, failure: str) -> None:

@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ConfigError
+from bot.matching import compile_keyword
 from bot.models import ANNOUNCE_TYPES
+from bot.taxonomy import is_category, unknown_category_message
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "ARXIV_RADAR_CONFIG"
@@ -338,6 +340,7 @@ def _validate(config: Config) -> Config:
     for index, monitor in enumerate(config.monitors):
         _check_monitor(monitor, f"{config.source}: monitors[{index}]", tz)
     _check_positive(config)
+    _check_slack_command(config)
     return config
 
 
@@ -372,8 +375,24 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 "or discord:123456789."
             )
     for category in monitor.categories:
-        if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
-            raise ConfigError(f"{prefix}.categories: {category!r} is not an arXiv category.")
+        if not is_category(category):
+            raise ConfigError(f"{prefix}.categories: {unknown_category_message(category)}")
+    for key in ("keywords", "exclude_keywords"):
+        for keyword in getattr(monitor, key):
+            try:
+                compile_keyword(keyword)
+            except ConfigError as exc:
+                raise ConfigError(f"{prefix}.{key}: {exc.user_message}") from exc
+
+
+def _check_slack_command(config: Config) -> None:
+    """Slack accepts a slash command of ``/`` and at most 31 more characters, no spaces."""
+    command = config.slack.command
+    if not re.fullmatch(r"/[^\s/]{1,31}", command):
+        raise ConfigError(
+            f"{config.source}: slack.command: {command!r} is not a Slack slash command: it must "
+            "start with / and have at most 32 characters, without spaces."
+        )
 
 
 def _check_positive(config: Config) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.arxiv import ArxivClient
 from bot.config import Config
@@ -29,11 +28,29 @@ if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
 
 log = logging.getLogger(__name__)
-Progress = Callable[[StoredMatch], None]
 
 
-def report_path(config: Config, monitor: str, report_date: date) -> Path:
-    return Path(config.report.dir) / f"{monitor}-{report_date.isoformat()}.md"
+class Progress(Protocol):
+    """Told when each paper's analysis starts and ends (``total``: papers in the report)."""
+
+    def started(self, match: StoredMatch, total: int) -> None: ...
+
+    def finished(self, match: StoredMatch, total: int) -> None: ...
+
+
+def report_path(
+    config: Config,
+    monitor: str,
+    report_date: date,
+    language: str | None = None,
+    *,
+    analysed: bool = True,
+) -> Path:
+    """``<dir>/<monitor>-<date>.<language>.md``; ``.no-analysis`` before ``.md`` without
+    analyses, so reports in other languages or modes never overwrite each other."""
+    mode = "" if analysed else ".no-analysis"
+    name = f"{monitor}-{report_date.isoformat()}.{language or config.report.language}{mode}.md"
+    return Path(config.report.dir) / name
 
 
 def covering_announcement(store: Store, monitor: str, report_date: date) -> str | None:
@@ -56,14 +73,17 @@ async def write_digest(
     out: Path | None = None,
     progress: Progress | None = None,
     poll: bool = True,
+    feed_error: str | None = None,
 ) -> Path:
     """Poll ``monitor`` now, then write its report for ``report_date``; return the path.
 
     With ``analyzer`` None the report has no analysis sections (``--no-analyze``).
-    ``poll=False`` is for callers that have just polled (and announced) themselves.
+    ``poll=False`` is for callers that have just polled (and announced) themselves;
+    ``feed_error`` is then their poll's error, which the report states.
     """
     monitor_config = config.monitor(monitor)
     outcome = await poll_monitor(arxiv, store, monitor_config) if poll else None
+    feed_error = outcome.error if outcome else feed_error
     announced = await store.run(covering_announcement, store, monitor, report_date)
     matches = await store.run(store.matches_announced, monitor, announced) if announced else []
     entries = await _entries(matches, analyzer, language, config.analysis.concurrency, progress)
@@ -73,11 +93,11 @@ async def write_digest(
         language=language,
         announced=date.fromisoformat(announced) if announced else None,
         feed_status=await store.run(_feed_status, store, monitor, announced),
-        feed_error=outcome.error if outcome else None,
+        feed_error=feed_error,
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )
-    path = out or report_path(config, monitor, report_date)
+    path = out or report_path(config, monitor, report_date, language, analysed=analyzer is not None)
     write_atomically(path, render_report(report))  # a full disk leaves no partial file
     await store.run(store.record_report, monitor, report_date, announced, str(path), len(entries))
     log.info("report %s written: %d papers", path, len(entries))
@@ -97,9 +117,11 @@ async def _entries(
 
     async def analyse(match: StoredMatch) -> ReportEntry:
         async with limit:
+            if progress is not None:
+                progress.started(match, len(matches))
             entry = await _analysed_entry(analyzer, match, language)
-        if progress is not None:
-            progress(match)
+            if progress is not None:
+                progress.finished(match, len(matches))
         return entry
 
     return list(await asyncio.gather(*(analyse(match) for match in matches)))

@@ -40,9 +40,11 @@ class Labels:
     analysis_full: str
     analysis_abstract: str
     analysis_failed: str
+    analysis_attempted: str  # the heading of a failed analysis: it read nothing
     no_matches: str
     no_announcement: str
     feed_error: str
+    no_data: str  # no announcement found because the poll for this report failed
 
     def count(self, n: int) -> str:
         return f"{n}篇" if self is ZH else str(n)
@@ -74,9 +76,11 @@ ZH = Labels(
     analysis_full="AI分析（基于论文正文）",
     analysis_abstract="AI分析（仅基于摘要）",
     analysis_failed="分析失败",
+    analysis_attempted="AI分析",
     no_matches="本期arXiv公告中没有与监控关键词匹配的论文。",
     no_announcement="{day}没有新的arXiv公告（周末、节假日或数据源尚未更新），本日无新论文。",
     feed_error="本次未能获取arXiv数据（{error}），报告基于此前已保存的数据。",
+    no_data="未能获取{day}的arXiv数据，无法确定当天是否有新公告；请在网络恢复后重新生成本报告。",
 )
 EN = Labels(
     title="arXiv Paper Monitoring Report",
@@ -99,11 +103,14 @@ EN = Labels(
     analysis_full="AI Analysis (based on the full text)",
     analysis_abstract="AI Analysis (based on the abstract only)",
     analysis_failed="Analysis failed",
+    analysis_attempted="AI Analysis",
     no_matches="No paper in this arXiv announcement matched the monitor's keywords.",
     no_announcement="There was no new arXiv announcement for {day} "
     "(weekend, holiday, or the feed is not updated yet).",
     feed_error="arXiv could not be reached this time ({error}); the report uses the data "
     "stored before.",
+    no_data="The arXiv data for {day} could not be fetched, so it is not known whether there "
+    "was an announcement; write this report again once arXiv can be reached.",
 )
 
 
@@ -140,7 +147,8 @@ def render_report(report: ReportInput) -> str:
     if report.feed_error:
         parts.append(f"> {text.feed_error.format(error=report.feed_error)}\n")
     if report.announced is None:
-        parts.append(text.no_announcement.format(day=text.day(report.report_date)) + "\n")
+        missing = text.no_data if report.feed_error else text.no_announcement
+        parts.append(missing.format(day=text.day(report.report_date)) + "\n")
     elif not report.entries:
         parts.append(text.no_matches + "\n")
     for number, entry in enumerate(report.entries, start=1):
@@ -197,7 +205,7 @@ def _abstract_line(paper: Paper, match: StoredMatch) -> str:
 
 def _analysis(entry: ReportEntry, text: Labels) -> list[str]:
     if entry.failure is not None:
-        return [f"### {text.analysis_full}", f"> {text.analysis_failed}: {entry.failure}", ""]
+        return [f"### {text.analysis_attempted}", f"> {text.analysis_failed}: {entry.failure}", ""]
     if entry.analysis_markdown is None:
         return []
     heading = text.analysis_full if entry.full_text else text.analysis_abstract

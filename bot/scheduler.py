@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -131,7 +132,27 @@ class RadarScheduler:
                 replace_existing=True,
                 **extra,
             )
+        self.scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
+        self.log_next_due()
+
+    def log_next_due(self) -> None:
+        """Log, per monitor, when the next poll and the next report are due."""
+        for monitor in self.config.monitors:
+            log.info(
+                "%s: next poll %s, next report %s",
+                monitor.name,
+                self._next_run(f"poll:{monitor.name}"),
+                self._next_run(f"report:{monitor.name}"),
+            )
+
+    def _next_run(self, job_id: str) -> str:
+        job = self.scheduler.get_job(job_id)
+        when = job.next_run_time if job is not None else None
+        return when.isoformat(sep=" ", timespec="minutes") if when else "not scheduled"
+
+    def _after_job(self, event: JobExecutionEvent) -> None:
+        self.log_next_due()
 
     def _supervised(self, job: ScheduledJob) -> Callable[[], Awaitable[None]]:
         """``job`` run so that a failure is logged, kept for health and stored as a verdict."""
@@ -216,8 +237,9 @@ class RadarScheduler:
         The uploads are recorded as owed before the report is written, so a crash in
         between leaves them owed (:mod:`bot.uploads`).
         """
-        await self.poll(monitor)
         service, store = self.service, self.service.store
+        outcome = await poll_monitor(service.arxiv, store, monitor)
+        await announce(service, outcome)
         day = self.clock().astimezone(self.config.tz).date()
         targets = monitor_channels(self.config, monitor.name) if monitor.upload_report else []
         await store.run(uploads.claim, store.db, monitor.name, day, targets, store.now())
@@ -230,6 +252,7 @@ class RadarScheduler:
             report_date=day,
             language=self.config.report.language,
             poll=False,
+            feed_error=outcome.error,  # the report says arXiv could not be reached
         )
         await service.uploads.deliver(service)
 

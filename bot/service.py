@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot import jobs, posts, subscriptions, usage
+from bot import jobs, posts, repeats, subscriptions, usage
 from bot.announce import Cards
 from bot.arxiv import ArxivClient
 from bot.config import Config
-from bot.errors import RadarError
+from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
 from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+WRITE_RETRY_S = 60.0  # how long a chat request waits out a database lock held elsewhere
 SEEN_EVENTS_KEPT = timedelta(days=2)
 SEARCH_RESULTS = 5
 
@@ -53,6 +58,25 @@ class Reply:
     text: str  # plain text; adapters escape for their platform
     papers: tuple[Paper, ...] = ()  # cards to post (search results)
     report: Path | None = None  # a report file to upload (digest)
+
+
+SAVE_FAILURES = (sqlite3.Error, StoreError)  # the database refused a write
+
+
+def not_saved(what: str, exc: BaseException) -> str:
+    """The reply when the database refused a write: nothing was stored, try again."""
+    return (
+        f"Sorry, {what} could not be saved ({_save_failure(exc)}), so nothing was changed. "
+        "Please try again in a minute."
+    )
+
+
+def _save_failure(exc: BaseException) -> str:
+    if isinstance(exc, StorageFullError):
+        return "the disk is full"
+    if isinstance(exc, StorageBusyError):
+        return "database is locked"
+    return str(exc)
 
 
 def command_prefix(config: Config, platform: str) -> str:
@@ -76,6 +100,7 @@ class RadarService:
         self.jobs_changed = asyncio.Event()  # a job was queued: wake the workers
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
+        self.write_retry_s = WRITE_RETRY_S
 
     def register(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
@@ -83,7 +108,7 @@ class RadarService:
 
     async def first_time(self, platform: str, event_id: str) -> bool:
         """True the first time an event ID is seen (platforms retry unacknowledged events)."""
-        return await self.store.run(self._first_time, platform, event_id)
+        return await self.write(self._first_time, platform, event_id)
 
     def _first_time(self, platform: str, event_id: str) -> bool:
         now = self.store.clock()
@@ -100,34 +125,88 @@ class RadarService:
     # analyses ---------------------------------------------------------------------
 
     async def enqueue_analysis(
-        self, arxiv_id: ArxivId, ref: ChatRef, language: str | None
+        self, arxiv_id: ArxivId, ref: ChatRef, language: str | None, *, refresh: bool = False
     ) -> Reply:
-        """Queue an analysis for ``ref`` (a fast DB write); say so if a limit stops it."""
+        """Queue an analysis for ``ref`` (a fast DB write); say so if a limit stops it.
+
+        A repeat of an analysis the thread already has (or is about to get) is
+        answered with a notice instead: no job, no quota. ``refresh`` analyses again.
+        """
         engine = self.config.analysis.engine
         language = language or self.config.report.language
         try:
-            uses_llm = self.analyzer.engine_label(engine).startswith("llm")
-            joined = await self.store.run(self._enqueue, arxiv_id, engine, language, ref, uses_llm)
+            label = self.analyzer.engine_label(engine)
+            outcome = await self.write(
+                self._enqueue, arxiv_id, engine, language, ref, label, refresh
+            )
+        except SAVE_FAILURES as exc:
+            return Reply(not_saved(f"the request to analyse {arxiv_id}", exc))
         except RadarError as exc:  # a spent budget, or an LLM engine without its key
             return Reply(exc.user_message)
+        if isinstance(outcome, repeats.Repeat):
+            return Reply(self._repeat_text(arxiv_id, ref, outcome))
         self.jobs_changed.set()
-        if joined:
+        if outcome:
             return Reply(f"{arxiv_id} is already being analysed — you'll get it too.")
         where = "in this thread" if ref.thread else "in a thread under its card"
         return Reply(f"Queued the analysis of {arxiv_id}; the result will be posted {where}.")
 
     def _enqueue(
-        self, arxiv_id: ArxivId, engine: str, language: str, ref: ChatRef, uses_llm: bool
-    ) -> bool:
+        self,
+        arxiv_id: ArxivId,
+        engine: str,
+        language: str,
+        ref: ChatRef,
+        label: str,
+        refresh: bool,
+    ) -> bool | repeats.Repeat:
+        """Insert the request (True: it joined a running job), or the earlier one it repeats."""
         db = self.store.db
         day = usage.usage_day(self.config, self.store.clock())
         with transaction(db):
+            found = repeats.find(db, ref, arxiv_id, engine, language)
+            if found and (not refresh or found.status == repeats.COMING):
+                return found  # a refresh of a job still running is that job
             usage.check_user_limit(db, self.config, day, ref.user)
-            if uses_llm:
+            if label.startswith("llm"):
                 usage.check_token_budget(db, self.config, day)
+            if refresh:
+                repeats.forget_cached(db, arxiv_id.id, label, language)
             _, joined = jobs.enqueue(db, arxiv_id, engine, language, ref, self.store.now())
             usage.count_request(db, day, ref.user)
         return joined
+
+    def _repeat_text(self, arxiv_id: ArxivId, ref: ChatRef, repeat: repeats.Repeat) -> str:
+        where = "this thread" if ref.thread else "the thread under its card in this channel"
+        if repeat.status == repeats.COMING:
+            return (
+                f"{arxiv_id} is already being analysed for {where}; "
+                "the result will be posted there."
+            )
+        version = f"v{repeat.version}" if repeat.version and arxiv_id.version is None else ""
+        again = f"`{command_prefix(self.config, ref.platform)} analyze {arxiv_id.id} refresh`"
+        return (
+            f"The analysis of {arxiv_id}{version} is already in {where}. "
+            f"To analyse it again, use {again}."
+        )
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a write on the store thread, retrying while another process holds the lock.
+
+        A lock held past the busy timeout raises ``database is locked``; the write is
+        tried again with growing pauses for up to :attr:`write_retry_s` seconds.
+        """
+        deadline = time.monotonic() + self.write_retry_s
+        pause = 0.5
+        while True:
+            try:
+                return await self.store.run(fn, *args)
+            except StorageBusyError as exc:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("database busy (%s); trying the write again in %.1f s", exc, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 8.0)
 
     async def reaction(
         self,
@@ -150,13 +229,15 @@ class RadarService:
         """Carry out any chat command; errors come back as the reply text."""
         try:
             return await self._dispatch(command, ref)
+        except SAVE_FAILURES as exc:
+            return Reply(not_saved("that change", exc))
         except RadarError as exc:
             return Reply(exc.user_message)
 
     async def _dispatch(self, command: Command, ref: ChatRef) -> Reply:
         match command:
-            case Analyze(arxiv_id, language):
-                return await self.enqueue_analysis(arxiv_id, ref, language)
+            case Analyze(arxiv_id, language, refresh):
+                return await self.enqueue_analysis(arxiv_id, ref, language, refresh=refresh)
             case Subscribe(keyword):
                 return await self._follow(ref, subscriptions.KEYWORD, keyword, add=True)
             case Unsubscribe(keyword):
@@ -179,7 +260,7 @@ class RadarService:
         db = self.store.db
         what = f"keyword “{value}”" if kind == subscriptions.KEYWORD else f"category {value}"
         if add:
-            changed = await self.store.run(
+            changed = await self.write(
                 subscriptions.add, db, ref.platform, ref.channel, kind, value, self.store.now()
             )
             return Reply(
@@ -187,9 +268,7 @@ class RadarService:
                 if changed
                 else f"This channel already follows the {what}."
             )
-        changed = await self.store.run(
-            subscriptions.remove, db, ref.platform, ref.channel, kind, value
-        )
+        changed = await self.write(subscriptions.remove, db, ref.platform, ref.channel, kind, value)
         return Reply(
             f"This channel no longer follows the {what}."
             if changed

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
+from bot.taxonomy import is_category, unknown_category_message
 
 LANGUAGES = ("zh", "en")
+REFRESH = "refresh"
 MAX_KEYWORD_CHARS = 100
 MAX_QUERY_CHARS = 200
 
@@ -33,8 +35,8 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "analyze",
-        "analyze <arXiv ID or URL> [en|zh]",
-        "deep analysis of a paper, threaded under its card",
+        "analyze <arXiv ID or URL> [en|zh] [refresh]",
+        "deep analysis of a paper, threaded under its card (refresh: analyse again)",
     ),
     CommandSpec("subscribe", 'subscribe <keyword or "phrase">', "follow a keyword in this channel"),
     CommandSpec("unsubscribe", 'unsubscribe <keyword or "phrase">', "stop following a keyword"),
@@ -54,6 +56,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
 class Analyze:
     arxiv_id: ArxivId
     language: str | None = None
+    refresh: bool = False  # analyse again even if the thread already has the analysis
 
 
 @dataclass(frozen=True)
@@ -122,12 +125,17 @@ def _split(text: str) -> list[str]:
 
 
 def _analyze(args: list[str]) -> Command:
-    if not args or len(args) > 2:
-        raise CommandError("Usage: analyze <arXiv ID or URL> [en|zh]")
-    language = args[1].lower() if len(args) == 2 else None
+    usage = "Usage: analyze <arXiv ID or URL> [en|zh] [refresh]"
+    options = [arg.lower() for arg in args[1:]]
+    refresh = REFRESH in options
+    if refresh:
+        options.remove(REFRESH)
+    if not args or len(options) > 1:
+        raise CommandError(usage)
+    language = options[0] if options else None
     if language is not None and language not in LANGUAGES:
-        raise CommandError(f"Unknown language '{args[1][:10]}': use en or zh.")
-    return Analyze(parse_arxiv_id(args[0]), language)
+        raise CommandError(f"Unknown language '{language[:10]}': use en or zh (or refresh).")
+    return Analyze(parse_arxiv_id(args[0]), language, refresh)
 
 
 def _keyword(args: list[str], verb: str) -> str:
@@ -144,10 +152,12 @@ def _keyword(args: list[str], verb: str) -> str:
 def _categories(args: list[str]) -> Command:
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise CommandError("Usage: categories add|remove <category>, e.g. categories add cs.RO")
-    category = args[1]
+    action, category = args[0].lower(), args[1]
     if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
         raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
-    return Categories(args[0].lower(), category)
+    if action == "add" and not is_category(category):  # removing an old mistake stays possible
+        raise CommandError(unknown_category_message(category[:30]))
+    return Categories(action, category)
 
 
 def _search(args: list[str]) -> Command:

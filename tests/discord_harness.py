@@ -76,15 +76,17 @@ async def running_bot(
     discord: DiscordFake,
     arxiv: ArxivFake,
     settings: str = "",
+    storage: str = "",
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Discord adapter; stop them all afterwards.
 
-    ``settings`` are more ``[discord]`` keys (TOML lines).
+    ``settings`` are more ``[discord]`` keys and ``storage`` more ``[storage]`` keys
+    (TOML lines).
     """
     for name, value in TOKEN_ENV.items():
         monkeypatch.setenv(name, value)
     toml = discord.config_toml(settings) + '[analysis]\nengine = "extractive"\n'
-    async with core(arxiv, tmp_path, toml, register=False) as env:
+    async with core(arxiv, tmp_path, toml, register=False, storage=storage) as env:
         workers = env.workers()
         adapter = create_adapter(env.config, env.service)
         await workers.start()

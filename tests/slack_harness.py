@@ -10,6 +10,7 @@ Payload builders follow the shapes in ``shared/corpus/slack/``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,6 +47,7 @@ from tests.fakes.slack import TEAM, SlackFake, sample_paper
 from tests.pdf_factory import numbered_paper
 
 SIGNING_SECRET = "test-signing-secret"
+_TRIGGERS = itertools.count(1)
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test"}
 USER = "W111"
 CHANNEL = "C111"
@@ -124,10 +126,12 @@ async def running_bot(
     mode: str = "http",
     allowed_users: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    busy_timeout_s: float = 15.0,
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Slack adapter; stop them all afterwards.
 
-    ``env`` overrides the secrets' environment variables (e.g. a rejected token).
+    ``env`` overrides the secrets' environment variables (e.g. a rejected token);
+    ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it).
     """
     for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET} | (env or {})).items():
         monkeypatch.setenv(name, value)
@@ -141,7 +145,11 @@ async def running_bot(
             pdf_delay_s=0,
             backoff_s=0.01,
         ),
-        storage=StorageConfig(path=str(tmp_path / "radar.db"), cache_dir=str(tmp_path / "cache")),
+        storage=StorageConfig(
+            path=str(tmp_path / "radar.db"),
+            cache_dir=str(tmp_path / "cache"),
+            busy_timeout_s=busy_timeout_s,
+        ),
         report=ReportConfig(language="en"),
         analysis=AnalysisConfig(engine="extractive"),
         slack=SlackConfig(
@@ -154,7 +162,7 @@ async def running_bot(
             post_interval_s=0,
         ),
     )
-    store = Store.open(config.storage.path)
+    store = Store.open(config.storage.path, busy_timeout_s=busy_timeout_s)
     client = ArxivClient(config.arxiv)
     analyzer = GatedAnalyzer(config, store, client)
     serve(arxiv, sample_paper(), numbered_paper(tmp_path).read_bytes())
@@ -211,7 +219,10 @@ async def eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> 
 # payloads (shapes of shared/corpus/slack) -------------------------------------------
 
 
-def command_body(text: str, user: str = USER, channel: str = CHANNEL) -> str:
+def command_body(
+    text: str, user: str = USER, channel: str = CHANNEL, trigger_id: str | None = None
+) -> str:
+    """A slash-command body; each gets its own ``trigger_id`` unless one is given."""
     return urlencode(
         {
             "token": "verification_token",
@@ -224,7 +235,7 @@ def command_body(text: str, user: str = USER, channel: str = CHANNEL) -> str:
             "command": "/arxiv",
             "text": text,
             "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx",
-            "trigger_id": "111.111.xxx",
+            "trigger_id": trigger_id or f"111.{next(_TRIGGERS)}.xxx",
         }
     )
 

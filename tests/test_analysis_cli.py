@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from analysis.cli import analyze_command, extract_command
 from analysis.schema import Analysis
 from bot.config import Config
+from bot.store import Store
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.llm import LlmFake
 from tests.test_analysis_extractive import ABSTRACT, cue_paper
@@ -86,6 +87,10 @@ def test_analyze_with_the_llm_uses_the_cache_until_refresh(
     refreshed = run(config, "analyze", PAPER_ID, "--engine", "llm", "--refresh")
     assert refreshed.exit_code == 0
     assert len(llm.bodies()) == 2
+    store = Store.open(config.storage.path)
+    [(analyses,)] = store.db.execute("SELECT analyses FROM usage WHERE user = '*'").fetchall()
+    store.close()
+    assert analyses == 2  # `stats` counts the two analyses made (the cache hit is free)
 
 
 def test_errors_are_one_clean_line_and_exit_code_1(

@@ -80,7 +80,11 @@ async def test_persistent_failure_is_a_clear_error(arxiv_fake: ArxivFake) -> Non
     with pytest.raises(FetchError) as caught:
         await client.fetch_feed(("cs.AI",))
     await client.aclose()
-    assert caught.value.user_message == ("The arXiv feed answered HTTP 503; gave up after 3 tries.")
+    assert caught.value.user_message == (
+        "The arXiv feed answered HTTP 503; gave up after 3 tries "
+        f"(URL: {arxiv_fake.url}/rss/cs.AI). Check the network connection, any proxy "
+        "(HTTPS_PROXY) and [arxiv] rss_url in the config."
+    )
 
 
 async def test_hung_server_is_abandoned_at_the_timeout(arxiv_fake: ArxivFake) -> None:

@@ -64,7 +64,7 @@ def test_digest_analyses_every_paper_in_the_seed_structure(served: Path, arxiv_f
     ]
     result = CliRunner().invoke(main, ["--config", str(served), "digest", "--date", "2025-11-11"])
     assert result.exit_code == 0, result.output
-    text = Path(result.output.strip()).read_text(encoding="utf-8")
+    text = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert skeleton(text) == expected_skeleton()
     for label in ("**评估指标**", "**数据集**", "**对比方法**", "**实验条件**"):
         assert text.count(label) == len(SEED_IDS)
@@ -79,8 +79,8 @@ def test_a_second_digest_reuses_the_cached_analyses(served: Path, arxiv_fake) ->
     downloads = len([r for r in arxiv_fake.requests if r.path.startswith("/pdf/")])
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
-    path = Path(first.output.strip())
-    assert path.read_text(encoding="utf-8") == Path(second.output.strip()).read_text("utf-8")
+    path = Path(first.stdout.strip())
+    assert path.read_text(encoding="utf-8") == Path(second.stdout.strip()).read_text("utf-8")
     assert len([r for r in arxiv_fake.requests if r.path.startswith("/pdf/")]) == downloads
 
 
@@ -88,6 +88,6 @@ def test_an_unreadable_pdf_is_labelled_abstract_only(served: Path, arxiv_fake) -
     arxiv_fake.pdfs["2511.05275v1"] = b"<html>Not found</html>"
     result = CliRunner().invoke(main, ["--config", str(served), "digest", "--date", "2025-11-11"])
     assert result.exit_code == 0, result.output
-    text = Path(result.output.strip()).read_text(encoding="utf-8")
+    text = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert "### AI分析（仅基于摘要）" in text
     assert text.count(ANALYSIS_HEADING) == 3

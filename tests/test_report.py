@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.config import MonitorConfig
 from bot.models import Paper
 from bot.report import ReportEntry, ReportInput, render_report
@@ -71,9 +73,18 @@ def test_analysis_section_is_inserted_under_the_seed_heading() -> None:
     assert "### AI分析（仅基于摘要）" in abstract_only
 
 
-def test_failed_analysis_is_reported_not_hidden() -> None:
-    text = render_report(report(entries=(ReportEntry(MATCH, failure="The PDF is encrypted."),)))
-    assert "> 分析失败: The PDF is encrypted." in text
+@pytest.mark.parametrize(
+    ("language", "heading", "label"),
+    [("zh", "### AI分析", "> 分析失败: "), ("en", "### AI Analysis", "> Analysis failed: ")],
+)
+def test_failed_analysis_is_reported_under_a_heading_that_claims_no_full_text(
+    language: str, heading: str, label: str
+) -> None:
+    failed = ReportEntry(MATCH, failure="The PDF is encrypted.")
+    text = render_report(report(entries=(failed,), language=language))
+    assert f"{heading}\n{label}The PDF is encrypted.\n" in text
+    for claim in ("基于论文正文", "仅基于摘要", "full text", "abstract only"):
+        assert claim not in text
 
 
 def test_english_report_has_the_same_structure() -> None:
@@ -100,3 +111,14 @@ def test_no_matches_and_no_announcement_say_so() -> None:
 def test_a_failed_poll_is_stated_at_the_top() -> None:
     text = render_report(report(feed_error="The arXiv feed timed out; gave up after 5 tries."))
     assert "> 本次未能获取arXiv数据（The arXiv feed timed out; gave up after 5 tries.）" in text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_unfetched_data_is_never_called_a_weekend(language: str) -> None:
+    error = "Could not connect to fetch the arXiv feed (ConnectError); gave up after 5 tries."
+    text = render_report(report(entries=(), announced=None, feed_error=error, language=language))
+    assert error in text
+    assert "周末" not in text
+    assert "weekend" not in text
+    expected = "未能获取2025年11月11日的arXiv数据" if language == "zh" else "could not be fetched"
+    assert expected in text

@@ -128,6 +128,9 @@ def test_run_command_in_embedded_mode_polls_logs_cards_and_stops_on_sigterm(
     assert any(line.get("event") == "stopped" for line in lines)
     assert not [line for line in lines if line.get("unparsed")]  # every line is JSON
     assert secret not in bot.log.read_text()
+    due = [line["message"] for line in lines if ": next poll " in str(line.get("message"))]
+    assert due  # at start (and after each job: tests/test_scheduler.py)
+    assert all(", next report 20" in message for message in due)
 
 
 async def test_sigterm_during_a_job_waits_for_it_within_the_grace_period(
@@ -179,6 +182,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     retried = invoke(config, "jobs", "retry", "1")
     not_failed = invoke(config, "jobs", "retry", "2")
     cancelled = invoke(config, "jobs", "cancel", "2")
+    missing = [invoke(config, "jobs", action, "99") for action in ("retry", "cancel")]
     stats = invoke(config, "stats")
 
     assert listed.exit_code == 0, listed.output
@@ -188,7 +192,10 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     assert "The PDF is larger than the 50 MB limit." in listed.output
     assert (retried.exit_code, retried.output) == (0, "Job 1 queued again.\n")
     assert not_failed.exit_code == 1
-    assert "Job 2 is not failed or cancelled." in not_failed.output
+    assert "Job 2 is queued, not failed or cancelled." in not_failed.output
+    for result in missing:
+        assert result.exit_code == 1
+        assert "There is no job 99 (see `arxiv-radar jobs list`)." in result.output
     assert (cancelled.exit_code, cancelled.output) == (0, "Job 2 cancelled.\n")
     assert stats.exit_code == 0, stats.output
     rows = [line.split() for line in stats.output.splitlines()[1:]]

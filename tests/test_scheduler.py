@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import subscriptions
@@ -17,7 +20,7 @@ from bot.scheduler import CHANNELS_JOB, RadarScheduler, fire_times, previous_fir
 from bot.store import PollRecord
 from tests.core_env import core, serve_papers
 from tests.fakes.platform import RecordingAdapter
-from tests.fakes.server import until
+from tests.fakes.server import Fault, until
 from tests.feeds import SEED_IDS, seed_feed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,8 +63,9 @@ async def test_jobs_have_fixed_ids_and_safe_options(arxiv_fake, tmp_path) -> Non
     assert "hour='17'" in str(jobs["report:vla"].trigger)
 
 
-async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path) -> None:
+async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path, caplog) -> None:
     arxiv_fake.feeds["*"] = seed_feed()
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
     async with core(arxiv_fake, tmp_path, MONITOR) as env:  # real time: APScheduler's clock
         schedule = RadarScheduler(env.service)
         await schedule.start()
@@ -71,9 +75,32 @@ async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path) -> None:
                 assert time.monotonic() < deadline, "the catch-up poll did not run"
                 await asyncio.sleep(0.02)
             await env.platform.wait_for(lambda p: len(p.of("card")) == 4)
+            await until(lambda: len(next_due(caplog)) >= 2)  # at start, then after the poll
         finally:
             schedule.shutdown()
     assert [card.arxiv_id for card in env.platform.of("card")] == SEED_IDS
+    at_start, after_poll = next_due(caplog)[:2]
+    assert re.fullmatch(r"vla: next poll 20\d\d-.* \d\d:\d\d\+08:00, next report .*", after_poll)
+    assert at_start.split(", ")[1] == after_poll.split(", ")[1]  # the report is still due later
+
+
+def next_due(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if ": next poll " in r.getMessage()]
+
+
+async def test_a_scheduled_report_says_when_arxiv_could_not_be_reached(
+    arxiv_fake, tmp_path
+) -> None:
+    arxiv_fake.script("/rss/", *[Fault(503)] * 10)
+    async with core(arxiv_fake, tmp_path, MONITOR) as env:
+        schedule = RadarScheduler(env.service, clock=lambda: local(11, 17))
+        await schedule.report(env.config.monitor("vla"))
+        [path] = (tmp_path / "reports").glob("vla-2025-11-11.*.md")
+    text = path.read_text(encoding="utf-8")
+    assert "The arXiv feed answered HTTP 503" in text
+    assert "The arXiv data for November 11, 2025 could not be fetched" in text
+    assert "weekend" not in text
+    assert "周末" not in text
 
 
 async def test_catch_up_decisions_follow_the_last_poll_and_report(arxiv_fake, tmp_path) -> None:

@@ -175,7 +175,9 @@ async def test_errors_come_back_as_the_reply_text(arxiv_fake, tmp_path) -> None:
         reply = await handle(env, "search anything")  # the fake has no API answer: HTTP 404
         help_reply = await handle(env, "help")
     assert reply == "the arXiv API answered HTTP 404."
-    assert help_reply.splitlines()[0].startswith("`/arxiv analyze <arXiv ID or URL> [en|zh]`")
+    assert help_reply.splitlines()[0].startswith(
+        "`/arxiv analyze <arXiv ID or URL> [en|zh] [refresh]`"
+    )
 
 
 # announcing ------------------------------------------------------------------------

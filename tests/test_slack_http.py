@@ -56,15 +56,15 @@ async def test_help_is_acked_then_whispered(bot: Bot) -> None:
     assert response.status == 200
     assert await response.text() == ""
     text = await whisper(bot)
-    assert "`/arxiv analyze &lt;arXiv ID or URL&gt; [en|zh]`" in text
+    assert "`/arxiv analyze &lt;arXiv ID or URL&gt; [en|zh] [refresh]`" in text
     assert not bot.slack.called("chat.postMessage")
 
 
-async def test_analyze_ack_says_what_was_queued(bot: Bot) -> None:
+async def test_analyze_is_acked_then_says_what_was_queued(bot: Bot) -> None:
     response = await bot.command("analyze https://arxiv.org/abs/2511.05275 en")
-    body = await response.json()
-    assert body["response_type"] == "ephemeral"
-    assert body["text"].startswith("Queued the analysis of 2511.05275")
+    assert response.status == 200
+    assert await response.text() == ""  # the ack never waits on the database
+    assert (await whisper(bot)).startswith("Queued the analysis of 2511.05275")
 
     # no card yet: the worker posts one, then threads progress and the analysis under it
     calls = await bot.slack.until_calls("chat.postMessage", 3)
@@ -151,11 +151,11 @@ async def test_unauthorised_user_is_refused_politely(
     async with running_bot(
         tmp_path, monkeypatch, slack, arxiv_fake, allowed_users=("U0OK",)
     ) as bot:
-        body = await (await bot.command("analyze 2511.05275")).json()
-        assert body["text"] == REFUSAL
+        await bot.command("analyze 2511.05275")
+        assert await whisper(bot) == REFUSAL
         response = await bot.command("help")  # a free command still works
         assert response.status == 200
-        await whisper(bot)
+        await whisper(bot, 2)
         assert not bot.analyzer.requested
         assert not slack.called("chat.postMessage")
 

@@ -46,12 +46,12 @@ async def test_connects_with_the_app_token_to_the_returned_url(bot: Bot) -> None
     assert not bot.adapter.is_connected()
 
 
-async def test_slash_command_analyze_is_acked_with_the_queued_text(bot: Bot) -> None:
+async def test_slash_command_analyze_is_acked_then_told_what_was_queued(bot: Bot) -> None:
     envelope = bot.slack.push("slash_commands", slash("analyze 2511.05275"))
     ack = await bot.slack.until_ack(envelope)
-    assert ack.payload is not None
-    assert ack.payload["text"].startswith("Queued the analysis of 2511.05275")
-    assert ack.payload["response_type"] == "ephemeral"
+    assert not ack.payload  # acked before the database write
+    [queued] = await bot.slack.until_calls("chat.postEphemeral")
+    assert queued.params["text"].startswith("Queued the analysis of 2511.05275")
 
     card, progress = (c.params for c in await bot.slack.until_calls("chat.postMessage", 2))
     assert progress["thread_ts"] == bot.slack.history["C111"][0]["ts"]
@@ -92,3 +92,17 @@ async def test_retried_reaction_envelopes_are_acked_and_handled_once(bot: Bot) -
     ephemerals = await bot.slack.until_calls("chat.postEphemeral", 2)
     assert "already being analysed" in ephemerals[1].params["text"]
     assert len(bot.slack.called("chat.postEphemeral")) == 2
+
+
+async def test_a_slash_command_delivered_again_is_acked_and_ignored(bot: Bot) -> None:
+    payload = slash('subscribe "traffic prediction"')
+    envelopes = [bot.slack.push("slash_commands", payload) for _ in range(3)]
+    for envelope in envelopes:
+        await bot.slack.until_ack(envelope)  # every delivery is acknowledged
+    [subscribed] = await bot.slack.until_calls("chat.postEphemeral")
+    await bot.slack.until_ack(bot.slack.push("slash_commands", slash("list")))
+    whispers = await bot.slack.until_calls("chat.postEphemeral", 2)
+
+    assert len(whispers) == 2  # the replays were ignored at the ack: nothing else is coming
+    assert "now follows the keyword" in subscribed.params["text"]
+    assert "this channel's keywords: traffic prediction" in whispers[1].params["text"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from handlers.commands import COMMANDS
+from handlers.commands import COMMANDS, REFRESH
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})
@@ -43,15 +43,21 @@ class ArxivGroup(
     """``/arxiv analyze|subscribe|unsubscribe|categories|list|digest|search|help``."""
 
     @app_commands.command(description=_SUMMARIES["analyze"])
-    @app_commands.describe(paper="arXiv ID or URL, e.g. 2511.05275", language="Analysis language")
+    @app_commands.describe(
+        paper="arXiv ID or URL, e.g. 2511.05275",
+        language="Analysis language",
+        refresh="Analyse again even if the card's thread already has the analysis",
+    )
     @app_commands.choices(language=_LANGUAGES)
     async def analyze(
         self,
         interaction: discord.Interaction,
         paper: app_commands.Range[str, 1, 200],
         language: app_commands.Choice[str] | None = None,
+        refresh: bool = False,
     ) -> None:
-        await _run(interaction, "analyze", paper, language.value if language else None)
+        chosen = language.value if language else None
+        await _run(interaction, "analyze", paper, chosen, REFRESH if refresh else None)
 
     @app_commands.command(description=_SUMMARIES["subscribe"])
     @app_commands.describe(keyword="A keyword or phrase to follow in this channel")

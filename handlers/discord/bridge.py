@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
-from bot.service import RadarService, Reply
+from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
 from handlers.commands import Analyze, parse_command
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL
@@ -78,10 +78,12 @@ class ServiceBridge:
         ephemeral: bool,
     ) -> None:
         """Follow up once per interaction, with the core's reply or the reason it failed."""
-        if not await self.service.first_time(PLATFORM, f"interaction:{interaction.id}"):
-            return
         try:
+            if not await self.service.first_time(PLATFORM, f"interaction:{interaction.id}"):
+                return
             answer = await reply()
+        except SAVE_FAILURES as exc:  # nothing was stored: never claim it was
+            answer = Reply(not_saved("your request", exc))
         except RadarError as exc:
             answer = Reply(exc.user_message)
         except Exception:

@@ -19,6 +19,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config, SlackConfig, secret
@@ -32,17 +35,37 @@ EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
 DRAIN_TIMEOUT_S = 10.0
+NOT_RETRIED = ("chat.postMessage", "files.completeUploadExternal")  # may post twice
+
+
+class SafeServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retries 500/503, except for calls that may have taken effect before the error:
+    those are reconciled by :class:`~handlers.slack.platform.SlackPlatform` instead."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith(NOT_RETRIED):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def web_client(config: SlackConfig, token: str) -> AsyncWebClient:
-    """The one Web API client: 429 (Retry-After) and 500/503 retried; connection errors
-    are not, because ``chat.postMessage`` could then post twice."""
+    """The one Web API client: 429 (Retry-After) retried, 500/503 only for calls that
+    cannot post twice; connection errors are not retried (the platform reconciles)."""
     return AsyncWebClient(
         token=token,
         base_url=config.api_url,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            SafeServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
     )
 

@@ -3,9 +3,10 @@
 Slack wants an answer within 3 seconds. Listeners only parse, check and spawn the
 work as a tracked background task, so Bolt runs with ``process_before_response``:
 the HTTP response (or Socket Mode ack) leaves as soon as a listener returns, with
-no polling. ``analyze`` acks after ``service.enqueue_analysis`` (a fast insert) so
-the ack can say what was queued. Only this package knows Slack payloads; the core
-sees :class:`~bot.models.ChatRef`.
+no polling. No ack waits on the database (another process may hold its lock):
+``analyze`` acks first and whispers what was queued once it is stored. A replayed
+slash command is acked and ignored. Only this package knows Slack payloads; the
+core sees :class:`~bot.models.ChatRef`.
 """
 
 from __future__ import annotations
@@ -17,20 +18,22 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
-from bot.service import RadarService
+from bot.service import SAVE_FAILURES, RadarService, not_saved
 from handlers.commands import Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
+from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
@@ -61,6 +64,7 @@ class Listeners:
         self.service = service
         self.platform = platform
         self.tasks: set[asyncio.Task[None]] = set()
+        self.recent = RecentKeys(REPLAY_WINDOW_S)
 
     def register(self, app: AsyncApp) -> None:
         app.command(self.config.command)(self.on_command)
@@ -73,9 +77,12 @@ class Listeners:
         allowed = self.config.allowed_users
         return not allowed or user in allowed
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` after the ack, keeping a reference so :meth:`drain` can wait for it."""
-        task = asyncio.create_task(self._guarded(work))
+    def spawn(self, work: Coroutine[Any, Any, None], asker: ChatRef | None = None) -> None:
+        """Run ``work`` after the ack, keeping a reference so :meth:`drain` can wait for it.
+
+        If ``work`` fails, ``asker`` (the user who asked) is told so, only them.
+        """
+        task = asyncio.create_task(self._guarded(work, asker))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -90,48 +97,68 @@ class Listeners:
 
     # listeners ---------------------------------------------------------------------
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], request: AsyncBoltRequest
+    ) -> None:
+        """Ack at once (never after a database write), then do the work in the background.
+
+        A replay of a command already received (same ``trigger_id``, or same signature
+        and timestamp) is acknowledged and ignored.
+        """
+        key = replay_key(command, request.headers)
+        if key is not None and not self.recent.first_time(key):
+            await ack()
+            return
         ref = ChatRef(PLATFORM, command["channel_id"], None, command["user_id"])
         try:
-            request = parse_command(command_text(command.get("text", "")))
-            if isinstance(request, Analyze):
-                await ack(_ephemeral(await self._enqueue(request, ref)))
-                return
+            parsed = parse_command(command_text(command.get("text", "")))
         except RadarError as exc:
             await ack(_ephemeral(exc.user_message))
             return
         await ack()
-        self.spawn(self._handle(request, ref, public=False))
+        self.spawn(self._command(key, parsed, ref), ref)
 
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         channel = body["container"].get("channel_id") or body["channel"]["id"]
         card_ts = body["container"]["message_ts"]
         ref = ChatRef(PLATFORM, channel, card_ts, body["user"]["id"])
-        self.spawn(self._analyze_card(ref, str(action.get("value", ""))))
+        self.spawn(self._analyze_card(ref, str(action.get("value", ""))), replace(ref, thread=None))
 
     async def on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
         item = event.get("item") or {}
         ours = item.get("type") == "message" and event.get("item_user") == context.bot_user_id
         if ours and event.get("reaction") in self.config.analyze_reactions:
-            self.spawn(self._react(str(body["event_id"]), event, item))
+            asker = ChatRef(PLATFORM, item["channel"], None, str(event.get("user", "")))
+            self.spawn(self._react(str(body["event_id"]), event, item), asker)
 
     async def on_mention(self, body: dict[str, Any]) -> None:
         event = body["event"]
         thread = event.get("thread_ts") or event["ts"]
         ref = ChatRef(PLATFORM, event["channel"], thread, event.get("user"))
-        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))))
+        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))), ref)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed (%s): %s", body.get("type"), error, exc_info=error)
 
     # work after the ack ----------------------------------------------------------------
 
+    async def _command(self, key: str | None, request: Command, ref: ChatRef) -> None:
+        """A slash command after its ack: once per command, answered only to its user."""
+        if key is not None and not await self.service.first_time(PLATFORM, f"command:{key}"):
+            return  # a replay that arrived after a restart
+        if isinstance(request, Analyze):
+            await self.platform.whisper(ref, await self._enqueue(request, ref))
+        else:
+            await self._handle(request, ref, public=False)
+
     async def _enqueue(self, request: Analyze, ref: ChatRef) -> str:
         if not self.allowed(ref.user):
             return REFUSAL
-        reply = await self.service.enqueue_analysis(request.arxiv_id, ref, request.language)
+        reply = await self.service.enqueue_analysis(
+            request.arxiv_id, ref, request.language, refresh=request.refresh
+        )
         return reply.text
 
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
@@ -184,11 +211,23 @@ class Listeners:
         else:
             await self.platform.whisper(ref, text)
 
-    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, None], asker: ChatRef | None) -> None:
         try:
             await work
-        except Exception:
+        except Exception as exc:
             log.exception("Slack background work failed")
+            if asker is not None:
+                await self._tell_failure(asker, exc)
+
+    async def _tell_failure(self, asker: ChatRef, exc: Exception) -> None:
+        text = not_saved("your request", exc) if isinstance(exc, SAVE_FAILURES) else FAILED
+        try:
+            if asker.thread:  # a mention: answered in its thread
+                await self.platform.reply(asker, text)
+            else:
+                await self.platform.whisper(asker, text)
+        except Exception:
+            log.exception("could not tell %s that their request failed", asker.user)
 
 
 def command_text(text: str) -> str:

@@ -460,10 +460,13 @@ class DiscordFake(LoopbackServer):
         subcommand: str,
         channel: str = CHANNEL_ID,
         roles: tuple[str, ...] = (ROLE_ID,),
-        **options: str,
+        **options: str | bool,
     ) -> dict[str, Any]:
         """An ``/arxiv <subcommand>`` slash-command interaction (corpus: slash_command_blep)."""
-        arguments = [{"type": 3, "name": name, "value": value} for name, value in options.items()]
+        arguments = [
+            {"type": 5 if isinstance(value, bool) else 3, "name": name, "value": value}
+            for name, value in options.items()
+        ]
         data = {
             "type": 1,
             "name": "arxiv",

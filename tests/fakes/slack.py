@@ -56,6 +56,9 @@ class SlackFake(LoopbackServer):
         self.acks: dict[str, Ack] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.uploads: dict[str, bytes] = {}
+        self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (channel, thread)
+        self._file_names: dict[str, str] = {}
+        self._errors_after_write: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
 
@@ -104,6 +107,15 @@ class SlackFake(LoopbackServer):
         ts = self._next_ts()
         self.history.setdefault(channel, []).append({"type": "message", "ts": ts, **message})
         return ts
+
+    def fail_after_write(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, then answer 500 ``internal_error``
+        (which Slack documents can happen after the write)."""
+        self._errors_after_write[method] = self._errors_after_write.get(method, 0) + times
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The replies posted in a thread."""
+        return self.replies.get((channel, thread_ts), [])
 
     # Socket Mode -----------------------------------------------------------------
 
@@ -171,6 +183,9 @@ class SlackFake(LoopbackServer):
         else:
             result = {"ok": True, **handler(params)}
         self.calls.append(Call(method, params, result))
+        if result["ok"] and self._errors_after_write.get(method):
+            self._errors_after_write[method] -= 1
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         return web.json_response(result)
 
     def _methods(self) -> dict[str, Any]:
@@ -188,8 +203,9 @@ class SlackFake(LoopbackServer):
             "chat.postEphemeral": lambda _: {"message_ts": self._next_ts()},
             "reactions.add": lambda _: {},
             "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "files.getUploadURLExternal": self._upload_url,
-            "files.completeUploadExternal": lambda p: {"files": p.get("files", [])},
+            "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": lambda _: {"url": f"ws://127.0.0.1:{self.port}/socket"},
         }
 
@@ -198,7 +214,29 @@ class SlackFake(LoopbackServer):
         message = {"type": "message", "ts": ts, "user": BOT_USER, "bot_id": BOT_ID, **params}
         if params.get("thread_ts") is None:
             self.history.setdefault(params["channel"], []).append(message)
+        else:
+            self.replies.setdefault((params["channel"], params["thread_ts"]), []).append(message)
         return {"channel": params["channel"], "ts": ts, "message": message}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, thread = params["channel"], params["ts"]
+        parent = [m for m in self.history.get(channel, []) if m["ts"] == thread]
+        messages = parent + self.thread(channel, thread)
+        if str(params.get("include_all_metadata")) not in ("1", "true", "True"):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = [
+            {**entry, "name": self._file_names.get(entry["id"], "")}
+            for entry in params.get("files", [])
+        ]
+        if params.get("channel_id"):
+            self.history.setdefault(params["channel_id"], []).append(
+                {"type": "message", "ts": self._next_ts(), "user": BOT_USER, "bot_id": BOT_ID}
+                | {"files": files}
+            )
+        return {"files": files}
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         newest_first = list(reversed(self.history.get(params["channel"], [])))
@@ -213,6 +251,7 @@ class SlackFake(LoopbackServer):
 
     def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):07d}"
+        self._file_names[file_id] = str(params.get("filename", ""))
         return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
     async def _upload(self, request: web.Request) -> web.Response:

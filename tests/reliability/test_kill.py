@@ -66,7 +66,7 @@ def analyse_then_kill(
 ) -> None:
     bot.start()
     assert slash_command(bot, f"analyze {PAPER}", USER) == 200
-    assert query(db, "SELECT count(*) FROM jobs") == [(1,)]  # acked only after the insert
+    wait_until(lambda: query(db, "SELECT count(*) FROM jobs") == [(1,)], 10, "the job insert")
     wait_until(kill_when, timeout_s, "the kill point")
     bot.kill()
     bot.start()

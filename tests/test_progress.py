@@ -1,0 +1,47 @@
+"""The digest's progress bar on a terminal (a pseudo-terminal, as a user's shell has)."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+
+from bot.progress import DigestProgress
+from bot.store import StoredMatch
+from tests.fakes.slack import sample_paper
+
+
+def match(arxiv_id: str) -> StoredMatch:
+    paper = sample_paper(arxiv_id=arxiv_id)
+    return StoredMatch(paper, ("vla",), (), "2025-11-10", "new")
+
+
+def test_a_terminal_gets_one_redrawn_bar_naming_the_paper_being_analysed() -> None:
+    leader, follower = pty.openpty()
+    with os.fdopen(follower, "w", encoding="utf-8") as terminal:
+        assert terminal.isatty()
+        with DigestProgress(terminal) as progress:
+            progress.started(match("2511.05275"), 2)
+            progress.finished(match("2511.05275"), 2)
+            progress.started(match("2511.05397"), 2)
+            progress.finished(match("2511.05397"), 2)
+    shown = os.read(leader, 4096).decode()
+    os.close(leader)
+    frames = [frame.removesuffix("\x1b[K") for frame in shown.split("\r") if frame]
+    assert frames[0].startswith("[--------------------] 0/2 · analysing 2511.05275 TwinVLA")
+    assert frames[1].startswith("[##########----------] 1/2 · analysed 2511.05275")
+    assert frames[2].startswith("[##########----------] 1/2 · analysing 2511.05397")
+    assert frames[3].startswith("[####################] 2/2 · analysed 2511.05397")
+    assert shown.endswith("\n")
+
+
+def test_a_pipe_gets_plain_lines() -> None:
+    stream = io.StringIO()
+    with DigestProgress(stream) as progress:
+        progress.started(match("2511.05275"), 1)
+        progress.finished(match("2511.05275"), 1)
+    assert stream.getvalue().splitlines() == [
+        "analysing 2511.05275 (1 of 1): TwinVLA: Data-Efficient Bimanual Manipulation with Twin "
+        "Single-Arm Vision-Language-Action Models",
+        "analysed 2511.05275 (1 of 1 done)",
+    ]
