@@ -42,9 +42,20 @@ T = TypeVar("T")
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), help="Default: report.language.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True)
 @click.option("--refresh", is_flag=True, help="Analyse again instead of using the cache.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also print on stderr which sections the LLM is sent whole, trimmed or not at all.",
+)
 @click.pass_obj
 def analyze_command(
-    obj: Any, paper: str, output_format: str, language: str | None, engine: str, refresh: bool
+    obj: Any,
+    paper: str,
+    output_format: str,
+    language: str | None,
+    engine: str,
+    refresh: bool,
+    explain: bool,
 ) -> None:
     """Analyse an arXiv paper from its full text and print the analysis."""
     config: Config = obj.config
@@ -57,7 +68,7 @@ def analyze_command(
             async def progress(stage: str) -> None:
                 click.echo(STAGE_TEXT[stage].format(engine=label), err=True)
 
-            return await analyzer.analyze(
+            analysis = await analyzer.analyze(
                 arxiv_id,
                 language=language,
                 engine=engine,
@@ -65,6 +76,9 @@ def analyze_command(
                 progress=progress,
                 record_usage=True,
             )
+            if explain:
+                click.echo(await analyzer.selection(analysis), err=True)
+            return analysis
 
     analysis = _run(run())
     if output_format == "json":

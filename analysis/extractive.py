@@ -27,8 +27,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from analysis.budget import Role, section_roles
 from analysis.document import Caption, Document, Section
+from analysis.roles import Role, section_roles
 from analysis.schema import (
     Contribution,
     EngineResult,
@@ -247,6 +247,12 @@ _EXPERIMENT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_EXPERIMENTAL = (
+    Role.EXPERIMENTS, Role.DATASETS, Role.SETUP, Role.COMPUTE, Role.RESULTS, Role.ABLATION,
+)  # fmt: skip
+_CLOSING = (Role.LIMITATIONS, Role.DISCUSSION, Role.CONCLUSION, Role.FUTURE_WORK)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of the paper, where it is, and its place in reading order."""
@@ -287,8 +293,8 @@ def extract_analysis(document: Document, language: str) -> LlmAnswer:
     passages = _passages(document, refs)
     captions = [_caption_passage(caption, refs) for caption in document.captions]
     intro = _with_roles(passages, Role.INTRODUCTION) or [abstract]
-    experiments = _with_roles(passages, Role.EXPERIMENTS) or [abstract]
-    closing = _with_roles(passages, Role.LIMITATIONS, Role.DISCUSSION, Role.CONCLUSION)
+    experiments = _with_roles(passages, *_EXPERIMENTAL) or [abstract]
+    closing = _with_roles(passages, *_CLOSING)
     closing_sentences = _sentences(closing or passages)
     return LlmAnswer(
         overview=_overview(document, passages),
@@ -516,7 +522,8 @@ def _method_passages(passages: Sequence[Passage]) -> list[Passage]:
     """Sections after the introduction and before the experiments, else METHOD sections."""
     roles = [p.role for p in passages]
     start = roles.index(Role.INTRODUCTION) + 1 if Role.INTRODUCTION in roles else 0
-    end = roles.index(Role.EXPERIMENTS) if Role.EXPERIMENTS in roles[start:] else len(roles)
+    later = [i for i, role in enumerate(roles) if i >= start and role in _EXPERIMENTAL]
+    end = later[0] if later else len(roles)
     between = [
         p for p in passages[start:end] if p.role in (Role.METHOD, Role.OTHER) and p.level <= 2
     ]

@@ -27,7 +27,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import ValidationError
 
 from analysis import prompts
-from analysis.budget import PaperText, select_text
+from analysis.budget import Fate, PaperText, select_text
 from analysis.document import Document
 from analysis.schema import EngineResult, LlmAnswer, Subject, Usage, strict_json_schema
 from analysis.tokens import count_tokens
@@ -97,7 +97,7 @@ class LlmEngine:
         self, session: _Session, document: Document, subject: Subject
     ) -> tuple[LlmAnswer, tuple[str, ...]]:
         prompt = _Prompt(subject, self.config.model)
-        available = self.config.max_input_tokens - prompt.overhead_tokens()
+        available = paper_budget(self.config, subject)
         if available < MIN_PAPER_TOKENS:
             raise AnalysisError(
                 f"llm.max_input_tokens ({self.config.max_input_tokens}) leaves no room for the "
@@ -105,17 +105,19 @@ class LlmEngine:
             )
         selected = select_text(document, available)
         log.info(
-            "%s: sending %d of %d tokens (condensed %s; omitted %s)",
+            "%s: sending %d of %d tokens (trimmed %s; left out %s)",
             subject.arxiv_id,
             selected.tokens,
             selected.naive_tokens,
             list(selected.condensed),
             list(selected.omitted),
         )
+        warnings = budget_warnings(selected, subject.language)
         if selected.tokens <= available:
-            return await self._answer(session, prompt, selected.text(), parts=0), ()
+            return await self._answer(session, prompt, selected.text(), parts=0), warnings
         notes, parts, lost = await self._notes(session, prompt, selected, available)
-        warnings = (f"Too long to analyse in full; left out: {', '.join(lost)}.",) if lost else ()
+        if lost:
+            warnings += (f"Too long to analyse in full; left out: {', '.join(lost)}.",)
         return await self._answer(session, prompt, notes, parts=parts), warnings
 
     async def _notes(
@@ -127,7 +129,7 @@ class LlmEngine:
         the core sections that did not fit in the allowed number of parts.
         """
         front, rest = selected.blocks[0], selected.blocks[1:]
-        body = PaperText(rest, selected.naive_tokens, selected.condensed, selected.omitted)
+        body = PaperText(rest, selected.naive_tokens, selected.report)
         chunk_limit = self.config.max_input_tokens - prompt.notes_overhead_tokens()
         chunks, lost = body.chunks(max(chunk_limit, MIN_NOTES_TOKENS))
         share = (available - front.tokens) // len(chunks) - NOTES_HEADING_TOKENS
@@ -284,6 +286,37 @@ class _Session:
 
 
 # helpers ------------------------------------------------------------------------
+
+
+def paper_budget(config: LlmConfig, subject: Subject) -> int:
+    """Tokens left for the paper in one request after the prompt (``llm.max_input_tokens``)."""
+    return config.max_input_tokens - _Prompt(subject, config.model).overhead_tokens()
+
+
+def budget_warnings(selected: PaperText, language: str) -> tuple[str, ...]:
+    """One warning naming the sections trimmed or left out to fit the budget (if any)."""
+    cut = [s for s in selected.report if s.fate != Fate.WHOLE and s.tier is not None]
+    if not cut:
+        return ()
+    trimmed = [s.label for s in cut if s.fate == Fate.TRIMMED]
+    omitted = [s.label for s in cut if s.fate == Fate.OMITTED]
+    if language == "zh":
+        parts = [
+            f"截短：{'、'.join(trimmed)}" if trimmed else "",
+            f"未发送：{'、'.join(omitted)}" if omitted else "",
+        ]
+        return (
+            "为适应输入预算，部分章节未完整发送给模型（" + "；".join(p for p in parts if p) + "）",
+        )
+    parts = [
+        f"trimmed: {', '.join(trimmed)}" if trimmed else "",
+        f"left out: {', '.join(omitted)}" if omitted else "",
+    ]
+    return (
+        "To fit the input budget, some sections were not sent whole ("
+        + "; ".join(p for p in parts if p)
+        + ").",
+    )
 
 
 def _fence(text: str) -> str:

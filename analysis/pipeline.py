@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache, cache_key
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
-from analysis.llm import LlmEngine
+from analysis.llm import LlmEngine, paper_budget
 from analysis.pdf import extract_document
 from analysis.schema import LANGUAGES, Analysis, Engine, Language, Subject
 from analysis.verify import verify
@@ -133,6 +134,14 @@ class Analyzer:
         if cacheable:
             await self.cache.put(key, analysis, chosen.version)
         return analysis
+
+    async def selection(self, analysis: Analysis) -> str:
+        """Which sections of the analysed paper the LLM is sent whole, trimmed or not at all."""
+        path = await self._download(ArxivId(analysis.arxiv_id, analysis.version), None)
+        document = await self._extract(path)
+        subject = Subject(analysis.arxiv_id, analysis.title, analysis.language)
+        budget = paper_budget(self.config.llm, subject)
+        return explain(select_text(document, budget), budget)
 
     async def document(self, arxiv_id: ArxivId, progress: Progress | None = None) -> Document:
         """The extracted full text of ``arxiv_id`` (latest version if none is given)."""
