@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine, extract_analysis, split_sentences
 from analysis.pdf import extract_document
-from analysis.roles import Role, section_roles
-from analysis.schema import Analysis, LlmAnswer, Subject
+from analysis.render import render_markdown
+from analysis.roles import Role, document_roles
+from analysis.schema import Analysis, Experiments, LlmAnswer, Subject
 from analysis.verify import verify
 from tests.corpus import corpus_file
 from tests.pdf_factory import PaperWriter
@@ -114,10 +116,10 @@ def test_each_field_takes_the_statements_of_its_section(cue_document: Document) 
     assert all(c.refs == ["§1"] for c in answer.contributions)
     assert answer.method.startswith("**3 Method** (§3): DenseLite encodes questions")
     experiments = answer.experiments
-    assert f"{DATASETS} (§4.1)" in experiments.datasets
-    assert f"{METRICS} (§4.1)" in experiments.metrics
-    assert f"{BASELINES} (§4.2)" in experiments.baselines
-    assert f"{SETUP} (§4.2)" in experiments.setup
+    assert experiments.datasets == [f"Natural Questions, TriviaQA, SQuAD: {DATASETS} (§4.1)"]
+    assert experiments.metrics == [f"top-100 retrieval accuracy, exact match: {METRICS} (§4.1)"]
+    assert experiments.baselines == [f"BM25, ORQA: {BASELINES} (§4.2)"]
+    assert experiments.setup == [f"{SETUP} (§4.2)"]
     assert answer.limitations.acknowledged == [f"{LIMITATION} (§5)"]
     assert [f.suggestion for f in answer.future_work] == [f"{FUTURE} (§6)"]
 
@@ -128,6 +130,7 @@ def test_references_follow_the_output_language(cue_document: Document) -> None:
     assert answer.contributions[0].refs == ["第1节"]
     assert answer.method.startswith("**3 Method**（第3节）：")
     assert f"{SETUP}（第4.2节）" in answer.experiments.setup
+    assert answer.experiments.datasets[0].startswith("Natural Questions、TriviaQA、SQuAD：")
     assert answer.overview == ABSTRACT  # the paper's own sentences stay as they are
 
 
@@ -147,7 +150,7 @@ def test_an_abstract_only_document_is_analysed_from_its_abstract() -> None:
     ]
     assert answer.contributions[0].refs == ["Abstract"]
     assert answer.method == ""
-    assert answer.experiments.metrics == [f"{ABSTRACT.split('. ')[-1]} (Abstract)"]
+    assert answer.experiments == Experiments(metrics=[], datasets=[], baselines=[], setup=[])
 
 
 async def test_the_engine_is_labelled_extractive_and_spends_no_tokens(
@@ -198,15 +201,11 @@ def refs_of(items: list[str]) -> set[str]:
 
 def test_corpus_papers_get_every_field_from_the_right_sections(corpus_document: Document) -> None:
     answer = extract_analysis(corpus_document, "en")
-    roles = dict(
-        zip(
-            (f"§{s.number}" for s in corpus_document.sections),
-            section_roles(corpus_document.sections),
-            strict=True,
-        )
-    )
-    assert answer.overview
-    assert answer.overview in " ".join(corpus_document.abstract.split())
+    roles = {
+        f"{'Appendix ' if r.appendix else '§'}{r.section.number}": r.role
+        for r in document_roles(corpus_document)
+    }
+    assert answer.overview.startswith(" ".join(corpus_document.abstract.split()[:8]))
     assert answer.motivation
     assert roles[answer.motivation.rsplit(" (", 1)[1].rstrip(")")] == Role.INTRODUCTION
     assert answer.contributions
@@ -223,6 +222,96 @@ def test_corpus_papers_get_every_field_from_the_right_sections(corpus_document: 
         answer.limitations.acknowledged + [f.suggestion for f in answer.future_work]
     ):
         assert roles[ref] in closing, ref
+
+
+def quoted(answer: LlmAnswer) -> list[str]:
+    """Every quoted unit of every field, without its reference or name prefix."""
+    items = [*answer.experiments.metrics, *answer.experiments.datasets]
+    items += [*answer.experiments.baselines, *answer.experiments.setup]
+    items += [*answer.limitations.acknowledged, *(f.suggestion for f in answer.future_work)]
+    units = [re.sub(r" \([^()]*\)$", "", item).split(": ", 1)[-1] for item in items]
+    units += [c.detail for c in answer.contributions]
+    for paragraph in answer.method.split("\n\n"):
+        units += split_sentences(paragraph.split("): ", 1)[-1])
+    return units
+
+
+def test_corpus_extracts_repeat_no_sentence_and_quote_no_footnote(
+    corpus_document: Document,
+) -> None:
+    answer = extract_analysis(corpus_document, "en")
+    units = [u for u in quoted(answer) if len(u) > 40]
+    assert len(units) == len(set(units))
+    text = answer.model_dump_json()
+    for footnote in ("@", "Work done", "internship", "Equal contribution", "University of"):
+        assert footnote not in text
+    assert not any(unit.endswith("…") for unit in quoted(answer))  # nothing is cut short
+
+
+FACTS = {
+    "pdfs/2004.04906v3_DensePassageRetrieval_EMNLP_2col.pdf": {
+        "method": "**3 Dense Passage Retriever (DPR)**",
+        "datasets": ("Natural Questions", "WebQuestions", "CuratedTREC", "TriviaQA", "SQuAD"),
+        "headline": ("§5", "§6"),
+        "setup": "40 epochs",
+        "closing": "§8",
+    },
+    "pdfs/2203.00130v1_PaperPlain_ACM_long_appendix.pdf": {
+        "method": "**4 PAPER PLAIN: READING SUPPORT FOR MEDICAL RESEARCH PAPERS**",
+        "limitations": "§8.4",
+        "future": "§8.4",
+        "headline": ("§7",),
+        "setup": "US$15",
+    },
+    "pdfs/2302.07302v1_CiteSee_CHI_ACM_2col.pdf": {
+        "method": "**4 SYSTEM DESIGN**",
+        "limitations": "§5.1",
+        "future": "§7",
+        "datasets": ("SciERC",),
+        "setup": "$35 USD",
+    },
+    "pdfs/1708.05894v1_MGP-RNN_MLHC_JMLR_1col.pdf": {
+        "method": "**3 Proposed Method**",
+        "setup": "learning rate of 0.001",
+        "future": "§5",
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(FACTS))
+def test_corpus_key_facts_land_in_their_fields(name: str) -> None:
+    facts = FACTS[name]
+    answer = extract_analysis(extract_document(corpus_file(name)), "en")
+    experiments = answer.experiments
+    assert answer.method.startswith(str(facts["method"]))
+    for dataset in facts.get("datasets", ()):
+        assert dataset in " ".join(experiments.datasets), dataset
+    if "headline" in facts:
+        results = answer.overview.split("**Headline results (excerpts)**: ", 1)[1]
+        assert re.search(r"\d", results)
+        assert any(f"({ref}" in results for ref in facts["headline"])
+    assert str(facts["setup"]) in " ".join(experiments.setup)
+    if "limitations" in facts:
+        assert any(f"({facts['limitations']})" in item for item in answer.limitations.acknowledged)
+    if "future" in facts:
+        assert any(f"({facts['future']})" in f.suggestion for f in answer.future_work)
+    assert all(not re.search(r"\brelease|available at", f.suggestion) for f in answer.future_work)
+
+
+def test_chinese_extracts_have_chinese_labels_and_say_they_are_untranslated_excerpts(
+    cue_document: Document,
+) -> None:
+    answer = extract_analysis(cue_document, "zh")
+    analysis = Analysis(
+        **answer.model_dump(), arxiv_id="2401.01234", version=1, title="DenseLite",
+        language="zh", engine="extractive", source="full_text",
+    )  # fmt: skip
+    markdown = render_markdown(analysis)
+    assert "原文摘录" in markdown.split("### 论文概要")[0]
+    assert "**作者提出的未来工作（原文摘录）**" in markdown
+    assert "**评估指标**：" in markdown
+    english = render_markdown(analysis, "en")
+    assert "Excerpts" in english.split("### Overview")[0]
 
 
 def test_corpus_extracts_pass_verification_untouched(corpus_document: Document) -> None:
