@@ -21,8 +21,11 @@ BODY = (
 )
 
 
+AUTHORS = "Authors' addresses: A. Author, a@uni.edu, 4242 Campus Road, Springfield."
+
+
 def paper() -> Document:
-    sections = (Section("1", "Experiments", 1, 1, BODY),)
+    sections = (Section("1", "Experiments", 1, 1, BODY + "\n" + AUTHORS),)
     references = ("[1] A. Author. 2019. A paper with 7,777 trajectories and 314 citations.",)
     return Document("A Paper", "We study retrieval.", 3, sections, (), (), references, QUALITY)
 
@@ -82,6 +85,7 @@ def test_what_the_paper_prints_is_kept_in_any_spelling(claim: str) -> None:
         ("Accuracy is 82.7 points higher.", None),  # the paper has 82.7%, not points: derived?
         ("It was built from 7,777 trajectories.", "7,777 trajectories"),  # references only
         ("It is cited 314 times.", "314 times"),
+        ("The lab is at number 4242.", "4242"),  # only in the author block
         ("Accuracy reaches 93.1%.", "93.1%"),
     ],
 )

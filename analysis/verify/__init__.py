@@ -39,6 +39,11 @@ _DERIVATION_CUE = re.compile(
     re.IGNORECASE,
 )
 CUE_WINDOW = 30
+_AUTHOR_BLOCK = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|authors[’']? (?:addresses|affiliations)|work (?:was )?done (?:during|"
+    r"while)|equal contribution|corresponding author",
+    re.IGNORECASE,
+)
 _WARNINGS = {  # (zh, en)
     "removed": (
         "已删除论文中不存在的引用（连同所在分句）",
@@ -60,10 +65,15 @@ _WARNINGS = {  # (zh, en)
 
 
 def evidence_text(document: Document) -> str:
-    """Everything a claim may quote: title, abstract, body, appendix, captions, tables."""
+    """Everything a claim may quote: title, abstract, body, appendix, captions, tables.
+
+    Author-block lines left in the body (e-mail addresses, "Authors' addresses",
+    "Work done during an internship…") are dropped: affiliations are not evidence.
+    """
     tables = getattr(document, "tables", ())  # bridge: Document gains ``tables`` (fulltext)
     table_text = [str(getattr(table, "text", table)) for table in tables]
-    return "\n\n".join([document.title, document.all_text(), *table_text])
+    text = "\n\n".join([document.title, document.all_text(), *table_text])
+    return "\n".join(line for line in text.split("\n") if not _AUTHOR_BLOCK.search(line))
 
 
 class Evidence:
