@@ -77,7 +77,7 @@ def analyze_command(
                 record_usage=True,
             )
             if explain:
-                click.echo(await analyzer.selection(analysis), err=True)
+                click.echo(await _selection(analyzer, analysis), err=True)
             return analysis
 
     analysis = _run(run())
@@ -114,6 +114,14 @@ async def _document(config: Config, source: str) -> Document:
     arxiv_id = parse_arxiv_id(source)
     async with _analyzer(config) as analyzer:
         return await analyzer.document(arxiv_id)
+
+
+async def _selection(analyzer: Analyzer, analysis: Analysis) -> str:
+    """The ``--explain`` table, or why there is none (no usable full text)."""
+    try:
+        return await analyzer.selection(analysis)
+    except RadarError as exc:
+        return f"--explain: no full text to select from ({exc.user_message})"
 
 
 @asynccontextmanager

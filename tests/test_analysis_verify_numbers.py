@@ -68,6 +68,7 @@ def test_units_and_counted_nouns_are_read(text: str, unit: str | None) -> None:
         "Gains range from 4% to 6%; the loss falls by 3.2.",
         "It trains 3 epochs for 240 GPU hours on 8 A100 GPUs.",
         "训练3个epoch，学习率5e-5，共12层，9.28K个样本。",
+        "Like prior work (Smith et al., 2019; Lee and Kim 2021), it uses 12 layers.",
     ],
 )
 def test_what_the_paper_prints_is_kept_in_any_spelling(claim: str) -> None:

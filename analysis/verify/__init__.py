@@ -39,6 +39,10 @@ _DERIVATION_CUE = re.compile(
     re.IGNORECASE,
 )
 CUE_WINDOW = 30
+# "(Black et al., 2024)": a citation's year is not a claim about the paper's results
+_CITED_YEAR = re.compile(
+    r"(?:et al\.?|[A-Z][a-z]+(?: and| &) [A-Z][a-z]+),?\s*\(?(?:19|20)\d{2}[a-z]?"
+)
 _AUTHOR_BLOCK = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|authors[’']? (?:addresses|affiliations)|work (?:was )?done (?:during|"
     r"while)|equal contribution|corresponding author",
@@ -137,7 +141,7 @@ class _Checker:
         return apply(text, edits)
 
     def _numbers(self, text: str) -> str:
-        skip = [Span(*m.span()) for m in MARKED.finditer(text)]
+        skip = [Span(*m.span()) for m in (*MARKED.finditer(text), *_CITED_YEAR.finditer(text))]
         skip += [Span(r.start, r.end) for r in find_references(text)]
         masked = mask(text, skip)
         edits: list[Edit] = []
