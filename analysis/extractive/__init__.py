@@ -67,6 +67,8 @@ __all__ = ["EXTRACTIVE_VERSION", "ExtractiveEngine", "extract_analysis", "split_
 EXTRACTIVE_VERSION = "extractive-2"
 MAX_OVERVIEW_SENTENCES = 6
 MAX_METHOD_PASSAGES = 6
+MAX_LIMITATIONS = 4
+MAX_PER_LIMITATION_SECTION = 2
 _ENUMERATOR = re.compile(r"(?:^|\s)(?:\((?:\d{1,2}|[ivx]{1,4}|[a-h])\)|(?<!\w)\d{1,2}\)|•|◦|▪)\s+")
 _LEADING_FILLER = re.compile(r"^\W*(?:that\s+)?(?:(?:a|an|the)\s+)?", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:，；：])\s+|(?<=\.)\s+")
@@ -178,7 +180,7 @@ class _Extractor:
         systems = ex.compared_names(found) | {self.name or ""}
         names = [n for n in ex.dataset_names(found, self.captions) if n not in systems]
         setup = ex.setup(self.pool, found, 5)
-        datasets = ex.by_names(self.pool, with_captions, names, 4)
+        datasets = ex.by_names(self.pool, with_captions, names, 5)
         metrics = ex.metrics(self.pool, with_captions, 4)
         baselines = ex.baselines(self.pool, found, self.name, 4)
         return Experiments(
@@ -189,12 +191,17 @@ class _Extractor:
         )
 
     def _limitations(self) -> list[str]:
-        stated = sentences(self._roles(Role.LIMITATIONS, appendix=True))
-        picked = self.pool.pick(stated, _stated_limitation_score, 4)
+        """At most two sentences per limitations section, sections titled so first."""
+        sections = self._roles(Role.LIMITATIONS, appendix=True)
+        sections.sort(key=lambda p: not LIMITATION.search(p.label))
+        picked: list[Sentence] = []
+        for passage in sections:
+            room = min(MAX_PER_LIMITATION_SECTION, MAX_LIMITATIONS - len(picked))
+            picked += self.pool.pick(sentences([passage]), _stated_limitation_score, room)
         if len(picked) < 2:
             closing = sentences(self._roles(Role.DISCUSSION, Role.CONCLUSION, Role.FUTURE_WORK))
-            picked += self.pool.pick(closing, _own_limitation_score, 4 - len(picked))
-        return [self.refs.item(s) for s in sorted(picked, key=lambda s: s.position)]
+            picked += self.pool.pick(closing, _own_limitation_score, MAX_LIMITATIONS - len(picked))
+        return [self.refs.item(s) for s in picked]
 
     def _future_work(self) -> list[FutureWork]:
         closing = sentences(self._roles(*_CLOSING, appendix=True))
@@ -242,9 +249,18 @@ def _own_limitation_score(sentence: Sentence) -> float:
 
 
 def _stated_limitation_score(sentence: Sentence) -> float:
-    """In a limitations section: its own "Limitations" sections first, limitation cues next."""
-    titled = 3 if LIMITATION.search(sentence.label) else 0
-    return 1 + titled + _own_limitation_score(sentence)
+    """In a limitations section: limitation cues first; future directions are left to future work.
+
+    In a section titled only "Limitations" any sentence may be quoted; in a mixed one
+    ("Limitations and future work", "Ethical implications") only those with a cue.
+    """
+    cues = _own_limitation_score(sentence)
+    if FUTURE.search(sentence.text) and not LIMITATION.search(sentence.text):
+        return 0
+    only_limitations = LIMITATION.search(sentence.label) and not FUTURE.search(sentence.label)
+    if not only_limitations and not cues:
+        return 0
+    return 1 + (3 if only_limitations else 0) + cues
 
 
 def _future_score(sentence: Sentence) -> float:
