@@ -73,6 +73,7 @@ _TITLE_PATTERNS: tuple[tuple[Role, str], ...] = (
         Role.SETUP,
         r"experimental (setup|settings?|details|protocol)|implementation|training (details|setup|"
         r"configuration|procedure)|hyper-?parameters?|setup|settings?\b|reproducib|"
+        r"details (on|of|about) (the )?(experiment|task|dataset|data|training|evaluation|model)|"
         r"实验设置|实现细节|超参数",
     ),
     (
@@ -123,6 +124,7 @@ _INTRODUCED = re.compile(
 )
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z0-9])\)")
 MIN_NAME_MENTIONS = 3
+_ALWAYS_OWN = frozenset({Role.LIMITATIONS, Role.FUTURE_WORK, Role.BACK_MATTER})
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,16 @@ def _name_candidates(document: Document) -> list[str]:
 
 
 def _own_role(section: Section, parent: Role, name: str | None) -> Role:
-    """The title's role; a generic "Method"/"Design" under a study or discussion is the parent's."""
+    """The title's role, with two exceptions that take the parent's.
+
+    A generic "Method"/"Design" under a study or discussion is the study's; an
+    unnumbered run-in heading ("Evaluation." inside the introduction) is a topic of
+    its parent, unless it names limitations, future work or back matter.
+    """
     role = classify(section.title)
     if role == Role.METHOD and parent not in (Role.METHOD, Role.OTHER):
+        return parent
+    if not section.number and parent != Role.OTHER and role not in _ALWAYS_OWN:
         return parent
     if role != Role.OTHER or parent != Role.OTHER:
         return role if role != Role.OTHER else parent

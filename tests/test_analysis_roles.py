@@ -104,3 +104,18 @@ def test_corpus_sections_get_their_roles(name: str, system: str, expected: dict[
     assert method_name(document) == system
     roles = {r.section.label: r.role for r in document_roles(document)}
     assert {label: roles[label] for label in expected} == expected
+
+
+def test_run_in_headings_are_topics_of_their_section_unless_they_name_limitations() -> None:
+    sections = [
+        Section("1", "Introduction", 1, 1, "Intro."),
+        Section(None, "Evaluation.", 3, 1, "We evaluate on finance tasks."),
+        Section("3", "Training configuration", 1, 2, ""),
+        Section(None, "Hardware stack.", 3, 2, "We use 64 nodes."),
+        Section("5", "Results", 1, 3, ""),
+        Section(None, "Limitations.", 3, 3, "It does not handle tables."),
+    ]
+    assert section_roles(sections) == [
+        Role.INTRODUCTION, Role.INTRODUCTION, Role.SETUP, Role.SETUP, Role.RESULTS,
+        Role.LIMITATIONS,
+    ]  # fmt: skip

@@ -141,7 +141,7 @@ class _Extractor:
         if not abstract and self.passages:
             abstract = split_sentences(self.passages[0].text)
         chosen = _abstract_sentences(abstract)
-        self.pool.take(" ".join(abstract))
+        self.pool.take(chosen)
         if not self.document.sections:
             return chosen
         found = ex.results(self.pool, self._experimental(), self.name, 3)
@@ -335,18 +335,20 @@ class _Refs:
 
 
 def _passages(document: Document, refs: _Refs) -> list[Passage]:
-    return [
-        Passage(
-            r.role,
-            r.section.label,
-            refs.section(r.section, r.appendix),
-            r.section.text,
-            r.section.level,
-            r.appendix,
-        )
-        for r in document_roles(document)
-        if r.role != Role.BACK_MATTER and r.section.text.strip()
-    ]
+    """Sections as passages; an unnumbered heading is cited by its numbered parent."""
+    passages = []
+    numbered: Section | None = None
+    for roled in document_roles(document):
+        section = roled.section
+        if section.number:
+            numbered = section
+        cited = section if section.number or numbered is None else numbered
+        if roled.role != Role.BACK_MATTER and section.text.strip():
+            ref = refs.section(cited, roled.appendix)
+            passages.append(
+                Passage(roled.role, section.label, ref, section.text, section.level, roled.appendix)
+            )
+    return passages
 
 
 def _caption_passage(caption: Caption, refs: _Refs) -> Passage:

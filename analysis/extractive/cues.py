@@ -38,7 +38,7 @@ CONTRIBUTION_LIST = cues(
 # Metric names: an item of the metrics field names one of these.
 METRIC_NAMES = re.compile(
     r"\b(?:top-?(?:k|\d+) (?:retrieval )?accuracy|exact match|EM\b|F1(?:[- ]score)?|"
-    r"F-(?:score|measure)|accuracy|precision|recall|BLEU(?:-\d)?|ROUGE(?:-[12L])?|METEOR|"
+    r"F-(?:score|measure)|accuracy|(?<!-)precision(?!-)|recall|BLEU(?:-\d)?|ROUGE(?:-[12L])?|METEOR|"
     r"CIDEr|perplexity|AU-?ROC|AUC|AU-?PRC|mAP|IoU|mIoU|success rates?|error rates?|RMSE|"
     r"MAE|MSE|MAPE|latency|throughput|win rates?|pass@\d+|Likert(?:[- ]scale)?(?: ratings?)?|"
     r"Spearman|Pearson|Kendall|NDCG(?:@\d+)?|MRR(?:@\d+)?|Recall@\d+|Hits@\d+|WER|CER|"
@@ -47,7 +47,7 @@ METRIC_NAMES = re.compile(
     re.IGNORECASE,
 )
 METRIC_USE = cues(
-    r"\bmeasured? (as|by|with|in terms of)\b", r"\bwe (report|use|evaluate|measure|compute)\b",
+    r"\bmeasured? (as|by|with|in terms of)\b", r"\bwe (report|evaluate|measure|compute)\b",
     r"\bmetrics?\b", r"\bevaluat", r"\bin terms of\b", r"\bscores?\b", r"指标",
 )  # fmt: skip
 DATASET_NOUN = r"(?:data ?sets?|benchmarks?|corp(?:us|ora)|collections?|suites?)"

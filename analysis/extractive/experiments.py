@@ -34,14 +34,18 @@ _NAMED_DATASET = re.compile(
 _LISTED = re.compile(
     rf"(?i:{DATASET_NOUN})[^.:;]{{0,60}}?(?::|\bsuch as\b|\bincluding\b|\bnamely\b)\s+([^.;]+)"
 )
-_PROPER = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+-\d[\w-]*)\b")
+# Names that look like a dataset's without a noun: CamelCase (TriviaQA, FinPile), mixed
+# capitals (SQuAD) or letters with digits (C4, CIFAR-10); bare acronyms (US, SEC) are not.
+_PROPER = re.compile(
+    r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,}[a-z]+[\w-]*|[A-Z][A-Za-z]*-?\d[\w-]*)\b(?<!s)"
+)
 _COMPARED = re.compile(
     r"(?i:compared? (?:with|to|against)|outperforms?|baselines?(?: include| are|:)?|versus|vs\.)"
     r"\s+(?:the |a |an |our )?((?:[A-Z][\w\-+.]*\w)(?:[ /-](?:[A-Z0-9][\w\-+.]*\w)){0,3})"
 )
 _DATASET_CAPTION = re.compile(rf"^(?:Table|表)?.{{0,80}}(?i:{DATASET_NOUN})", re.DOTALL)
 _TWO_WORD_NAME = re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+) \([A-Z]{2,}\)")  # Natural Questions (NQ)
-_NAMED_BASELINE = re.compile(r"\b([A-Z][\w\-+.]*\w) (?:baseline|model|system)s?\b")
+_NAMED_BASELINE = re.compile(r"\b([A-Z][\w\-+.]*\w) baselines?\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", re.I)
 _STOP = frozenset(
@@ -109,11 +113,14 @@ def dataset_names(sentences: Sequence[Sentence], captions: Sequence[Sentence]) -
     """
     counts: dict[str, int] = {}
     for sentence in [*sentences, *captions]:
+        if sentence.ref.startswith(("Fig.", "图")):
+            continue  # figure captions describe pictures, not data
         strong = [m.group(1) for m in _NAMED_DATASET.finditer(sentence.text)]
         for listed in _LISTED.finditer(sentence.text):
             strong += _list_items(listed.group(1))
         weak: list[str] = []
-        if sentence.role == Role.DATASETS or _DATASET_CAPTION.search(sentence.text):
+        table = sentence.ref.startswith(("Table", "表"))
+        if sentence.role == Role.DATASETS or (table and _DATASET_CAPTION.search(sentence.text)):
             weak += _PROPER.findall(sentence.text) + _TWO_WORD_NAME.findall(sentence.text)
         for name, weight in [*((n, 2) for n in strong), *((n, 1) for n in weak)]:
             cleaned = _clean_name(name)

@@ -115,6 +115,7 @@ def readable(unit: str) -> bool:
         and not FOOTNOTE.search(unit)
         and not DANGLING.match(unit)
         and _citation_share(unit) < 0.3
+        and unit.count("et al.") < 3
         and unit.rstrip('"”’)').endswith((".", "!", "?", ":"))
         and not unit.rstrip().endswith(":")
     )
