@@ -34,8 +34,8 @@ __all__ = ["Evidence", "find_references", "verify"]
 
 _DERIVATION_CUE = re.compile(
     r"improv|higher|lower|better|worse|gains?\b|drops?\b|reduc|increas|decreas|faster|slower|"
-    r"outperform|\bby\b|differen|gap\b|relative|margin|more than|less than|"
-    r"提升|提高|降低|减少|增加|高出|低于|高于|差距|领先|快|慢|倍",
+    r"outperform|\bby\b|differen|gap\b|relative|margin|more than|less than|derived|"
+    r"提升|提高|降低|减少|增加|高出|低于|高于|差距|领先|快|慢|倍|推算",
     re.IGNORECASE,
 )
 CUE_WINDOW = 30
