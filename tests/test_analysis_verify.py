@@ -63,6 +63,9 @@ def analysis(language: Language = "zh", **fields: Any) -> Analysis:
         ("Figure 10(a), Eq. (3)", [("figure", "10"), ("equation", "3")]),
         ("Equation 4 and Appendix B.", [("equation", "4"), ("appendix", "B")]),
         ("图像、表现与 section is fine", []),
+        ("Sec. III.A, App. B and Algorithm 2", [("section", "III.A"), ("appendix", "B"),
+                                                ("algorithm", "2")]),
+        ("见公式4、算法1与第III-A节", [("equation", "4"), ("algorithm", "1"), ("section", "III-A")]),
     ],
 )  # fmt: skip
 def test_references_are_recognised_in_both_languages(
