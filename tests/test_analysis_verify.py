@@ -65,7 +65,8 @@ def analysis(language: Language = "zh", **fields: Any) -> Analysis:
         ("图像、表现与 section is fine", []),
         ("Sec. III.A, App. B and Algorithm 2", [("section", "III.A"), ("appendix", "B"),
                                                 ("algorithm", "2")]),
-        ("见公式4、算法1与第III-A节", [("equation", "4"), ("algorithm", "1"), ("section", "III-A")]),
+        ("见公式4、算法1与第III-A节", [("equation", "4"), ("algorithm", "1"),
+                                      ("section", "III-A")]),
     ],
 )  # fmt: skip
 def test_references_are_recognised_in_both_languages(
