@@ -188,6 +188,12 @@ def candidates(number: Number) -> set[Decimal]:
     return found
 
 
+# Units a paper may print for the same quantity: percentage points are often written "%".
+_SAME_UNIT = {"point": {"point", "%"}, "%": {"%", "point"}}
+# A table column "Accuracy (%)" prints its percentages as bare numbers.
+_PERCENT_COLUMN = re.compile(r"\(\s*%\s*\)|\[\s*%\s*\]|\bin %|（%）")
+
+
 class NumberIndex:
     """The numbers of a paper's evidence text, with the units printed near each."""
 
@@ -200,13 +206,21 @@ class NumberIndex:
             for value in number.values:
                 self.units[value] |= near
         self.sorted = sorted(self.units)
+        self.percent_columns = bool(_PERCENT_COLUMN.search(text))
 
     def supports(self, number: Number) -> bool:
-        """Whether the paper prints this value (with this unit, if it has one)."""
+        """Whether the paper prints this value (with this unit, if it has one).
+
+        A percentage is also supported by the bare value when the paper has a
+        percent column ("Accuracy (%)"), as tables print such values without "%".
+        """
         found = [value for value in candidates(number) if value in self.units]
         if number.unit is None:
             return bool(found)
-        return any(number.unit in self.units[value] for value in found)
+        accepted = _SAME_UNIT.get(number.unit, {number.unit})
+        if any(accepted & self.units[value] for value in found):
+            return True
+        return number.unit in _SAME_UNIT and self.percent_columns and bool(found)
 
     def has_value(self, number: Number) -> bool:
         return any(value in self.units for value in candidates(number))
