@@ -88,8 +88,20 @@ class Number:
         return text[self.start : self.end]
 
 
+# "10−5" as PDF text extraction flattens 10^{-5}: a power of ten, not a range.
+_FLAT_POWER = re.compile(
+    r"(?<![\w.,])(?<![×x*·]\s)(?<![×x*·])10(?:\^|\*\*)?\{?(?:−|⁻)([\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\}?(?![\d.])"
+)
+
+
 def numbers(text: str, *, with_units: bool = True) -> Iterator[Number]:
     """Every number in ``text`` with its normalised values and unit."""
+    powers = list(_FLAT_POWER.finditer(text))
+    for power in powers:
+        value = normal(Decimal(1).scaleb(-int(power.group(1).translate(_SUPERSCRIPTS))))
+        yield Number(power.start(), power.end(), frozenset({value}), None, False)
+    if powers:
+        text = _blank(text, powers)
     for match in NUMBER.finditer(text):
         values = _values(match)
         if not values:
@@ -99,6 +111,13 @@ def numbers(text: str, *, with_units: bool = True) -> Iterator[Number]:
         adjacent = unit is not None and not text[after:unit_start].strip(" \u00a0-个")
         end = unit_end if adjacent else after
         yield Number(match.start(), end, values, unit, bool(match.group("scale")))
+
+
+def _blank(text: str, matches: list[re.Match[str]]) -> str:
+    chars = list(text)
+    for match in matches:
+        chars[match.start() : match.end()] = " " * (match.end() - match.start())
+    return "".join(chars)
 
 
 def unit_after(text: str, position: int) -> tuple[str | None, int, int]:
