@@ -54,6 +54,8 @@ def test_every_spelling_has_one_normal_form(text: str, value: str) -> None:
         ("训练3个epoch", "epoch"), ("8 NVIDIA A100 GPUs", "gpu"), ("240 GPU-hours", "gpu-hour"),
         ("25 H100 GPU天", "gpu-day"), ("2.5× faster", "x"), ("4 points", "point"),
         ("12层", "layer"), ("1.3B parameters", "parameter"), ("batch size 8", None),
+        ("批次大小为128，采用批内负样本", None), ("为2100万个段落", "passage"),
+        ("8 epochs, 12 layers", "epoch"), ("共8块GPU", "gpu"),
     ],
 )  # fmt: skip
 def test_units_and_counted_nouns_are_read(text: str, unit: str | None) -> None:

@@ -70,6 +70,9 @@ _SYMBOL = re.compile("|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_SYMBO
 _NOUN = re.compile("|".join(f"(?P<n{i}>{p})" for i, (_, p) in enumerate(_NOUNS)), re.I)
 _RANGE_END = re.compile(rf"^\s?(?:[-–—~～]|to\b|至|到)\s?(?:{_DIGITS})")
 _SENTENCE_STOP = re.compile(r"[.;!?。；！？\n](?:\s|$)|[:：()（）\[\]]")
+_CLAUSE_STOP = re.compile(r"[.;!?。；！？\n,，、](?:\s|$)|[:：()（）\[\]，、]")
+_CLASSIFIERS = re.compile(r"[个块张条名次位台种项轮组层]")
+_CJK_WORD = re.compile("[\u4e00-\u9fff]")
 NOUN_WINDOW = 40
 SYMBOL_GAP = 2  # spaces allowed between a number and its symbol
 
@@ -129,7 +132,7 @@ def unit_after(text: str, position: int) -> tuple[str | None, int, int]:
     rest = text[position : position + NOUN_WINDOW + 20]
     skipped = _RANGE_END.match(rest)
     offset = skipped.end() if skipped else 0
-    stop = _SENTENCE_STOP.search(rest, offset)
+    stop = _CLAUSE_STOP.search(rest, offset)
     window = rest[offset : stop.start() if stop else len(rest)]
     symbol = _SYMBOL.match(window.lstrip(" \u00a0"))
     if symbol is not None and len(window) - len(window.lstrip(" \u00a0")) <= SYMBOL_GAP:
@@ -144,12 +147,14 @@ def unit_after(text: str, position: int) -> tuple[str | None, int, int]:
 
 
 def _first_noun(window: str) -> re.Match[str] | None:
-    """The first counted noun among the next three words (or in CJK text)."""
+    """The first counted noun among the next three words; in Chinese, right after a classifier."""
     match = _NOUN.search(window)
     if match is None:
         return None
     between = window[: match.start()]
     if len(between.split()) > 3 or NUMBER.search(between):
+        return None
+    if _CJK_WORD.search(_CLASSIFIERS.sub("", between)):
         return None
     return match
 
