@@ -18,7 +18,7 @@ BODY = (
     "The encoder has 12 layers and the corpus holds 9.28K samples, 1,200 of them labelled. "
     "Accuracy rises from 82.7% to 91.4%, while 20 percent of the answers change. "
     "The loss changes by −3.2 and gains are 4%-6% across tasks. "
-    "Training takes 240 GPU-hours on 8 NVIDIA A100 GPUs."
+    "Training takes 240 GPU-hours on 8 NVIDIA A100 GPUs. Labels come from five annotators."
 )
 
 
@@ -73,6 +73,7 @@ def test_units_and_counted_nouns_are_read(text: str, unit: str | None) -> None:
         "It trains 3 epochs for 240 GPU hours on 8 A100 GPUs.",
         "训练3个epoch，学习率5e-5，共12层，9.28K个样本。",
         "Like prior work (Smith et al., 2019; Lee and Kim 2021), it uses 12 layers.",
+        "It has 5 annotators and runs on 8 GPUs.",  # the paper: "five annotators", "N=5"
     ],
 )
 def test_what_the_paper_prints_is_kept_in_any_spelling(claim: str) -> None:

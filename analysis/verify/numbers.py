@@ -218,8 +218,43 @@ _SAME_UNIT = {"point": {"point", "%"}, "%": {"%", "point"}}
 _PERCENT_COLUMN = re.compile(r"\(\s*%\s*\)|\[\s*%\s*\]|\bin %|（%）")
 
 
+_WORD_VALUES = {
+    word: index + 1
+    for index, word in enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100}
+_NUMBER_WORD = re.compile(rf"\b({'|'.join(_WORD_VALUES)})\b", re.IGNORECASE)
+_SAMPLE_SIZE = re.compile(r"\b[Nn]\s*=\s*$")
+
+
 class NumberIndex:
-    """The numbers of a paper's evidence text, with the units printed near each."""
+    """The numbers of a paper's evidence text, with the units printed near each.
+
+    The paper's number words count too ("ten participants" supports "10
+    participants"), and a sample size "N=10" counts as participants or samples.
+    """
 
     def __init__(self, text: str) -> None:
         self.units: defaultdict[Decimal, set[str]] = defaultdict(set)
@@ -227,8 +262,15 @@ class NumberIndex:
             near = units_near(text, number.start, number.end)
             if number.unit:
                 near.add(number.unit)
+            if _SAMPLE_SIZE.search(text[max(0, number.start - 4) : number.start]):
+                near |= {"participant", "sample"}
             for value in number.values:
                 self.units[value] |= near
+        for word in _NUMBER_WORD.finditer(text):
+            value = Decimal(_WORD_VALUES[word.group(1).lower()])
+            unit, _, _ = unit_after(text, word.end())
+            near = units_near(text, word.start(), word.end()) | ({unit} if unit else set())
+            self.units[value] |= near
         self.sorted = sorted(self.units)
         self.percent_columns = bool(_PERCENT_COLUMN.search(text))
 
