@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.budget import MAX_CHUNKS, Fate, PaperText, explain, lead, naive_text, select_text
@@ -178,3 +179,30 @@ def test_corpus_document_naive_text_includes_the_references() -> None:
         Path(corpus_file("pdfs/2004.04906v3_DensePassageRetrieval_EMNLP_2col.pdf"))
     )
     assert all(reference in naive_text(document) for reference in document.references)
+
+
+@dataclass(frozen=True)
+class Table:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentWithTables(Document):
+    """Today's Document plus the ``tables`` the full-text reader is adding."""
+
+    tables: tuple[Table, ...] = ()
+
+
+def test_tables_are_sent_as_text_apart_from_the_prose_when_the_document_has_them() -> None:
+    base = tiered_paper()
+    cells = "Model | NQ | TQA\nBM25 | 59.1 | 66.9\nOurs | 78.4 | 79.4"
+    document = DocumentWithTables(**vars(base), tables=(Table("1", cells),))
+    selected = select_text(document, budget=60_000)
+    tables = next(b for b in selected.blocks if b.label == "Tables and figure captions")
+    assert tables.text.startswith("## Tables and figure captions\nTable 1: Model | NQ | TQA")
+    assert "Top-20 accuracy on five datasets." not in tables.text  # the table replaces it
+    assert tables.tier == 3
+    assert selected.text().index("Tables and figure captions") > selected.text().index(
+        "5 Conclusion"
+    )

@@ -10,6 +10,7 @@ import pytest
 from analysis.document import Document, Quality, Section
 from analysis.verify import verify
 from analysis.verify.numbers import numbers
+from tests.test_analysis_budget import DocumentWithTables, Table
 from tests.test_analysis_verify import analysis
 
 QUALITY = Quality(5_000, 800, 0.95, 9, usable=True, reason=None)
@@ -126,3 +127,10 @@ def test_a_derived_difference_is_marked_as_derived_not_as_the_papers() -> None:
 def test_an_invented_difference_is_not_passed_off_as_derived() -> None:
     verified = verify(analysis("en", overview="Accuracy improves by 0.123 points."), paper())
     assert "[unverified: 0.123 points]" in verified.overview
+
+
+def test_numbers_in_tables_are_evidence_when_the_document_has_tables() -> None:
+    claim = analysis("en", overview="Ours reaches 79.4 on TQA.")
+    assert verify(claim, paper()).warnings != []
+    with_table = DocumentWithTables(**vars(paper()), tables=(Table("1", "Ours | 78.4 | 79.4"),))
+    assert verify(claim, with_table).warnings == []
