@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.document import Document, Quality
+from analysis.document import Document, Quality, Section
 from analysis.extractive import ExtractiveEngine, extract_analysis, split_sentences
 from analysis.pdf import extract_document
 from analysis.render import render_markdown
@@ -331,3 +331,94 @@ def test_corpus_extracts_pass_verification_untouched(corpus_document: Document) 
     assert (
         LlmAnswer.model_validate(verified.model_dump(include=set(LlmAnswer.model_fields))) == answer
     )
+
+
+def issue_paper() -> Document:
+    """A paper with the traps the issue lists: each field must avoid them."""
+    intro = (
+        "Motion generation for humanoids remains difficult because existing methods suffer from "
+        "jitter. ∗Work done during an internship at Example Labs. "
+        "Our contributions are as follows: 1) We propose GaitNet, a diffusion policy for gait. "
+        "2) We collect the StrideBench benchmark with 1,200 walking sequences. "
+        "3) We evaluate GaitNet against three baselines."
+    )
+    sections = (
+        Section("1", "Introduction", 1, 1, intro),
+        Section(
+            "2",
+            "Related Work",
+            1,
+            1,
+            "ERD produced human motion was non-smooth and it "
+            "fails on long sequences, as prior work by Smith et al. showed.",
+        ),
+        Section(
+            "3",
+            "GaitNet",
+            1,
+            2,
+            "GaitNet denoises joint trajectories with a transformer "
+            "conditioned on the terrain. These are then smoothed by a filter.",
+        ),
+        Section(
+            "3.1",
+            "Baseline policies",
+            2,
+            2,
+            "The baseline policies use a plain MLP that "
+            "maps states to joint targets without any terrain input.",
+        ),
+        Section(
+            "5",
+            "Experiments",
+            1,
+            3,
+            "We evaluate on the StrideBench benchmark and the "
+            "Human3.6M dataset. GaitNet reaches a success rate of 91.4% on StrideBench, "
+            "compared with 82.7% for the MLP baseline. There was no difference between "
+            "the two benchmarks in our pilot.",
+        ),
+        Section(
+            "5.7",
+            "Limitations of the gait model",
+            2,
+            3,
+            "GaitNet does not handle stairs and only works on flat terrain in our tests.",
+        ),
+        Section(
+            "6",
+            "Conclusion",
+            1,
+            4,
+            "We release our model checkpoints and code. "
+            "In future work we plan to extend GaitNet to stairs and uneven terrain.",
+        ),
+    )
+    quality = Quality(3_000, 400, 0.95, 4, usable=True, reason=None)
+    abstract = "We propose GaitNet, a diffusion policy for humanoid gait."
+    return Document("GaitNet: Diffusion Gaits", abstract, 6, sections, (), (), (), quality)
+
+
+def test_the_issue_s_traps_are_avoided() -> None:
+    answer = extract_analysis(issue_paper(), "en")
+    assert answer.method.startswith("**3 GaitNet** (§3): GaitNet denoises joint trajectories")
+    assert "These are then smoothed" not in answer.method  # a dangling "these" opener
+    assert "3.1 Baseline policies" not in answer.method  # baselines are not the method
+    assert [c.detail for c in answer.contributions] == [
+        "We propose GaitNet, a diffusion policy for gait.",
+        "We collect the StrideBench benchmark with 1,200 walking sequences.",
+        "We evaluate GaitNet against three baselines.",
+    ]
+    assert "internship" not in answer.model_dump_json()
+    datasets = " ".join(answer.experiments.datasets)
+    assert "StrideBench" in datasets
+    assert "Human3.6M" in datasets
+    assert "ERD" not in datasets
+    assert not any("no difference" in m for m in answer.experiments.metrics)
+    assert "91.4%" in answer.overview.split("Headline results (excerpts)", 1)[1]
+    assert answer.limitations.acknowledged == [
+        "GaitNet does not handle stairs and only works on flat terrain in our tests. (§5.7)"
+    ]
+    assert [f.suggestion for f in answer.future_work] == [
+        "In future work we plan to extend GaitNet to stairs and uneven terrain. (§6)"
+    ]

@@ -46,6 +46,7 @@ _COMPARED = re.compile(
 _DATASET_CAPTION = re.compile(rf"^(?:Table|表)?.{{0,80}}(?i:{DATASET_NOUN})", re.DOTALL)
 _TWO_WORD_NAME = re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+) \([A-Z]{2,}\)")  # Natural Questions (NQ)
 _NAMED_BASELINE = re.compile(r"\b([A-Z][\w\-+.]*\w) baselines?\b")
+_MEASURED = re.compile(r"\d\.\d|\d\s?%")  # a measured value: a decimal or a percentage
 _NUMBER = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b", re.I)
 _STOP = frozenset(
@@ -252,7 +253,8 @@ def results(
             return 0
         named = 2 if method and method in sentence.text else 0
         reported = sentence.role in (Role.RESULTS, Role.ABLATION)
-        if not reported and cues < 2:
+        measured = bool(_MEASURED.search(sentence.text))
+        if not reported and cues < 2 and not measured:
             return 0
         return min(numbers, 6) + 2 * cues + named + (3 if reported else 0)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from analysis.extractive.cues import CAPTION, CITATION, DANGLING, FOOTNOTE
 from analysis.roles import Role
@@ -126,14 +127,20 @@ def _citation_share(unit: str) -> float:
     return cited / max(len(unit), 1)
 
 
+@lru_cache(maxsize=1024)
+def readable_units(text: str) -> tuple[str, ...]:
+    """The readable units of one passage's text (cached: fields read passages repeatedly)."""
+    return tuple(unit for unit in units(text) if readable(unit))
+
+
 def sentences(passages: Iterable[Passage]) -> list[Sentence]:
     """The readable units of ``passages`` in reading order, each once."""
     found: list[Sentence] = []
     seen: set[str] = set()
     for passage in passages:
-        for unit in units(passage.text):
+        for unit in readable_units(passage.text):
             key = _key(unit)
-            if key in seen or not readable(unit):
+            if key in seen:
                 continue
             seen.add(key)
             found.append(Sentence(unit, passage.ref, passage.label, passage.role, len(found)))
