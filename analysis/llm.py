@@ -41,6 +41,11 @@ MIN_PAPER_TOKENS = 1000
 MIN_NOTES_TOKENS = 256
 NOTES_HEADING_TOKENS = 16  # "### Notes on part N" and the blank lines around it
 WORDS_PER_TOKEN = 0.75
+_BUDGET_WORDS = {  # template, trimmed, left out, list separator, group separator
+    "zh": ("为适应输入预算，部分章节未完整发送给模型（{}）", "截短：", "未发送：", "、", "；"),
+    "en": ("To fit the input budget, some sections were not sent whole ({}).", "trimmed: ",
+           "left out: ", ", ", "; "),
+}  # fmt: skip
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _PAPER_TAG = re.compile(r"<(\s*/?\s*paper\s*)>", re.IGNORECASE)
 _REFUSAL = re.compile(
@@ -295,28 +300,13 @@ def paper_budget(config: LlmConfig, subject: Subject) -> int:
 
 def budget_warnings(selected: PaperText, language: str) -> tuple[str, ...]:
     """One warning naming the sections trimmed or left out to fit the budget (if any)."""
-    cut = [s for s in selected.report if s.fate != Fate.WHOLE and s.tier is not None]
-    if not cut:
-        return ()
-    trimmed = [s.label for s in cut if s.fate == Fate.TRIMMED]
-    omitted = [s.label for s in cut if s.fate == Fate.OMITTED]
-    if language == "zh":
-        parts = [
-            f"截短：{'、'.join(trimmed)}" if trimmed else "",
-            f"未发送：{'、'.join(omitted)}" if omitted else "",
-        ]
-        return (
-            "为适应输入预算，部分章节未完整发送给模型（" + "；".join(p for p in parts if p) + "）",
-        )
-    parts = [
-        f"trimmed: {', '.join(trimmed)}" if trimmed else "",
-        f"left out: {', '.join(omitted)}" if omitted else "",
+    template, trimmed_word, omitted_word, comma, semicolon = _BUDGET_WORDS[language]
+    groups = [
+        (word, [s.label for s in selected.report if s.fate == fate and s.tier is not None])
+        for word, fate in ((trimmed_word, Fate.TRIMMED), (omitted_word, Fate.OMITTED))
     ]
-    return (
-        "To fit the input budget, some sections were not sent whole ("
-        + "; ".join(p for p in parts if p)
-        + ").",
-    )
+    parts = [word + comma.join(labels) for word, labels in groups if labels]
+    return (template.format(semicolon.join(parts)),) if parts else ()
 
 
 def _fence(text: str) -> str:

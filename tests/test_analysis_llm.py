@@ -12,7 +12,8 @@ from openai import AsyncOpenAI
 
 from analysis import prompts
 from analysis.document import Caption, Document, Quality, Section
-from analysis.llm import LlmEngine
+from analysis.budget import select_text
+from analysis.llm import LlmEngine, budget_warnings
 from analysis.schema import LlmAnswer, Subject
 from analysis.tokens import count_tokens
 from bot.config import LlmConfig
@@ -373,3 +374,11 @@ async def test_the_fake_lists_its_model_to_the_real_client(fake: LlmFake) -> Non
         models = await client.models.list()
     assert [model.id for model in models.data] == ["fake-model"]
     assert fake.paths() == ["/v1/models"]
+
+
+def test_the_budget_warning_follows_the_output_language() -> None:
+    selected = select_text(document(sentences=60), budget=3_000)
+    [zh] = budget_warnings(selected, "zh")
+    assert zh.startswith("为适应输入预算，部分章节未完整发送给模型（")
+    assert "Appendix A Proofs" in zh
+    assert budget_warnings(select_text(document(), budget=60_000), "en") == ()
