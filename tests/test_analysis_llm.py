@@ -11,8 +11,8 @@ import pytest
 from openai import AsyncOpenAI
 
 from analysis import prompts
-from analysis.document import Caption, Document, Quality, Section
 from analysis.budget import select_text
+from analysis.document import Caption, Document, Quality, Section
 from analysis.llm import LlmEngine, budget_warnings
 from analysis.schema import LlmAnswer, Subject
 from analysis.tokens import count_tokens
