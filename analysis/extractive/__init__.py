@@ -159,9 +159,14 @@ class _Extractor:
         listed = _listed_contributions(intro, self.refs)
         if listed:
             return listed
-        candidates = sentences([*intro, self.abstract]) if intro else sentences([self.abstract])
-        stated = _best(candidates, lambda s: float(len(CONTRIBUTION.findall(s.text))), 4)
-        self.pool.used |= {" ".join(s.text.lower().split())[:120] for s in stated}
+
+        def score(sentence: Sentence) -> float:
+            return float(len(CONTRIBUTION.findall(sentence.text)))
+
+        # The abstract is already the overview: its claims are quoted again only when
+        # the introduction states none.
+        stated = self.pool.pick(sentences(intro), score, 4) if intro else []
+        stated = stated or _best(sentences([self.abstract]), score, 4)
         return [Contribution(title=_title(s.text), detail=s.text, refs=[s.ref]) for s in stated]
 
     def _method(self) -> str:
