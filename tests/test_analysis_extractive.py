@@ -16,6 +16,7 @@ from analysis.schema import Analysis, Experiments, LlmAnswer, Subject
 from analysis.verify import verify
 from tests.corpus import corpus_file
 from tests.pdf_factory import PaperWriter
+from tests.test_analysis_budget import DocumentWithTables, Table
 
 EXPERIMENTAL = {
     Role.EXPERIMENTS, Role.DATASETS, Role.SETUP, Role.COMPUTE, Role.RESULTS, Role.ABLATION,
@@ -422,3 +423,12 @@ def test_the_issue_s_traps_are_avoided() -> None:
     assert [f.suggestion for f in answer.future_work] == [
         "In future work we plan to extend GaitNet to stairs and uneven terrain. (§6)"
     ]
+
+
+def test_headline_results_include_the_systems_table_rows_when_the_document_has_tables() -> None:
+    rows = "Model | StrideBench | Human3.6M\nMLP | 82.7 | 61.0\nGaitNet | 91.4 | 70.2"
+    document = DocumentWithTables(**vars(issue_paper()), tables=(Table("2", rows),))
+    results = extract_analysis(document, "en").overview.split("**Headline results (excerpts)**")[1]
+    assert results.endswith("GaitNet | 91.4 | 70.2 (Table 2)")
+    zh = extract_analysis(document, "zh").overview
+    assert zh.endswith("GaitNet | 91.4 | 70.2（表2）")

@@ -68,6 +68,8 @@ EXTRACTIVE_VERSION = "extractive-2"
 MAX_OVERVIEW_SENTENCES = 6
 MAX_METHOD_PASSAGES = 6
 MAX_LIMITATIONS = 4
+MAX_RESULT_ROWS = 3
+MAX_ROWS_PER_TABLE = 1
 MAX_PER_LIMITATION_SECTION = 2
 _ENUMERATOR = re.compile(r"(?:^|\s)(?:\((?:\d{1,2}|[ivx]{1,4}|[a-h])\)|(?<!\w)\d{1,2}\)|•|◦|▪)\s+")
 _LEADING_FILLER = re.compile(r"^\W*(?:that\s+)?(?:(?:a|an|the)\s+)?", re.IGNORECASE)
@@ -145,9 +147,29 @@ class _Extractor:
         if not self.document.sections:
             return chosen
         found = ex.results(self.pool, self._experimental(), self.name, 3)
-        if not found:
+        rows = [f"{row}{self.refs.inline(ref)}" for ref, row in self._result_rows()]
+        if not found and not rows:
             return chosen
-        return f"{chosen}\n\n**{self.refs.words('results')}**{self.refs.colon}{self._cited(found)}"
+        results = " ".join([self._cited(found), *rows]).strip()
+        return f"{chosen}\n\n**{self.refs.words('results')}**{self.refs.colon}{results}"
+
+    def _result_rows(self) -> list[tuple[str, str]]:
+        """Table rows naming the proposed system with numbers, with their table.
+
+        Bridge: read from ``Document.tables`` (``label``, ``text``) when the document
+        has them; today's PDF documents carry captions only.
+        """
+        if not self.name:
+            return []
+        rows = []
+        for table in getattr(self.document, "tables", ()):
+            ref = self.refs.caption(Caption("table", str(table.label), "", 0))
+            rows += [
+                (ref, " ".join(line.split()))
+                for line in str(table.text).splitlines()
+                if self.name in line and _NUMBER.search(line)
+            ][:MAX_ROWS_PER_TABLE]
+        return rows[:MAX_RESULT_ROWS]
 
     def _motivation(self) -> str:
         intro = sentences(self._roles(Role.INTRODUCTION)) or sentences([self.abstract])
