@@ -71,8 +71,9 @@ _TITLE_PATTERNS: tuple[tuple[Role, str], ...] = (
     (Role.FUTURE_WORK, r"future (work|directions?|research)|outlook|perspectives|展望|未来工作"),
     (
         Role.SETUP,
-        r"experimental (setup|settings?|details|protocol)|implementation|training (details|setup|"
-        r"configuration|procedure)|hyper-?parameters?|setup|settings?\b|reproducib|"
+        r"experimental (setup|settings?|details|protocol)|impl[ée]mentation|"
+        r"training (details|setup|configuration|procedure)|hyper-?parameters?|setup|settings?\b|"
+        r"reproducib|"
         r"details (on|of|about) (the )?(experiment|task|dataset|data|training|evaluation|model)|"
         r"实验设置|实现细节|超参数",
     ),
@@ -88,7 +89,7 @@ _TITLE_PATTERNS: tuple[tuple[Role, str], ...] = (
     ),
     (
         Role.RESULTS,
-        r"results?\b|findings|performance|comparison|analys[ie]s|qualitative|quantitative|"
+        r"results?\b|résultats|findings|performance|comparison|analys[ie]s|qualitative|quantitative|"
         r"main (results|findings)|结果|分析|对比",
     ),
     (

@@ -30,6 +30,7 @@ QUALITY = Quality(10_000, 2_000, 0.9, 3, usable=True, reason=None)
         ("Acknowledgments", Role.BACK_MATTER), ("Proof of Theorem 2", Role.PROOFS),
         ("Prompt examples", Role.EXAMPLES), ("引言", Role.INTRODUCTION),
         ("相关工作", Role.RELATED), ("实验设置", Role.SETUP),
+        ("Implémentation et tests", Role.SETUP), ("Résultats expérimentaux", Role.RESULTS),
         ("Observations of readers", Role.OTHER),
     ],
 )  # fmt: skip
