@@ -32,6 +32,7 @@ from enum import StrEnum
 
 from analysis.document import Caption, Document
 from analysis.roles import Role, RoledSection, document_roles
+from analysis.tables import table_texts
 from analysis.tokens import count_tokens
 
 LEAD_TOKENS = 120
@@ -151,13 +152,9 @@ def naive_text(document: Document) -> str:
     return "\n\n".join([document.title, document.all_text(), *document.references])
 
 
-def table_texts(document: Document) -> list[tuple[str, str]]:
-    """(label, text) per table and figure caption; table cells when the document has them.
-
-    Bridge: ``Document.tables`` (each with ``label`` and ``text``) is read when present.
-    """
-    tables = getattr(document, "tables", ())
-    found = [(f"Table {t.label}", f"Table {t.label}: {t.text}") for t in tables]
+def table_blocks(document: Document) -> list[tuple[str, str]]:
+    """(label, text) per table (its cells when the document has them) and per caption."""
+    found = [(f"Table {t.label}", f"Table {t.label}: {t.text}") for t in table_texts(document)]
     have = {label for label, _ in found}
     for caption in document.captions:
         label = f"{caption.kind.title()} {caption.label}"
@@ -185,7 +182,7 @@ def select_text(document: Document, budget: int) -> PaperText:
             continue
         text = f"## {label}\n{roled.section.text}".strip()
         blocks.append(_block(label, text, level, roled.role.value))
-    tables = table_texts(document)
+    tables = table_blocks(document)
     if tables:
         text = "## " + TABLES_LABEL + "\n" + "\n\n".join(line for _, line in tables)
         blocks.append(_block(TABLES_LABEL, text, TABLES_TIER, "tables"))

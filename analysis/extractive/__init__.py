@@ -61,6 +61,7 @@ from analysis.schema import (
     Subject,
     Usage,
 )
+from analysis.tables import table_texts
 
 __all__ = ["EXTRACTIVE_VERSION", "ExtractiveEngine", "extract_analysis", "split_sentences"]
 
@@ -154,19 +155,15 @@ class _Extractor:
         return f"{chosen}\n\n**{self.refs.words('results')}**{self.refs.colon}{results}"
 
     def _result_rows(self) -> list[tuple[str, str]]:
-        """Table rows naming the proposed system with numbers, with their table.
-
-        Bridge: read from ``Document.tables`` (``label``, ``text``) when the document
-        has them; today's PDF documents carry captions only.
-        """
+        """Table rows naming the proposed system with numbers, with their table."""
         if not self.name:
             return []
         rows = []
-        for table in getattr(self.document, "tables", ()):
-            ref = self.refs.caption(Caption("table", str(table.label), "", 0))
+        for table in table_texts(self.document):
+            ref = self.refs.caption(Caption("table", table.label, "", 0))
             rows += [
                 (ref, " ".join(line.split()))
-                for line in str(table.text).splitlines()
+                for line in table.text.splitlines()
                 if self.name in line and _NUMBER.search(line)
             ][:MAX_ROWS_PER_TABLE]
         return rows[:MAX_RESULT_ROWS]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from analysis.document import Document
 from analysis.schema import Analysis, Contribution, Experiments, FutureWork, Limitations
+from analysis.tables import table_texts
 from analysis.verify.numbers import Number, NumberIndex, numbers
 from analysis.verify.prose import MARKED, Edit, Span, apply, clause_of, mask, only_filler, removal
 from analysis.verify.references import Reference, Status, Structure, find_references
@@ -74,8 +75,7 @@ def evidence_text(document: Document) -> str:
     Author-block lines left in the body (e-mail addresses, "Authors' addresses",
     "Work done during an internship…") are dropped: affiliations are not evidence.
     """
-    tables = getattr(document, "tables", ())  # bridge: Document gains ``tables`` (fulltext)
-    table_text = [str(getattr(table, "text", table)) for table in tables]
+    table_text = [table.text for table in table_texts(document)]
     text = "\n\n".join([document.title, document.all_text(), *table_text])
     return "\n".join(line for line in text.split("\n") if not _AUTHOR_BLOCK.search(line))
 
