@@ -1,12 +1,15 @@
 """Numbers as a paper or an analysis prints them, normalised for comparison.
 
 One tokenizer reads both sides, so ``5e-5`` = ``0.00005`` = ``5×10⁻⁵``,
-``9.28K`` = ``9,280``, ``20 percent`` = ``20%``, ``1 200`` (thin space) =
-``1200`` and ``−3.2`` = ``3.2`` (signs are ignored: "drops by 3.2" quotes
-"−3.2"). Each number carries its unit or counted noun when one follows it
-(``%``, epochs, GPUs, GPU-hours, layers, parameters, points, ×, hours…): a
-number with a unit is only supported by the same number with the same unit
-near it in the paper. Both ends of a range ("4%-6%", "4-6 %") get the unit.
+``10−5`` (a flattened superscript) = ``1e-5``, ``9.28K`` = ``9,280``,
+``20 percent`` = ``20%``, ``1 200`` (thin space) = ``1200`` and ``−3.2`` =
+``3.2`` (signs are ignored: "drops by 3.2" quotes "−3.2"). Each number carries
+its unit or counted noun when one follows it within its clause (``%``, epochs,
+GPUs, GPU-hours, layers, parameters, points, ×, hours…); both ends of a range
+("4%-6%", "4-6 %") get the unit. :class:`NumberIndex` holds the paper's
+numbers (and number words, "ten participants") with the units printed near
+each: a number with a unit is only supported by the same number with the same
+unit near it in the paper.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ _FLAT_POWER = re.compile(
 )
 
 
-def numbers(text: str, *, with_units: bool = True) -> Iterator[Number]:
+def numbers(text: str) -> Iterator[Number]:
     """Every number in ``text`` with its normalised values and unit."""
     powers = list(_FLAT_POWER.finditer(text))
     for power in powers:
@@ -110,7 +113,7 @@ def numbers(text: str, *, with_units: bool = True) -> Iterator[Number]:
         if not values:
             continue
         after = match.end()
-        unit, unit_start, unit_end = unit_after(text, after) if with_units else (None, 0, 0)
+        unit, unit_start, unit_end = unit_after(text, after)
         adjacent = unit is not None and not text[after:unit_start].strip(" \u00a0-个")
         end = unit_end if adjacent else after
         yield Number(match.start(), end, values, unit, bool(match.group("scale")))
