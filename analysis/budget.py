@@ -1,102 +1,67 @@
-"""Which text of a paper is sent to the LLM, within a token budget.
+"""Which text of a paper is sent to the LLM: the budget filled by priority.
 
-Priorities, highest first: title and abstract; the core sections (introduction,
-method, experiments, discussion, limitations, conclusion and any section not
-recognised as secondary); figure and table captions, then the tables themselves
-(up to :data:`TABLES_TOKENS`). Related work and appendix
-sections are always reduced to their opening paragraph; acknowledgements and
-similar back matter and the references are never sent. If that is still over the
-budget, the appendix openings go first, then the related-work openings. A paper
-whose core alone is over the budget is split into chunks for map-reduce
-(:meth:`PaperText.chunks`).
+Every section gets a role (:mod:`analysis.roles`) and, from it, a priority tier:
+
+1. the title and abstract, and the core of the body: introduction, method,
+   experiments, results, discussion, conclusion, and the body's limitations,
+   setup, compute, dataset and ablation sections (and any unrecognised ones);
+2. appendix sections whose role is limitations, setup/hyper-parameters,
+   compute/cost, datasets or ablations;
+3. the tables, as text apart from the prose (their cells, and the captions of
+   figures and of tables whose cells were not read);
+4. related work and the other appendix sections (results, method, other);
+5. appendix proofs and examples.
+
+Everything goes in whole when it fits. Otherwise the lowest tier is trimmed
+first, its last block first, by paragraphs (a block keeps at least its opening
+paragraph, itself cut only at a sentence end), then its blocks are left out;
+then the next tier up. The core is never trimmed: a paper whose core alone is
+over the budget is split into chunks for map-reduce (:meth:`PaperText.chunks`).
+Back matter (acknowledgements…) and the reference list are never sent.
+:attr:`PaperText.report` says for each section whether it went whole, trimmed
+or was left out.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from analysis.document import Caption, Document, Section, Table
+from analysis.document import Caption, Document
+from analysis.roles import Role, RoledSection, document_roles
 from analysis.tokens import count_tokens
 
 LEAD_TOKENS = 120
-TABLES_TOKENS = 2000  # about four results tables; the rest is cut
 MAX_CHUNKS = 8
-
-
-class Role(StrEnum):
-    """What a section is for, judged from its title (subsections inherit)."""
-
-    INTRODUCTION = "introduction"
-    RELATED = "related"
-    METHOD = "method"
-    EXPERIMENTS = "experiments"
-    DISCUSSION = "discussion"
-    LIMITATIONS = "limitations"
-    CONCLUSION = "conclusion"
-    BACK_MATTER = "back_matter"
-    OTHER = "other"
-
-
-# Checked in this order: the first match wins ("Experimental setup of the model" is
-# experiments, "Conclusion and future work" is a conclusion).
-_ROLE_PATTERNS: tuple[tuple[Role, str], ...] = (
-    (Role.BACK_MATTER, r"acknowledg|funding|author contributions?|competing interests|致谢"),
-    (
-        Role.RELATED,
-        r"related (work|research|literature)|background|prior work|previous work|"
-        r"literature|state of the art|travaux|état de l.art|相关工作|研究现状",
-    ),
-    (Role.INTRODUCTION, r"introduction|引言|绪论|前言"),
-    (Role.LIMITATIONS, r"limitation|threats? to validity|broader impact|局限"),
-    (
-        Role.EXPERIMENTS,
-        r"experiment|evaluation|results?\b|benchmark|empirical|ablation|user stud|"
-        r"implementation details|datasets?\b|analysis|expérim|évaluation|实验|评估|结果",
-    ),
-    (Role.DISCUSSION, r"discussion|讨论"),
-    (Role.CONCLUSION, r"conclu|summary|future work|outlook|总结|结论|展望"),
-    (
-        Role.METHOD,
-        r"method|approach|model|framework|architecture|algorithm|design|system|proposed|"
-        r"formulation|preliminar|problem|overview|méthod|方法|模型|框架|算法",
-    ),
+CORE_TIER = 1
+TABLES_LABEL = "Tables and figure captions"
+_DETAIL_ROLES = frozenset(
+    {Role.LIMITATIONS, Role.SETUP, Role.COMPUTE, Role.DATASETS, Role.ABLATION, Role.FUTURE_WORK}
 )
-_SECONDARY = frozenset({Role.RELATED})
+_LOW_APPENDIX_ROLES = frozenset({Role.PROOFS, Role.EXAMPLES})
+TABLES_TIER = 3
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
 
-def classify(title: str) -> Role:
-    """The role a heading names, or OTHER."""
-    lowered = title.lower()
-    for role, pattern in _ROLE_PATTERNS:
-        if re.search(pattern, lowered):
-            return role
-    return Role.OTHER
+class Fate(StrEnum):
+    WHOLE = "whole"
+    TRIMMED = "trimmed"
+    OMITTED = "left out"
 
 
-def section_roles(sections: Sequence[Section]) -> list[Role]:
-    """The role of each section; a subsection takes its parent's unless the parent is OTHER."""
-    roles: list[Role] = []
-    parents: list[tuple[Section, Role]] = []
-    for section in sections:
-        while parents and not _is_child(section, parents[-1][0]):
-            parents.pop()
-        own = classify(section.title)
-        inherited = parents[-1][1] if parents else Role.OTHER
-        role = own if inherited == Role.OTHER else inherited
-        roles.append(role)
-        parents.append((section, role))
-    return roles
-
-
-def _is_child(section: Section, parent: Section) -> bool:
-    if section.number and parent.number:
-        return section.number.startswith(parent.number + ".")
-    return section.level > parent.level
+def tier(roled: RoledSection) -> int | None:
+    """The priority tier of a section (1 is kept first), or None if it is never sent."""
+    if roled.role == Role.BACK_MATTER:
+        return None
+    if not roled.appendix:
+        return 4 if roled.role == Role.RELATED else CORE_TIER
+    if roled.role in _DETAIL_ROLES:
+        return 2
+    return 5 if roled.role in _LOW_APPENDIX_ROLES else 4
 
 
 @dataclass(frozen=True)
@@ -106,25 +71,60 @@ class Block:
     label: str
     text: str
     tokens: int
-    core: bool
+    tier: int
+    role: str
+    full_tokens: int = 0
+
+    @property
+    def core(self) -> bool:
+        return self.tier <= CORE_TIER
 
 
-def _block(label: str, text: str, *, core: bool) -> Block:
-    return Block(label, text, count_tokens(text), core)
+def _block(label: str, text: str, tier: int, role: str) -> Block:
+    tokens = count_tokens(text)
+    return Block(label, text, tokens, tier, role, tokens)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What happened to one section: sent whole, trimmed or left out, and its tokens."""
+
+    label: str
+    role: str
+    tier: int | None
+    fate: Fate
+    tokens: int
+    full_tokens: int
 
 
 @dataclass(frozen=True)
 class PaperText:
-    """The selected text, in paper order, and what was condensed or left out."""
+    """The selected text, in paper order, and what happened to every section."""
 
     blocks: tuple[Block, ...]
     naive_tokens: int
-    condensed: tuple[str, ...]
-    omitted: tuple[str, ...]
+    report: tuple[Sent, ...] = ()
 
     @property
     def tokens(self) -> int:
         return sum(block.tokens for block in self.blocks) + 2 * max(len(self.blocks) - 1, 0)
+
+    @property
+    def condensed(self) -> tuple[str, ...]:
+        """Labels of the sections that were trimmed."""
+        return tuple(s.label for s in self.report if s.fate == Fate.TRIMMED)
+
+    @property
+    def omitted(self) -> tuple[str, ...]:
+        """Labels of the sections that were left out (back matter included)."""
+        return tuple(s.label for s in self.report if s.fate == Fate.OMITTED)
+
+    def role_tokens(self) -> Counter[str]:
+        """Tokens sent per section role."""
+        shares: Counter[str] = Counter()
+        for block in self.blocks:
+            shares[block.role] += block.tokens
+        return shares
 
     def text(self) -> str:
         return "\n\n".join(block.text for block in self.blocks)
@@ -151,75 +151,123 @@ def naive_text(document: Document) -> str:
     return "\n\n".join([document.title, document.all_text(), *document.references])
 
 
+def table_blocks(document: Document) -> list[tuple[str, str]]:
+    """(label, text) per table (its cells when the document has them) and per caption."""
+    tables = [table for table in document.tables if table.text.strip()]
+    found = [(f"Table {t.label}", f"Table {t.label}: {t.text}") for t in tables]
+    have = {label for label, _ in found}
+    for caption in document.captions:
+        label = f"{caption.kind.title()} {caption.label}"
+        if label not in have:
+            found.append((label, _caption_line(caption)))
+    return found
+
+
+def _caption_line(caption: Caption) -> str:
+    return f"{caption.kind.title()} {caption.label}: {caption.text}"
+
+
 def select_text(document: Document, budget: int) -> PaperText:
-    """The prioritised text of ``document``, shrunk towards ``budget`` tokens."""
-    roles = section_roles(document.sections)
-    front_text = f"Title: {document.title}\n\nAbstract: {document.abstract}"
-    front = _block("Abstract", front_text, core=True)
-    body: list[Block] = []
-    condensed: list[str] = []
-    omitted: list[str] = []
-    for section, role in zip(document.sections, roles, strict=True):
-        if role == Role.BACK_MATTER:
-            omitted.append(section.label)
-        elif role in _SECONDARY:
-            body.append(_condensed_block(section))
-            condensed.append(section.label)
-        else:
-            body.append(_block(section.label, _section_text(section), core=True))
-    captions = _captions_block(document.captions) + _tables_block(document.tables)
-    appendix = [_condensed_block(section, appendix=True) for section in document.appendix]
-    condensed += [section.label for section in document.appendix]
-    selected = PaperText(
-        (front, *body, *captions, *appendix),
-        count_tokens(naive_text(document)),
-        tuple(condensed),
-        tuple(omitted),
+    """The text of ``document`` filled into ``budget`` tokens by priority."""
+    front = _block(
+        "Abstract", f"Title: {document.title}\n\nAbstract: {document.abstract}", 0, "abstract"
     )
-    return _shrink(selected, budget)
+    blocks: list[Block] = [front]
+    skipped: list[Sent] = []
+    for roled in document_roles(document):
+        level = tier(roled)
+        label = f"Appendix {roled.section.label}" if roled.appendix else roled.section.label
+        if level is None:
+            skipped.append(Sent(label, roled.role.value, None, Fate.OMITTED, 0, 0))
+            continue
+        text = f"## {label}\n{roled.section.text}".strip()
+        blocks.append(_block(label, text, level, roled.role.value))
+    tables = table_blocks(document)
+    if tables:
+        text = "## " + TABLES_LABEL + "\n" + "\n\n".join(line for _, line in tables)
+        blocks.append(_block(TABLES_LABEL, text, TABLES_TIER, "tables"))
+    fitted = _fit(blocks, budget)
+    return PaperText(
+        tuple(b for b in fitted if b.tokens),
+        count_tokens(naive_text(document)),
+        tuple(_report(blocks, fitted)) + tuple(skipped),
+    )
 
 
-def _shrink(selected: PaperText, budget: int) -> PaperText:
-    """Drop condensed appendix openings, then related-work openings, until it fits."""
-    for prefix in ("Appendix ", ""):
-        while selected.tokens > budget:
-            victims = [b for b in selected.blocks if not b.core and b.label.startswith(prefix)]
-            if not victims:
-                break
-            victim = victims[-1]
-            selected = replace(
-                selected,
-                blocks=tuple(b for b in selected.blocks if b is not victim),
-                omitted=(*selected.omitted, victim.label),
-            )
-    return selected
+def _fit(blocks: list[Block], budget: int) -> list[Block]:
+    """Trim, then leave out, the lowest tiers until the blocks fit ``budget``."""
+    fitted = list(blocks)
+    for level in sorted({b.tier for b in blocks if not b.core}, reverse=True):
+        victims = [i for i, b in enumerate(fitted) if b.tier == level]
+        for index in reversed(victims):
+            if _total(fitted) <= budget:
+                return fitted
+            fitted[index] = _trimmed(fitted[index], _total(fitted) - budget)
+        for index in reversed(victims):
+            if _total(fitted) <= budget:
+                return fitted
+            fitted[index] = replace(fitted[index], text="", tokens=0)
+    return fitted
 
 
-def _section_text(section: Section) -> str:
-    return f"## {section.label}\n{section.text}".strip()
+def _total(blocks: Sequence[Block]) -> int:
+    sent = [b for b in blocks if b.tokens]
+    return sum(b.tokens for b in sent) + 2 * max(len(sent) - 1, 0)
 
 
-def _condensed_block(section: Section, *, appendix: bool = False) -> Block:
-    label = f"Appendix {section.label}" if appendix else section.label
-    text = f"## {label} [opening paragraph only]\n{lead(section.text)}".strip()
-    return _block(label, text, core=False)
+def _trimmed(block: Block, excess: int) -> Block:
+    """``block`` without its last paragraphs, keeping at least its opening paragraph.
+
+    An opening paragraph still too long is cut at a sentence end (to at least
+    LEAD_TOKENS); a block that cannot shrink that way is returned unchanged.
+    """
+    heading, _, body = block.text.partition("\n")
+    heading = f"{heading} [trimmed]"
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(body) if p.strip()]
+    target = max(block.tokens - excess, LEAD_TOKENS)
+    kept = paragraphs[:1]
+    for paragraph in paragraphs[1:]:
+        if count_tokens("\n\n".join([heading, *kept, paragraph])) > target:
+            break
+        kept.append(paragraph)
+    if kept and count_tokens(f"{heading}\n{kept[0]}") > target:
+        kept[0] = lead(kept[0], target)
+    text = "\n".join([heading, "\n\n".join(kept)])
+    tokens = count_tokens(text)
+    return block if tokens >= block.tokens else replace(block, text=text, tokens=tokens)
 
 
-def _captions_block(captions: Sequence[Caption]) -> list[Block]:
-    if not captions:
-        return []
-    lines = [f"{c.kind.title()} {c.label}: {c.text}" for c in captions]
-    return [_block("Captions", "## Figure and table captions\n" + "\n".join(lines), core=True)]
+def _report(blocks: Sequence[Block], fitted: Sequence[Block]) -> list[Sent]:
+    report = []
+    for before, after in zip(blocks[1:], fitted[1:], strict=True):
+        fate = Fate.WHOLE if after.text == before.text else Fate.TRIMMED
+        if not after.tokens:
+            fate = Fate.OMITTED
+        report.append(
+            Sent(before.label, before.role, before.tier, fate, after.tokens, before.tokens)
+        )
+    return report
 
 
-def _tables_block(tables: Sequence[Table]) -> list[Block]:
-    """The tables (results live there), kept apart from the prose and cut at a token cap."""
-    if not tables:
-        return []
-    text = "## Tables\n" + "\n\n".join(f"Table {t.label}\n{t.text}" for t in tables)
-    if count_tokens(text) > TABLES_TOKENS:
-        text = text[: TABLES_TOKENS * 4].rsplit("\n", 1)[0] + "\n[tables cut]"
-    return [_block("Tables", text, core=True)]
+def explain(selected: PaperText, budget: int) -> str:
+    """A table of every section: role, tier, fate and tokens, then the share of each role."""
+    lines = [
+        f"Sent {selected.tokens:,} of {selected.naive_tokens:,} tokens (budget {budget:,}).",
+        f"{'section':<48} {'role':<13} {'tier':>4}  {'fate':<9} {'sent':>7} {'full':>7}",
+    ]
+    for sent in selected.report:
+        level = "-" if sent.tier is None else str(sent.tier)
+        lines.append(
+            f"{sent.label[:48]:<48} {sent.role:<13} {level:>4}  {sent.fate.value:<9} "
+            f"{sent.tokens:>7,} {sent.full_tokens:>7,}"
+        )
+    shares = selected.role_tokens()
+    total = sum(shares.values()) or 1
+    lines.append(
+        "Share by role: "
+        + ", ".join(f"{role} {tokens / total:.0%}" for role, tokens in shares.most_common())
+    )
+    return "\n".join(lines)
 
 
 def lead(text: str, max_tokens: int = LEAD_TOKENS) -> str:
@@ -262,12 +310,12 @@ def _split_block(block: Block, limit: int) -> list[Block]:
     for unit in _units(block.text, limit):
         tokens = count_tokens(unit)
         if current and used + 1 + tokens > limit:
-            pieces.append(Block(block.label, "\n".join(current), used, block.core))
+            pieces.append(replace(block, text="\n".join(current), tokens=used))
             current, used = [], 0
         used += tokens + (1 if current else 0)
         current.append(unit)
     if current:
-        pieces.append(Block(block.label, "\n".join(current), used, block.core))
+        pieces.append(replace(block, text="\n".join(current), tokens=used))
     return pieces
 
 

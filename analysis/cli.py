@@ -47,6 +47,11 @@ _SOURCE_HELP = (
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True)
 @click.option("--refresh", is_flag=True, help="Analyse again instead of using the cache.")
 @click.option("--source", "text_source", type=click.Choice(SOURCES), help=_SOURCE_HELP)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also print on stderr which sections the LLM is sent whole, trimmed or not at all.",
+)
 @click.pass_obj
 def analyze_command(
     obj: Any,
@@ -56,6 +61,7 @@ def analyze_command(
     engine: str,
     refresh: bool,
     text_source: str | None,
+    explain: bool,
 ) -> None:
     """Analyse an arXiv paper, or a local PDF or HTML file, from its full text."""
     config: Config = obj.config
@@ -76,8 +82,12 @@ def analyze_command(
                 "source": text_source,
             }
             if isinstance(target, Path):
-                return await analyzer.analyze_file(target, **options)
-            return await analyzer.analyze(target, record_usage=True, **options)
+                analysis = await analyzer.analyze_file(target, **options)
+            else:
+                analysis = await analyzer.analyze(target, record_usage=True, **options)
+            if explain:
+                click.echo(await _selection(analyzer, analysis, target), err=True)
+            return analysis
 
     analysis = _run(run())
     if output_format == "json":
@@ -130,6 +140,14 @@ def _target(paper: str) -> Path | ArxivId:
 
             raise MissingFileError(f"No such file: {paper}") from None
         raise
+
+
+async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | ArxivId) -> str:
+    """The ``--explain`` table, or why there is none (no usable full text)."""
+    try:
+        return await analyzer.selection(analysis, target if isinstance(target, Path) else None)
+    except RadarError as exc:
+        return f"--explain: no full text to select from ({exc.user_message})"
 
 
 @asynccontextmanager

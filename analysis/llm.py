@@ -27,7 +27,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import ValidationError
 
 from analysis import prompts
-from analysis.budget import PaperText, select_text
+from analysis.budget import Fate, PaperText, select_text
 from analysis.document import Document
 from analysis.schema import EngineResult, LlmAnswer, Subject, Usage, strict_json_schema
 from analysis.tokens import count_tokens
@@ -41,6 +41,11 @@ MIN_PAPER_TOKENS = 1000
 MIN_NOTES_TOKENS = 256
 NOTES_HEADING_TOKENS = 16  # "### Notes on part N" and the blank lines around it
 WORDS_PER_TOKEN = 0.75
+_BUDGET_WORDS = {  # template, trimmed, left out, list separator, group separator
+    "zh": ("为适应输入预算，部分章节未完整发送给模型（{}）", "截短：", "未发送：", "、", "；"),
+    "en": ("To fit the input budget, some sections were not sent whole ({}).", "trimmed: ",
+           "left out: ", ", ", "; "),
+}  # fmt: skip
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _PAPER_TAG = re.compile(r"<(\s*/?\s*paper\s*)>", re.IGNORECASE)
 _REFUSAL = re.compile(
@@ -97,7 +102,7 @@ class LlmEngine:
         self, session: _Session, document: Document, subject: Subject
     ) -> tuple[LlmAnswer, tuple[str, ...]]:
         prompt = _Prompt(subject, self.config.model)
-        available = self.config.max_input_tokens - prompt.overhead_tokens()
+        available = paper_budget(self.config, subject)
         if available < MIN_PAPER_TOKENS:
             raise AnalysisError(
                 f"llm.max_input_tokens ({self.config.max_input_tokens}) leaves no room for the "
@@ -105,17 +110,19 @@ class LlmEngine:
             )
         selected = select_text(document, available)
         log.info(
-            "%s: sending %d of %d tokens (condensed %s; omitted %s)",
+            "%s: sending %d of %d tokens (trimmed %s; left out %s)",
             subject.arxiv_id,
             selected.tokens,
             selected.naive_tokens,
             list(selected.condensed),
             list(selected.omitted),
         )
+        warnings = budget_warnings(selected, subject.language)
         if selected.tokens <= available:
-            return await self._answer(session, prompt, selected.text(), parts=0), ()
+            return await self._answer(session, prompt, selected.text(), parts=0), warnings
         notes, parts, lost = await self._notes(session, prompt, selected, available)
-        warnings = (f"Too long to analyse in full; left out: {', '.join(lost)}.",) if lost else ()
+        if lost:
+            warnings += (f"Too long to analyse in full; left out: {', '.join(lost)}.",)
         return await self._answer(session, prompt, notes, parts=parts), warnings
 
     async def _notes(
@@ -127,7 +134,7 @@ class LlmEngine:
         the core sections that did not fit in the allowed number of parts.
         """
         front, rest = selected.blocks[0], selected.blocks[1:]
-        body = PaperText(rest, selected.naive_tokens, selected.condensed, selected.omitted)
+        body = PaperText(rest, selected.naive_tokens, selected.report)
         chunk_limit = self.config.max_input_tokens - prompt.notes_overhead_tokens()
         chunks, lost = body.chunks(max(chunk_limit, MIN_NOTES_TOKENS))
         share = (available - front.tokens) // len(chunks) - NOTES_HEADING_TOKENS
@@ -284,6 +291,22 @@ class _Session:
 
 
 # helpers ------------------------------------------------------------------------
+
+
+def paper_budget(config: LlmConfig, subject: Subject) -> int:
+    """Tokens left for the paper in one request after the prompt (``llm.max_input_tokens``)."""
+    return config.max_input_tokens - _Prompt(subject, config.model).overhead_tokens()
+
+
+def budget_warnings(selected: PaperText, language: str) -> tuple[str, ...]:
+    """One warning naming the sections trimmed or left out to fit the budget (if any)."""
+    template, trimmed_word, omitted_word, comma, semicolon = _BUDGET_WORDS[language]
+    groups = [
+        (word, [s.label for s in selected.report if s.fate == fate and s.tier is not None])
+        for word, fate in ((trimmed_word, Fate.TRIMMED), (omitted_word, Fate.OMITTED))
+    ]
+    parts = [word + comma.join(labels) for word, labels in groups if labels]
+    return (template.format(semicolon.join(parts)),) if parts else ()
 
 
 def _fence(text: str) -> str:

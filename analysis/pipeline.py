@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache, cache_key
 from analysis.choices import ENGINES, LANGUAGES, SOURCES
 from analysis.document import Document, Quality
@@ -192,6 +193,24 @@ class Analyzer:
         analysis = await self._run(chosen, subject, 0, Source(document), progress)
         return await self._finish(analysis, key, variant, True, None)
 
+    async def selection(self, analysis: Analysis, path: Path | None = None) -> str:
+        """Which sections of the analysed paper the LLM is sent whole, trimmed or not at all.
+
+        The paper's text is read again from the same source (the cache has it); ``path``
+        names the local file of a local analysis.
+        """
+        from analysis.llm import paper_budget  # the openai client only for this debug view
+
+        if path is not None:
+            mode = analysis.text_source or "auto"
+            document = await read_local_file(self.config.analysis, path, mode)
+        else:
+            versioned = ArxivId(analysis.arxiv_id, analysis.version)
+            document = await self._full_text(versioned, None, analysis.text_source or "auto")
+        subject = Subject(analysis.arxiv_id, analysis.title, analysis.language)
+        budget = paper_budget(self.config.llm, subject)
+        return explain(select_text(document, budget), budget)
+
     async def document(
         self, arxiv_id: ArxivId, progress: Progress | None = None, source: str | None = None
     ) -> Document:
@@ -199,14 +218,20 @@ class Analyzer:
         mode = self._mode(source)
         paper = await self.arxiv.paper(arxiv_id)
         versioned = ArxivId(paper.arxiv_id, arxiv_id.version or paper.version)
+        return await self._full_text(versioned, progress, mode)
+
+    # steps ----------------------------------------------------------------------
+
+    async def _full_text(
+        self, versioned: ArxivId, progress: Progress | None, mode: str
+    ) -> Document:
+        """The HTML when ``mode`` allows and it is clean, else the PDF (with the reason)."""
         html, note = await self._html_first(versioned, progress, mode)
         if html is not None:
             return html
         path = await self._download(versioned, progress)
         await _report(progress, "extracting")
         return replace(await self._extract(path), source_note=note)
-
-    # steps ----------------------------------------------------------------------
 
     async def _run(
         self,

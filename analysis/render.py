@@ -50,6 +50,8 @@ class Labels:
     separator: str
     parenthesis: str
     warning: str
+    excerpts: str
+    authors_future: str
 
     def parenthesised(self, text: str) -> str:
         return self.parenthesis.format(text)
@@ -82,6 +84,8 @@ LABELS = {
         separator="、",
         parenthesis="（{}）",
         warning="注意",
+        excerpts="📌 原文摘录：以下各节为论文原句（未翻译），按章节挑选，并注明出处",
+        authors_future="作者提出的未来工作（原文摘录）",
     ),
     "en": Labels(
         overview="Overview",
@@ -109,6 +113,11 @@ LABELS = {
         separator=", ",
         parenthesis=" ({})",
         warning="Note",
+        excerpts=(
+            "📌 Excerpts: the sections below quote the paper's own sentences, chosen by section, "
+            "each with where it comes from"
+        ),
+        authors_future="Future work stated by the authors (excerpts)",
     ),
 }
 
@@ -134,6 +143,8 @@ def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
     if analysis.source == "full_text" and analysis.text_source:
         source += words.parenthesised(analysis.text_source.upper())
     lines = [f"{words.engine}{words.colon}{engine} · {words.source}{words.colon}{source}"]
+    if analysis.engine == "extractive":
+        lines.append(words.excerpts)
     lines += [f"⚠️ {words.warning}{words.colon}{warning}" for warning in analysis.warnings]
     return [neutralise_mentions(line) for line in lines]
 
@@ -210,7 +221,8 @@ def _future(analysis: Analysis, words: Labels, missing: str) -> str:
     if limitations.potential:
         parts.append(_numbered(words, words.potential, limitations.potential, missing))
     improvements = [_suggestion(item, words) for item in analysis.future_work]
-    parts.append(_numbered(words, words.improvements, improvements, missing))
+    label = words.authors_future if analysis.engine == "extractive" else words.improvements
+    parts.append(_numbered(words, label, improvements, missing))
     return "\n\n".join(parts)
 
 

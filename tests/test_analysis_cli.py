@@ -139,3 +139,14 @@ def test_extract_reports_an_unusable_file_cleanly(config: Config, tmp_path: Path
     result = run(config, "extract", str(fake_pdf))
     assert result.exit_code == 1
     assert result.stderr == "Error: page.pdf is not a PDF (the server sent something else).\n"
+
+
+def test_analyze_explain_prints_what_the_llm_is_sent_on_stderr(config: Config) -> None:
+    result = run(config, "analyze", PAPER_ID, "--lang", "en", "--explain")
+    assert result.exit_code == 0, result.output
+    assert "Share by role: " in result.stderr
+    table = result.stderr[result.stderr.index("Sent ") :]
+    assert "1 Introduction" in table
+    assert "5 Limitations" in table
+    assert "whole" in table
+    assert "Share by role" not in result.stdout

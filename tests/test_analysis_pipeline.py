@@ -185,12 +185,12 @@ async def test_the_llm_engine_is_used_when_a_key_is_set_and_its_answer_verified(
     assert analysis.engine == "llm:fake-model"
     assert analysis.motivation == "Sparse matching fails on paraphrases (Section 1)."
     assert analysis.overview.endswith("gains 9.3 points.")
-    assert analysis.experiments.setup == [  # the paper says "eight GPUs", never "8"
-        "[unverified: 8] A100 GPUs, 40 epochs, [unverified: 57] hours"
+    assert analysis.experiments.setup == [  # "eight A100 GPUs" supports 8; 57 hours is invented
+        "8 A100 GPUs, 40 epochs, [unverified: 57 hours]"
     ]
     assert analysis.warnings == [
-        "Removed references not found in the paper: Table 9",
-        "Numbers not found in the paper (marked unverified): 8, 57",
+        "Removed references not found in the paper (with their clause): Table 9",
+        "Numbers not found in the paper (marked unverified): 57 hours",
     ]
     assert used == (analysis.usage.input_tokens, analysis.usage.output_tokens)
     assert "DenseLite encodes questions" in llm.paper_text(llm.bodies()[0])

@@ -103,6 +103,7 @@ def test_status_line_states_engine_source_and_warnings() -> None:
     markdown = render_markdown(extractive)
     assert markdown.startswith(
         "> 引擎：extractive（摘录式，未使用大模型） · 来源：仅摘要（原因：PDF 已加密）\n"
+        "> 📌 原文摘录：以下各节为论文原句（未翻译），按章节挑选，并注明出处\n"
         "> ⚠️ 注意：已删除论文中不存在的引用：表9\n\n### 论文概要\n"
     )
     assert status_lines(analysis("en")) == ["Engine: llm:gpt-4o-mini · Source: full text"]
@@ -119,7 +120,9 @@ def test_missing_content_says_so_in_the_engine_s_words() -> None:
     empty = analysis(engine="extractive", method="", future_work=[])
     body = dict(analysis_sections(empty))
     assert body["方法概述"] == "摘录式分析未找到相关原句"
-    assert body["改进建议和未来研究方向"].endswith("**潜在改进**：摘录式分析未找到相关原句")
+    assert body["改进建议和未来研究方向"].endswith(
+        "**作者提出的未来工作（原文摘录）**：摘录式分析未找到相关原句"
+    )
     assert dict(analysis_sections(analysis(method="")))["方法概述"] == "论文未明确说明"
 
 
