@@ -42,10 +42,23 @@ BOT_TOKEN = "xoxb-reliability"
 CHANNEL = "C0RELIABLE"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port never handed out before in this test run.
+
+    A port written into a config stays the bot's across restarts; while the bot is
+    down it is free again, so without the memory a restart's health port could take
+    it and the Slack listener would fail to bind.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class SlowSlack(SlackFake):
