@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot import posts
 from bot.service import Reply
 from tests.discord_harness import Bot, running_bot
 from tests.fakes.arxiv import ArxivFake
@@ -140,19 +141,34 @@ async def test_each_command_is_deferred_then_answered_with_a_followup(
     assert order[0].endswith("/callback")
 
 
-async def test_search_answers_with_cards(bot: Bot) -> None:
+def channel_cards(bot: Bot) -> list[dict[str, Any]]:
+    return [m for m in bot.discord.channel_messages(CHANNEL_ID) if m["embeds"]]
+
+
+async def test_search_answers_with_cards_that_work_like_any_card(bot: Bot) -> None:
     papers = bot.serve(PAPER_ID, "2511.05397")
     bot.core.fake.api["*"] = atom_api(papers)
 
     interaction = bot.interact(bot.discord.interaction("search", query="bimanual VLA"))
 
-    text, cards = await bot.followups(interaction, count=2)
+    [text] = await bot.followups(interaction)
     assert text["content"].startswith("Top 2 arXiv results for “bimanual VLA”")
-    assert [e["footer"]["text"].split(" ")[0] for e in cards["embeds"]] == [
-        f"arXiv:{PAPER_ID}v1",
-        "arXiv:2511.05397v1",
-    ]
-    assert cards["allowed_mentions"] == {"parse": []}
+    await until(lambda: len(channel_cards(bot)) == 2)
+    cards = channel_cards(bot)
+    footers = [card["embeds"][0]["footer"]["text"].split(" ")[0] for card in cards]
+    assert footers == [f"arXiv:{PAPER_ID}v1", "arXiv:2511.05397v1"]
+    sent = bot.discord.matching(
+        lambda r: r.method == "POST" and r.path == f"{API}/channels/{CHANNEL_ID}/messages"
+    )
+    assert [r.json["allowed_mentions"] for r in sent] == [{"parse": []}] * 2
+    db = bot.core.service.store.db
+    found = posts.card_for_message(db, "discord", cards[0]["id"])
+    assert found is not None
+    assert (found.arxiv_id, found.monitor) == (PAPER_ID, posts.SEARCH)
+
+    bot.discord.dispatch("MESSAGE_REACTION_ADD", bot.discord.reaction(cards[0]["id"]))
+
+    await assert_analysis_in_thread(bot, cards[0]["id"])
 
 
 async def test_analyze_command_posts_a_card_and_threads_the_analysis(bot: Bot) -> None:
@@ -163,11 +179,8 @@ async def test_analyze_command_posts_a_card_and_threads_the_analysis(bot: Bot) -
     [followup] = await bot.followups(interaction)
     assert followup["content"].startswith(f"Queued the analysis of {PAPER_ID}")
 
-    def cards() -> list[dict[str, Any]]:
-        return [m for m in bot.discord.channel_messages(CHANNEL_ID) if m["embeds"]]
-
-    await until(cards, timeout_s=30)
-    [card] = cards()
+    await until(lambda: channel_cards(bot), timeout_s=30)
+    [card] = channel_cards(bot)
     assert card["embeds"][0]["footer"]["text"].startswith(f"arXiv:{PAPER_ID}v1")
     await assert_analysis_in_thread(bot, card["id"])
 

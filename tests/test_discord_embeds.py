@@ -12,11 +12,9 @@ from bot.models import Paper
 from handlers.discord.embeds import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
-    EMBEDS_PER_MESSAGE,
     FIELD_LIMIT,
     THREAD_NAME_LIMIT,
     TITLE_LIMIT,
-    batches,
     card_arxiv_id,
     card_embed,
     thread_name,
@@ -151,16 +149,6 @@ def test_thread_name_is_the_plain_title_within_100_characters() -> None:
     name = thread_name([embed])
     assert name.startswith("A *starred* [title] x")
     assert len(name) == THREAD_NAME_LIMIT
-
-
-def test_batches_respect_ten_embeds_and_6000_characters() -> None:
-    small = [discord.Embed(description="x" * 10) for _ in range(23)]
-    assert [len(b) for b in batches(small)] == [10, 10, 3]
-    large = [discord.Embed(description="x" * 2500) for _ in range(5)]
-    grouped = list(batches(large))
-    assert [len(b) for b in grouped] == [2, 2, 1]
-    assert all(sum(len(e) for e in b) <= EMBED_TOTAL_LIMIT for b in grouped)
-    assert all(len(b) <= EMBEDS_PER_MESSAGE for b in grouped)
 
 
 def test_split_message_breaks_at_paragraphs_then_lines_then_characters() -> None:

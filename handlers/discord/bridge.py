@@ -89,7 +89,18 @@ class ServiceBridge:
         except Exception:
             log.exception("interaction %s failed", interaction.id)
             answer = Reply(FAILED)
-        await send_followups(interaction, answer, self.config.arxiv, ephemeral=ephemeral)
+        await send_followups(interaction, answer, ephemeral=ephemeral)
+        if answer.papers:
+            await self._post_results(interaction, answer)
+
+    async def _post_results(self, interaction: discord.Interaction, answer: Reply) -> None:
+        """Search results as cards in the channel: a reaction or Analyze click works on them."""
+        try:
+            channel = str(interaction.channel_id)
+            await self.service.post_search_results(self.platform, channel, answer.papers)
+        except Exception:
+            log.exception("posting the search results of interaction %s failed", interaction.id)
+            await send_followups(interaction, Reply(FAILED), ephemeral=True)
 
     async def _command_reply(self, interaction: discord.Interaction, words: list[str]) -> Reply:
         command = parse_command(shlex.join(words))

@@ -9,7 +9,7 @@ recognised in the channel history (:func:`card_arxiv_id`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import discord
 
@@ -24,7 +24,6 @@ DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
-EMBEDS_PER_MESSAGE = 10
 THREAD_NAME_LIMIT = 100
 
 ABSTRACT_CHARS = 600
@@ -64,20 +63,6 @@ def thread_name(embeds: Sequence[discord.Embed]) -> str:
     title = embeds[0].title if embeds else None
     name = unescape(title) if title else "arXiv paper"
     return clip(name, THREAD_NAME_LIMIT)
-
-
-def batches(embeds: Sequence[discord.Embed]) -> Iterator[list[discord.Embed]]:
-    """Group embeds into messages: at most 10 and 6,000 characters per message."""
-    batch: list[discord.Embed] = []
-    size = 0
-    for embed in embeds:
-        if batch and (len(batch) == EMBEDS_PER_MESSAGE or size + len(embed) > EMBED_TOTAL_LIMIT):
-            yield batch
-            batch, size = [], 0
-        batch.append(embed)
-        size += len(embed)
-    if batch:
-        yield batch
 
 
 def _description(paper: Paper, arxiv: ArxivConfig) -> str:
