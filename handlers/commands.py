@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
+from bot.sanitize import strip_invisible
 from bot.taxonomy import is_category, unknown_category_message
 
 LANGUAGES = ("zh", "en")
@@ -117,7 +118,7 @@ def parse_command(text: str) -> Command:
 
 
 def _split(text: str) -> list[str]:
-    normalised = text.replace("“", '"').replace("”", '"').strip()
+    normalised = strip_invisible(text).replace("“", '"').replace("”", '"').strip()
     try:
         return shlex.split(normalised)
     except ValueError as exc:
