@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from bot.redact import redact
 from bot.sanitize import strip_invisible
 
 ZWSP = "\u200b"
@@ -33,7 +34,7 @@ _LINE_START = re.compile(r"^( {0,3})([#>+*=`~|-]|\d{1,9}[.)])(?=\s|$|[#>+*=`~|-]
 
 def inline(text: str) -> str:
     """One line of untrusted text, safe inside a line of the report."""
-    flat = _SPACES.sub(" ", strip_invisible(text)).strip()
+    flat = _SPACES.sub(" ", strip_invisible(redact(text))).strip()
     return _defuse(_unlink(flat))
 
 
@@ -44,7 +45,7 @@ def paragraph(text: str) -> str:
 
 def block(markdown: str) -> str:
     """Markdown we assembled from untrusted fields, with its headings and lists kept."""
-    lines = _unlink(strip_invisible(markdown)).splitlines()
+    lines = _unlink(strip_invisible(redact(markdown))).splitlines()
     fences = [index for index, line in enumerate(lines) if _FENCE.match(line)]
     closed = set(fences[: len(fences) // 2 * 2])  # an odd last fence would swallow the rest
     out, in_code = [], False

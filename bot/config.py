@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.errors import ConfigError
 from bot.matching import compile_keyword
 from bot.models import ANNOUNCE_TYPES
+from bot.redact import remember_envs
 from bot.taxonomy import is_category, unknown_category_message
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -209,7 +210,11 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 
 
 def secret(name: str) -> str | None:
-    """The value of the environment variable ``name``, or None when unset or empty."""
+    """The value of the environment variable ``name``, or None when unset or empty.
+
+    ``name`` is remembered as a secret, so :mod:`bot.redact` removes its value from output.
+    """
+    remember_envs((name,))
     value = os.environ.get(name, "").strip()
     return value or None
 
