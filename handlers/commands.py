@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
+from bot.limits import MAX_COMMAND_CHARS
 from bot.sanitize import strip_invisible
 from bot.taxonomy import is_category, unknown_category_message
 
@@ -118,6 +119,8 @@ def parse_command(text: str) -> Command:
 
 
 def _split(text: str) -> list[str]:
+    if len(text) > MAX_COMMAND_CHARS:  # before any parsing: shlex is slow on huge input
+        raise CommandError(f"That command is too long (over {MAX_COMMAND_CHARS} characters).")
     normalised = strip_invisible(text).replace("“", '"').replace("”", '"').strip()
     try:
         return shlex.split(normalised)
