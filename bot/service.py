@@ -298,7 +298,8 @@ class RadarService:
         return "This channel follows:\n" + "\n".join(lines)
 
     def _digest(self, ref: ChatRef) -> Reply:
-        names: list[str | None] = [*self._channel_monitors(ref)] or [None]  # None: any monitor
+        """The latest report of a monitor that posts to this channel (never another's)."""
+        names = self._channel_monitors(ref)
         found = [report for name in names if (report := self.store.latest_report(name))]
         if not found:
             return Reply("No daily report has been written yet.")
@@ -306,7 +307,8 @@ class RadarService:
         path = Path(latest["path"])
         label = f"the {latest['monitor']} report for {latest['report_date']}"
         if not path.is_file():
-            return Reply(f"The latest report ({label}) is no longer on disk at {path}.")
+            log.warning("report file missing: %s", path)  # the path is for the admin only
+            return Reply(f"The latest report ({label}) is no longer on disk; ask the admin.")
         return Reply(f"Here is {label} ({latest['papers']} papers).", report=path)
 
     async def post_search_results(

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.fakes.server import until
 from tests.fakes.slack import SlackFake, sample_paper
 from tests.hostile import CHAT_ABSTRACT, CHAT_TITLE, injected_pdf
 from tests.slack_harness import CHANNEL, Bot, atom_api, block_actions, running_bot, serve
+from tests.test_slack_http import post_default_monitor_to
 
 SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|")
 INVISIBLE = ("\u202e", "\u202c", "\u2066")
@@ -107,3 +109,27 @@ async def test_invisible_only_or_bidi_arguments_are_refused_or_cleaned(bot: Bot)
     await bot.command("subscribe VLA\u202e\u2066")
     await bot.slack.until_calls("chat.postEphemeral", where=lambda p: "follows" in str(p))
     assert subscriptions.follows(bot.service.store.db, "slack", CHANNEL).keywords == ("VLA",)
+
+
+async def test_digest_gives_only_this_channels_reports_and_no_paths(
+    bot: Bot, tmp_path: Path
+) -> None:
+    report = tmp_path / "reports" / "default-2025-11-11.md"
+    report.parent.mkdir()
+    report.write_text("# private report of another team\n", encoding="utf-8")
+    bot.service.store.record_report("default", date(2025, 11, 11), None, str(report), 3)
+    post_default_monitor_to(bot, "slack:C999")  # another team's channel
+
+    await bot.command("digest")
+    [answer] = await bot.slack.until_calls("chat.postEphemeral")
+    assert "No daily report has been written yet." in json.dumps(answer.params)
+    assert not bot.slack.called("files.getUploadURLExternal")
+
+    post_default_monitor_to(bot, f"slack:{CHANNEL}")
+    report.unlink()
+    await bot.command("digest")
+    [_, missing] = await bot.slack.until_calls("chat.postEphemeral", 2)
+    shown = json.dumps(missing.params)
+    assert "no longer on disk" in shown
+    assert str(tmp_path) not in shown
+    assert "/" not in missing.params["text"].replace("</", "")

@@ -30,6 +30,7 @@ from handlers.discord.replies import send_followups
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
+RESTRICTED = frozenset({"analyze", "analyse"})  # commands behind discord.allowed_roles/channels
 
 
 class ServiceBridge:
@@ -44,6 +45,12 @@ class ServiceBridge:
         """An ``/arxiv`` subcommand, already deferred."""
         reply = partial(self._command_reply, interaction, words)
         await self._answer(interaction, reply, ephemeral=words[0] in EPHEMERAL)
+
+    def refusal_for(self, interaction: discord.Interaction, command: str) -> str | None:
+        """The access refusal for ``command`` (None when allowed or unrestricted)."""
+        if command not in RESTRICTED:
+            return None
+        return self._refusal(interaction.channel_id, interaction.user)
 
     async def button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
         """A click on a card's Analyze button, already deferred (ephemerally)."""
