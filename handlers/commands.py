@@ -19,6 +19,7 @@ from bot.taxonomy import is_category, unknown_category_message
 
 LANGUAGES = ("zh", "en")
 REFRESH = "refresh"
+ALL_FLAG = "--all"
 MAX_KEYWORD_CHARS = 100
 MAX_QUERY_CHARS = 200
 
@@ -44,8 +45,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unsubscribe", 'unsubscribe <keyword or "phrase">', "stop following a keyword"),
     CommandSpec(
         "categories",
-        "categories add|remove <category>",
-        "choose the arXiv categories this channel watches",
+        "categories add|remove <category> [--all]",
+        "choose the arXiv categories this channel watches (--all: every paper, if allowed)",
     ),
     CommandSpec("list", "list", "what this channel follows"),
     CommandSpec("digest", "digest", "the latest daily report"),
@@ -75,6 +76,7 @@ class Unsubscribe:
 class Categories:
     action: str  # "add" | "remove"
     category: str
+    all_papers: bool = False  # "--all": follow the category without keywords
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class Help:
 
 
 Command = Analyze | Subscribe | Unsubscribe | Categories | ListFollowed | Digest | Search | Help
+CHANGES = (Subscribe, Unsubscribe, Categories)  # commands that change what a channel follows
+CHANGE_NAMES = frozenset({"subscribe", "unsubscribe", "categories"})
 
 
 def help_text(prefix: str = "/arxiv") -> str:
@@ -154,6 +158,8 @@ def _keyword(args: list[str], verb: str) -> str:
 
 
 def _categories(args: list[str]) -> Command:
+    all_papers = ALL_FLAG in args
+    args = [arg for arg in args if arg != ALL_FLAG]
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise CommandError("Usage: categories add|remove <category>, e.g. categories add cs.RO")
     action, category = args[0].lower(), args[1]
@@ -161,7 +167,7 @@ def _categories(args: list[str]) -> Command:
         raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
     if action == "add" and not is_category(category):  # removing an old mistake stays possible
         raise CommandError(unknown_category_message(category[:30]))
-    return Categories(action, category)
+    return Categories(action, category, all_papers)
 
 
 def _search(args: list[str]) -> Command:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from handlers.commands import COMMANDS, REFRESH
+from handlers.commands import ALL_FLAG, COMMANDS, REFRESH
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})
@@ -82,15 +82,21 @@ class ArxivGroup(
         await _run(interaction, "unsubscribe", keyword)
 
     @app_commands.command(description=_SUMMARIES["categories"])
-    @app_commands.describe(action="Add or remove", category="An arXiv category such as cs.RO")
+    @app_commands.describe(
+        action="Add or remove",
+        category="An arXiv category such as cs.RO",
+        all_papers="Follow every paper of the category, even without keywords (if allowed)",
+    )
     @app_commands.choices(action=_ACTIONS)
     async def categories(
         self,
         interaction: discord.Interaction,
         action: app_commands.Choice[str],
         category: app_commands.Range[str, 1, 40],
+        all_papers: bool = False,
     ) -> None:
-        await _run(interaction, "categories", action.value, category)
+        flag = ALL_FLAG if all_papers else None
+        await _run(interaction, "categories", action.value, category, flag)
 
     @app_commands.command(name="list", description=_SUMMARIES["list"])
     async def list_followed(self, interaction: discord.Interaction) -> None:

@@ -26,7 +26,7 @@ from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, not_saved
-from handlers.commands import Analyze, Command, parse_command
+from handlers.commands import CHANGES, Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
@@ -36,6 +36,10 @@ PLATFORM = "slack"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
+CHANGE_REFUSAL = (
+    "Sorry, only approved members may change what this channel follows. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
 )
 _MENTION = re.compile(r"<[@!#][^>]*>")
@@ -73,7 +77,10 @@ class Listeners:
         app.event("app_mention")(self.on_mention)
         app.error(self.on_error)
 
-    def allowed(self, user: str | None) -> bool:
+    def allowed(self, user: str | None, action: str = "analyze") -> bool:
+        """Whether ``user`` may ``analyze`` or change ``subscriptions`` (config ``access``)."""
+        if getattr(self.service.config.access, action) == "everyone":
+            return True
         allowed = self.config.allowed_users
         return not allowed or user in allowed
 
@@ -162,6 +169,9 @@ class Listeners:
         return reply.text
 
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
+        if isinstance(request, CHANGES) and not self.allowed(ref.user, "subscriptions"):
+            await self._say(ref, CHANGE_REFUSAL, public=public)
+            return
         reply = await self.service.handle(request, ref)
         if reply.text:
             await self._say(ref, reply.text, public=public)
