@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ import pytest
 
 from handlers.slack.requests import signature_of
 from tests.fakes.arxiv import ArxivFake
+from tests.fakes.server import until
 from tests.fakes.slack import SlackFake
 from tests.slack_harness import Bot, block_actions, running_bot
 
@@ -89,3 +91,21 @@ async def test_a_huge_command_is_refused_before_parsing_and_health_stays_quick(
     assert "too long" in answer
     huge = await bot.command("search " + "x" * 400_000)
     assert huge.status == 413
+
+
+async def test_a_socket_mode_button_payload_without_a_container_is_acked_and_ignored(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slack: SlackFake,
+    arxiv_fake: ArxivFake,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake, mode="socket") as bot:
+        await asyncio.to_thread(slack.wait_connected)
+        envelope = slack.push(
+            "interactive", without(block_actions("1.2", "2511.05275"), "container")
+        )
+        await slack.until_ack(envelope)
+        await until(lambda: any("without container" in r.getMessage() for r in caplog.records))
+        assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+        assert not bot.slack.called("chat.postEphemeral")

@@ -30,6 +30,7 @@ from handlers.commands import CHANGES, Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
+from handlers.slack.requests import missing_fields
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -127,6 +128,10 @@ class Listeners:
 
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
+        missing = missing_fields(body)  # Socket Mode has no HTTP gate in front
+        if missing:
+            log.warning("ignored a Slack button payload without %s", missing)
+            return
         channel = body["container"].get("channel_id") or body["channel"]["id"]
         card_ts = body["container"]["message_ts"]
         ref = ChatRef(PLATFORM, channel, card_ts, body["user"]["id"])
