@@ -38,6 +38,8 @@ _TOKEN_SHAPES = re.compile(
 )
 _MASKED = re.compile(r"([A-Za-z0-9_-]{2,})(?:\*{2,}|\.{2,}|…)([A-Za-z0-9_-]{2,})")
 _MASKED_SHAPE = re.compile(r"^(?:sk-|xox[a-z]-|xapp-)")
+# An absolute POSIX or Windows path with at least one folder, not part of a URL.
+_PATH = re.compile(r"(?<![\w:/.~-])(?:~?/|[A-Za-z]:\\)(?:[\w.@+-]+[/\\])+([\w.@+-]*)")
 _RUN = re.compile(rf"[A-Za-z0-9_.+/=-]{{{MIN_PARTIAL},}}")
 
 
@@ -60,6 +62,11 @@ def redact(text: str, values: Iterable[str] | None = None) -> str:
     text = _MASKED.sub(lambda m: _masked(m, known), text)
     text = _RUN.sub(lambda m: _partial(m.group(0), known), text)
     return _TOKEN_SHAPES.sub(REDACTED, text)
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with absolute file paths cut to their last part (chat never shows folders)."""
+    return _PATH.sub(lambda m: m.group(1) or "…", text)
 
 
 def _masked(match: re.Match[str], known: tuple[str, ...]) -> str:

@@ -74,6 +74,18 @@ def test_every_output_path_redacts_the_same_way(monkeypatch: pytest.MonkeyPatch)
         assert "REDACTED" in shown
 
 
+def test_chat_text_never_shows_a_folder() -> None:
+    error = "cannot open /srv/radar/cache/pdf/2511.05275.pdf (see ~/radar/config.toml)"
+    slack_text = json.dumps([m.blocks for m in notices(error)])
+    for shown in (slack_text, discord_escape(error)):
+        assert "/srv" not in shown
+        assert "radar/" not in shown
+        assert "2511.05275.pdf" in shown
+    link = "https://arxiv.org/abs/2511.05275 and/or 1/2 via /arxiv help"
+    assert "arxiv.org/abs/2511.05275" in discord_escape(link)
+    assert "and/or 1/2 via /arxiv help" in discord_escape(link)
+
+
 def test_everything_the_cli_prints_is_redacted(tmp_path: Path) -> None:
     token = "xoxb-9876-5432-zyxwvuTSRQ"  # pasted where the variable's name belongs
     pasted = tmp_path / "config.toml"

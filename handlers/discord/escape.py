@@ -16,7 +16,7 @@ import re
 import discord
 
 from bot.links import URL, inert_urls
-from bot.redact import redact
+from bot.redact import hide_paths, redact
 from bot.sanitize import strip_invisible
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -34,14 +34,14 @@ _ESCAPED = re.compile(r"\\([\\*_~`|\[\]#>.-])|" + ZWSP)
 
 def defuse(markdown: str) -> str:
     """Keep Markdown formatting; make mentions, timestamps, emoji tags and links inert."""
-    text = _MASS_MENTION.sub("@" + ZWSP, inert_urls(strip_invisible(redact(markdown))))
+    text = _MASS_MENTION.sub("@" + ZWSP, inert_urls(strip_invisible(hide_paths(redact(markdown)))))
     text = _MASKED_LINK.sub(r"\1\\[", text)
     return _ANGLE_MENTION.sub("<" + ZWSP, text)
 
 
 def escape(text: str) -> str:
     """``text`` shown literally: Markdown escaped, URLs as code, mentions inert."""
-    plain = strip_invisible(redact(text))
+    plain = strip_invisible(hide_paths(redact(text)))
     urls = [match.group(0) for match in URL.finditer(plain)]
     parts = URL.split(plain)
     escaped = _escape_markdown(parts[0]) + "".join(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.links import inert_urls
-from bot.redact import redact
+from bot.redact import hide_paths, redact
 from bot.sanitize import strip_invisible
 
 ELLIPSIS = "…"
@@ -29,7 +29,7 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 
 def escape(text: str, limit: int | None = None) -> str:
     """``text`` as inert mrkdwn, at most ``limit`` characters (escapes counted)."""
-    plain = inert_urls(strip_invisible(redact(text)))
+    plain = inert_urls(strip_invisible(hide_paths(redact(text))))
     escaped = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     defused = _BROADCAST.sub("@\u2060\\1", escaped)
     return defused if limit is None else cap(defused, limit)
