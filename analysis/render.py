@@ -4,8 +4,9 @@
 renderers reuse; :func:`render_markdown` joins them under ``###`` headings after a
 one-line note on engine, source and warnings. Paper text is untrusted: mass
 mentions (``@everyone``, ``@here``, ``<!channel>``…) are broken with a zero-width
-space here, since the Markdown may be pasted anywhere; platform escaping is the
-chat renderers' job.
+space here, since the Markdown may be pasted anywhere, and invisible or bidi
+characters are removed; URLs in the analysis are listed in a warning line (each
+renderer shows them inert); platform escaping is the chat renderers' job.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis.schema import Analysis, FutureWork
+from bot.links import foreign_urls
+from bot.sanitize import strip_invisible
 
 ZERO_WIDTH_SPACE = "\u200b"
 _HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+MAX_LISTED_URLS = 5
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b|<!(channel|here|everyone)", re.IGNORECASE)
 
 
@@ -52,6 +56,7 @@ class Labels:
     warning: str
     excerpts: str
     authors_future: str
+    links: str
 
     def parenthesised(self, text: str) -> str:
         return self.parenthesis.format(text)
@@ -86,6 +91,7 @@ LABELS = {
         warning="注意",
         excerpts="📌 原文摘录：以下各节为论文原句（未翻译），按章节挑选，并注明出处",
         authors_future="作者提出的未来工作（原文摘录）",
+        links="论文或模型给出的链接不可点击，请核实后再访问：{urls}",
     ),
     "en": Labels(
         overview="Overview",
@@ -118,6 +124,7 @@ LABELS = {
             "each with where it comes from"
         ),
         authors_future="Future work stated by the authors (excerpts)",
+        links="links from the paper or the model are not clickable; check before visiting: {urls}",
     ),
 }
 
@@ -128,7 +135,8 @@ def labels(language: str) -> Labels:
 
 def neutralise_mentions(text: str) -> str:
     """Break ``@everyone``/``@here``/``@channel`` and ``<!channel>``-style mass mentions."""
-    return _MASS_MENTION.sub(lambda m: m.group(0)[:1] + ZERO_WIDTH_SPACE + m.group(0)[1:], text)
+    visible = strip_invisible(text)
+    return _MASS_MENTION.sub(lambda m: m.group(0)[:1] + ZERO_WIDTH_SPACE + m.group(0)[1:], visible)
 
 
 def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
@@ -145,8 +153,20 @@ def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
     lines = [f"{words.engine}{words.colon}{engine} · {words.source}{words.colon}{source}"]
     if analysis.engine == "extractive":
         lines.append(words.excerpts)
-    lines += [f"⚠️ {words.warning}{words.colon}{warning}" for warning in analysis.warnings]
+    warnings = [*analysis.warnings, *_links_warning(analysis, words)]
+    lines += [f"⚠️ {words.warning}{words.colon}{warning}" for warning in warnings]
     return [neutralise_mentions(line) for line in lines]
+
+
+def _links_warning(analysis: Analysis, words: Labels) -> list[str]:
+    """One warning naming the URLs found in the analysis text (they are shown inert)."""
+    text = "\n".join([analysis.title, *(body for _, body in analysis_sections(analysis))])
+    urls = foreign_urls(strip_invisible(text))
+    if not urls:
+        return []
+    listed = [url[:80] for url in urls[:MAX_LISTED_URLS]]
+    more = f" (+{len(urls) - MAX_LISTED_URLS})" if len(urls) > MAX_LISTED_URLS else ""
+    return [words.links.format(urls=words.separator.join(listed) + more)]
 
 
 def analysis_sections(analysis: Analysis, language: str | None = None) -> list[tuple[str, str]]:

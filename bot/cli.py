@@ -22,6 +22,8 @@ from bot import __version__
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
 from bot.log_noise import silence_unactionable_warnings
+from bot.logs import RedactSecrets, secret_env_names
+from bot.redact import redact, redact_std_streams, remember_envs
 
 if TYPE_CHECKING:  # imported where used, so --help and check start fast
     from bot.arxiv import ArxivClient
@@ -112,18 +114,22 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """arxiv-radar: watch arXiv for your team, post paper cards, analyse papers in full text."""
+    redact_std_streams()
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     silence_unactionable_warnings()
     try:
         ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
+        remember_envs(secret_env_names(ctx.obj.config))
     except RadarError as exc:
         fail(exc)
 
 
 def fail(exc: RadarError) -> None:
     """Print a user-facing error on stderr and exit with status 1 (no traceback)."""
-    click.secho(f"Error: {exc.user_message}", fg="red", err=True)
+    click.secho(f"Error: {redact(exc.user_message)}", fg="red", err=True)
     sys.exit(1)
 
 

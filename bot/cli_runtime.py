@@ -23,6 +23,7 @@ from bot.cli import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
 from bot.platform import Adapter
+from bot.redact import redact
 from bot.runtime import Runtime
 from bot.service import RadarService
 from bot.store import Store
@@ -55,7 +56,7 @@ def run_command(obj: CliContext, port: int | None) -> None:
     configure_logging(obj.config, level=logging.DEBUG if verbose else logging.INFO)
     refused = preflight.problems(obj.config)
     for problem in refused:
-        click.secho(f"Error: {problem}", fg="red", err=True)
+        click.secho(f"Error: {redact(problem)}", fg="red", err=True)
     if refused:
         sys.exit(2)
     for warning in preflight.warnings(obj.config):

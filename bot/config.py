@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.errors import ConfigError
 from bot.matching import compile_keyword
 from bot.models import ANNOUNCE_TYPES
+from bot.redact import remember_envs
 from bot.taxonomy import is_category, unknown_category_message
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -146,6 +147,23 @@ class DiscordConfig:
 
 
 @dataclass(frozen=True)
+class SubscriptionsConfig:
+    """Caps on what one channel may follow (#14: no chat user turns a channel into a firehose)."""
+
+    max_keywords: int = 20
+    max_categories: int = 5
+    allow_all: bool = False  # may a channel follow a category without keywords (--all)?
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """Who may do what: "admins" (slack.allowed_users, discord.allowed_roles) or "everyone"."""
+
+    analyze: str = "admins"
+    subscriptions: str = "admins"
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -165,6 +183,8 @@ class Config:
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
     source: str = "built-in defaults"
 
     @property
@@ -188,6 +208,8 @@ _SECTIONS: dict[str, type] = {
     "slack": SlackConfig,
     "discord": DiscordConfig,
     "server": ServerConfig,
+    "subscriptions": SubscriptionsConfig,
+    "access": AccessConfig,
 }
 # Discord IDs may be written as integers or as strings of digits in every one of these keys.
 _DISCORD_ID_KEYS = frozenset(
@@ -205,11 +227,17 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "llm.response_format": ("auto", "json_schema", "json_object"),
     "slack.mode": ("socket", "http"),
     "server.log_format": ("auto", "json", "text"),
+    "access.analyze": ("admins", "everyone"),
+    "access.subscriptions": ("admins", "everyone"),
 }
 
 
 def secret(name: str) -> str | None:
-    """The value of the environment variable ``name``, or None when unset or empty."""
+    """The value of the environment variable ``name``, or None when unset or empty.
+
+    ``name`` is remembered as a secret, so :mod:`bot.redact` removes its value from output.
+    """
+    remember_envs((name,))
     value = os.environ.get(name, "").strip()
     return value or None
 
@@ -408,6 +436,8 @@ def _check_positive(config: Config) -> None:
         "llm.timeout_s": config.llm.timeout_s,
         "llm.deadline_s": config.llm.deadline_s,
         "llm.max_input_tokens": config.llm.max_input_tokens,
+        "subscriptions.max_keywords": config.subscriptions.max_keywords,
+        "subscriptions.max_categories": config.subscriptions.max_categories,
     }
     for dotted, value in checks.items():
         if value <= 0:

@@ -7,13 +7,16 @@ else should reach a user.
 
 from __future__ import annotations
 
+from bot.redact import redact
+
 
 class RadarError(Exception):
     """Base of every error arxiv-radar reports to a person."""
 
     def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+        safe = redact(user_message)  # a secret echoed by a server never reaches a person
+        super().__init__(safe)
+        self.user_message = safe
 
 
 class ConfigError(RadarError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,8 +20,8 @@ from typing import Any, TextIO
 
 from bot.config import Config
 from bot.log_noise import silence_unactionable_warnings
+from bot.redact import redact, remember_envs
 
-REDACTED = "[REDACTED]"
 _CONTEXT: dict[str, ContextVar[str | None]] = {
     "request_id": ContextVar("request_id", default=None),
     "job_id": ContextVar("job_id", default=None),
@@ -40,12 +39,6 @@ def secret_env_names(config: Config) -> tuple[str, ...]:
         config.slack.signing_secret_env,
         config.discord.token_env,
     )
-
-
-def secret_values(names: Iterable[str]) -> tuple[str, ...]:
-    """The non-empty values of ``names``, longest first (so overlaps redact fully)."""
-    values = {os.environ.get(name, "").strip() for name in names}
-    return tuple(sorted((v for v in values if v), key=len, reverse=True))
 
 
 @contextmanager
@@ -71,20 +64,19 @@ class ContextFields(logging.Filter):
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces secret values in a record's message, exception text and extra fields."""
+    """Redacts (:mod:`bot.redact`) a record's message, exception text and extra fields.
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    Without ``secrets`` the current values of the secret environment variables are used.
+    """
+
+    def __init__(self, secrets: Iterable[str] | None = None) -> None:
         super().__init__()
-        self.secrets = tuple(secrets)
+        self.secrets = None if secrets is None else tuple(secrets)
 
     def redact(self, text: str) -> str:
-        for value in self.secrets:
-            text = text.replace(value, REDACTED)
-        return text
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -152,7 +144,8 @@ def configure_logging(
         JsonFormatter() if use_json(config.server.log_format, target) else TextFormatter()
     )
     handler.addFilter(ContextFields())
-    handler.addFilter(RedactSecrets(secret_values(secret_env_names(config))))
+    remember_envs(secret_env_names(config))
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -187,6 +187,7 @@ def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:
             auto_analyze=False,
         )
         for follows in subscriptions.all_channels(store.db)
+        if follows.keywords or config.subscriptions.allow_all  # keywordless: every paper
     ]
 
 

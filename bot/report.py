@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot import commonmark
 from bot.config import MonitorConfig
 from bot.models import Paper
 from bot.store import StoredMatch
@@ -145,7 +146,8 @@ def render_report(report: ReportInput) -> str:
     text = labels(report.language)
     parts = [_header(report, text)]
     if report.feed_error:
-        parts.append(f"> {text.feed_error.format(error=report.feed_error)}\n")
+        error = commonmark.inline(report.feed_error)
+        parts.append(f"> {text.feed_error.format(error=error)}\n")
     if report.announced is None:
         missing = text.no_data if report.feed_error else text.no_announcement
         parts.append(missing.format(day=text.day(report.report_date)) + "\n")
@@ -177,18 +179,20 @@ def _header(report: ReportInput, text: Labels) -> str:
 
 
 def _paper(number: int, entry: ReportEntry, text: Labels, abs_url: str) -> str:
+    """One paper; every feed or chat field goes through :mod:`bot.commonmark`."""
     paper = entry.match.paper
     link = abs_url.format(id=paper.arxiv_id)
     lines = [
-        f"## {number}. {paper.title}",
+        f"## {number}. {commonmark.inline(paper.title)}",
         "",
         f"### {text.basic}",
-        f"- **{text.authors}**: {', '.join(paper.authors)}",
+        f"- **{text.authors}**: {commonmark.inline(', '.join(paper.authors))}",
         f"- **{text.arxiv_id}**: [oai:arXiv.org:{paper.versioned_id}]({link})",
-        f"- **{text.published}**: {paper.published_raw or _iso_day(paper)}",
-        f"- **{text.paper_categories}**: {', '.join(paper.categories)}",
+        f"- **{text.published}**: {commonmark.inline(paper.published_raw or _iso_day(paper))}",
+        f"- **{text.paper_categories}**: {commonmark.inline(', '.join(paper.categories))}",
     ]
-    matched = tuple(k.strip() for k in (*entry.match.keywords, *entry.match.authors))
+    keywords = (*entry.match.keywords, *entry.match.authors)
+    matched = tuple(commonmark.inline(k) for k in keywords if commonmark.inline(k))
     if matched:
         lines.append(f"- **{text.matched}**: {', '.join(matched)}")
     lines += [f"- **{text.links}**: [{text.link_text}]({link})", "", f"### {text.abstract}"]
@@ -199,17 +203,20 @@ def _paper(number: int, entry: ReportEntry, text: Labels, abs_url: str) -> str:
 def _abstract_line(paper: Paper, match: StoredMatch) -> str:
     announce_type = match.announce_type or paper.announce_type
     if not announce_type:
-        return paper.abstract
-    return f"arXiv:{paper.versioned_id} Announce Type: {announce_type}  Abstract: {paper.abstract}"
+        return commonmark.paragraph(paper.abstract)
+    abstract = commonmark.inline(paper.abstract)
+    kind = commonmark.inline(announce_type)
+    return f"arXiv:{paper.versioned_id} Announce Type: {kind}  Abstract: {abstract}"
 
 
 def _analysis(entry: ReportEntry, text: Labels) -> list[str]:
     if entry.failure is not None:
-        return [f"### {text.analysis_attempted}", f"> {text.analysis_failed}: {entry.failure}", ""]
+        failure = commonmark.inline(entry.failure)
+        return [f"### {text.analysis_attempted}", f"> {text.analysis_failed}: {failure}", ""]
     if entry.analysis_markdown is None:
         return []
     heading = text.analysis_full if entry.full_text else text.analysis_abstract
-    return [f"### {heading}", entry.analysis_markdown.strip(), ""]
+    return [f"### {heading}", commonmark.block(entry.analysis_markdown.strip()), ""]
 
 
 def _iso_day(paper: Paper) -> str:

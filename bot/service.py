@@ -24,6 +24,7 @@ from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
 from bot.ids import ArxivId
+from bot.limits import subscription_refusal
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.sqlite_tx import transaction
@@ -242,9 +243,13 @@ class RadarService:
                 return await self._follow(ref, subscriptions.KEYWORD, keyword, add=True)
             case Unsubscribe(keyword):
                 return await self._follow(ref, subscriptions.KEYWORD, keyword, add=False)
-            case Categories(action, category):
+            case Categories(action, category, all_papers):
                 return await self._follow(
-                    ref, subscriptions.CATEGORY, category, add=action == "add"
+                    ref,
+                    subscriptions.CATEGORY,
+                    category,
+                    add=action == "add",
+                    all_papers=all_papers,
                 )
             case ListFollowed():
                 return Reply(await self.store.run(self._followed_text, ref))
@@ -256,10 +261,17 @@ class RadarService:
                 return Reply(help_text(command_prefix(self.config, ref.platform)))
         raise AssertionError(f"unhandled command {command!r}")
 
-    async def _follow(self, ref: ChatRef, kind: str, value: str, *, add: bool) -> Reply:
+    async def _follow(
+        self, ref: ChatRef, kind: str, value: str, *, add: bool, all_papers: bool = False
+    ) -> Reply:
         db = self.store.db
         what = f"keyword “{value}”" if kind == subscriptions.KEYWORD else f"category {value}"
         if add:
+            follows = await self.store.run(subscriptions.follows, db, ref.platform, ref.channel)
+            limits = self.config.subscriptions
+            refused = subscription_refusal(limits, follows, kind, value, all_papers=all_papers)
+            if refused is not None:
+                return Reply(refused)
             changed = await self.write(
                 subscriptions.add, db, ref.platform, ref.channel, kind, value, self.store.now()
             )
@@ -298,7 +310,8 @@ class RadarService:
         return "This channel follows:\n" + "\n".join(lines)
 
     def _digest(self, ref: ChatRef) -> Reply:
-        names: list[str | None] = [*self._channel_monitors(ref)] or [None]  # None: any monitor
+        """The latest report of a monitor that posts to this channel (never another's)."""
+        names = self._channel_monitors(ref)
         found = [report for name in names if (report := self.store.latest_report(name))]
         if not found:
             return Reply("No daily report has been written yet.")
@@ -306,7 +319,8 @@ class RadarService:
         path = Path(latest["path"])
         label = f"the {latest['monitor']} report for {latest['report_date']}"
         if not path.is_file():
-            return Reply(f"The latest report ({label}) is no longer on disk at {path}.")
+            log.warning("report file missing: %s", path)  # the path is for the admin only
+            return Reply(f"The latest report ({label}) is no longer on disk; ask the admin.")
         return Reply(f"Here is {label} ({latest['papers']} papers).", report=path)
 
     async def post_search_results(

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
+from bot.limits import MAX_COMMAND_CHARS
+from bot.sanitize import strip_invisible
 from bot.taxonomy import is_category, unknown_category_message
 
 LANGUAGES = ("zh", "en")
 REFRESH = "refresh"
+ALL_FLAG = "--all"
 MAX_KEYWORD_CHARS = 100
 MAX_QUERY_CHARS = 200
 
@@ -42,8 +45,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unsubscribe", 'unsubscribe <keyword or "phrase">', "stop following a keyword"),
     CommandSpec(
         "categories",
-        "categories add|remove <category>",
-        "choose the arXiv categories this channel watches",
+        "categories add|remove <category> [--all]",
+        "choose the arXiv categories this channel watches (--all: every paper, if allowed)",
     ),
     CommandSpec("list", "list", "what this channel follows"),
     CommandSpec("digest", "digest", "the latest daily report"),
@@ -73,6 +76,7 @@ class Unsubscribe:
 class Categories:
     action: str  # "add" | "remove"
     category: str
+    all_papers: bool = False  # "--all": follow the category without keywords
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class Help:
 
 
 Command = Analyze | Subscribe | Unsubscribe | Categories | ListFollowed | Digest | Search | Help
+CHANGES = (Subscribe, Unsubscribe, Categories)  # commands that change what a channel follows
+CHANGE_NAMES = frozenset({"subscribe", "unsubscribe", "categories"})
 
 
 def help_text(prefix: str = "/arxiv") -> str:
@@ -117,7 +123,9 @@ def parse_command(text: str) -> Command:
 
 
 def _split(text: str) -> list[str]:
-    normalised = text.replace("“", '"').replace("”", '"').strip()
+    if len(text) > MAX_COMMAND_CHARS:  # before any parsing: shlex is slow on huge input
+        raise CommandError(f"That command is too long (over {MAX_COMMAND_CHARS} characters).")
+    normalised = strip_invisible(text).replace("“", '"').replace("”", '"').strip()
     try:
         return shlex.split(normalised)
     except ValueError as exc:
@@ -150,6 +158,8 @@ def _keyword(args: list[str], verb: str) -> str:
 
 
 def _categories(args: list[str]) -> Command:
+    all_papers = ALL_FLAG in args
+    args = [arg for arg in args if arg != ALL_FLAG]
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise CommandError("Usage: categories add|remove <category>, e.g. categories add cs.RO")
     action, category = args[0].lower(), args[1]
@@ -157,7 +167,7 @@ def _categories(args: list[str]) -> Command:
         raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
     if action == "add" and not is_category(category):  # removing an old mistake stays possible
         raise CommandError(unknown_category_message(category[:30]))
-    return Categories(action, category)
+    return Categories(action, category, all_papers)
 
 
 def _search(args: list[str]) -> Command:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,10 +14,12 @@ from handlers.discord.access import refusal
 from tests.discord_harness import Bot, running_bot
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import CHANNEL_ID, OTHER_CHANNEL_ID, ROLE_ID, DiscordFake
+from tests.fakes.server import until
 
 PAPER_ID = "2511.05275"
 ROLE_REFUSAL = "Sorry, requesting paper analyses needs a role"
 CHANNEL_REFUSAL = "Sorry, paper analyses can't be requested in this channel."
+EPHEMERAL = 1 << 6
 
 
 @pytest.fixture
@@ -35,6 +38,16 @@ def queued(bot: Bot) -> int:
     return sum(jobs.depth(bot.core.store.db).values())
 
 
+async def refused_before_defer(bot: Bot, interaction: dict[str, Any]) -> str:
+    """The refusal, answered at once and only to the user (#14 item 5): no public defer."""
+    await until(lambda: bot.callbacks(interaction))
+    [callback] = bot.callbacks(interaction)
+    assert callback["type"] == 4  # CHANNEL_MESSAGE_WITH_SOURCE, not a deferred "thinking…"
+    assert callback["data"]["flags"] & EPHEMERAL
+    assert callback["data"]["allowed_mentions"] == {"parse": []}
+    return str(callback["data"]["content"])
+
+
 def test_refusal_rules() -> None:
     config = DiscordConfig(allowed_roles=(1,), allowed_channels=(10,))
     assert refusal(config, {10}, {1, 2}) is None
@@ -47,8 +60,8 @@ def test_refusal_rules() -> None:
 async def test_analyze_without_an_allowed_role_is_refused(bot: Bot) -> None:
     interaction = bot.interact(bot.discord.interaction("analyze", roles=(), paper=PAPER_ID))
 
-    [followup] = await bot.followups(interaction)
-    assert followup["content"].startswith(ROLE_REFUSAL)
+    refusal = await refused_before_defer(bot, interaction)
+    assert refusal.startswith(ROLE_REFUSAL)
     assert queued(bot) == 0
 
 
@@ -56,8 +69,7 @@ async def test_analyze_outside_the_allowed_channels_is_refused(bot: Bot) -> None
     payload = bot.discord.interaction("analyze", channel=OTHER_CHANNEL_ID, paper=PAPER_ID)
     interaction = bot.interact(payload)
 
-    [followup] = await bot.followups(interaction)
-    assert followup["content"] == CHANNEL_REFUSAL
+    assert await refused_before_defer(bot, interaction) == CHANNEL_REFUSAL
     assert queued(bot) == 0
 
 

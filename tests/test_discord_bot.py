@@ -118,7 +118,7 @@ async def test_commands_are_synced_once_to_the_configured_guild(bot: Bot) -> Non
         (
             "categories",
             {"action": "add", "category": "cs.RO"},
-            "This channel now follows the category cs.RO",
+            "Without keywords, cs.RO would post every paper of the category here.",
             False,
         ),
         ("list", {}, "This channel follows", False),

@@ -119,7 +119,7 @@ def test_card_text_is_escaped() -> None:
     )
     embed = card_embed(nasty, ("<@1>",), ARXIV, HINT)
     assert embed.title == f"\\*\\*Bold\\*\\* @{ZWSP}everyone <{ZWSP}@&1>"
-    assert field_values(embed)["Authors"] == "\\[x\\](https://e.vil)"
+    assert field_values(embed)["Authors"] == "\\[x\\](`https://e.vil`)"
     assert field_values(embed)["Matched keywords"] == f"<{ZWSP}@1>"
     assert str(embed.description).startswith(f"\\# Heading @{ZWSP}here")
 
@@ -186,7 +186,7 @@ def test_analysis_messages_follow_the_seed_structure_and_are_safe() -> None:
         "### Limitations and Future Work",
     ]
     assert f"<{ZWSP}@123>" in text
-    assert "\\[the code](https://evil.example)" in text
+    assert "\\[the code](`https://evil.example`)" in text
     assert "1. **Twin design**" in text
 
 

@@ -28,15 +28,15 @@ def test_escape_shows_markdown_literally() -> None:
     assert escape("**bold** _it_ ~~s~~ `code` ||spoiler||") == (
         r"\*\*bold\*\* \_it\_ \~\~s\~\~ \`code\` \|\|spoiler\|\|"
     )
-    assert escape("[phish](https://evil.example)") == r"\[phish\](https://evil.example)"
+    assert escape("[phish](https://evil.example)") == r"\[phish\](`https://evil.example`)"
     assert escape("# big\n> quote\n- item\n-# small\n1. first") == (
         "\\# big\n\\> quote\n\\- item\n\\-# small\n1\\. first"
     )
 
 
-def test_escape_keeps_urls_clickable_and_ordinary_text_untouched() -> None:
+def test_escape_makes_urls_inert_and_leaves_ordinary_text_untouched() -> None:
     text = "code at https://github.com/a_b/c_d and Vision-Language-Action v1.5"
-    assert escape(text) == text
+    assert escape(text) == "code at `https://github.com/a_b/c_d` and Vision-Language-Action v1.5"
 
 
 def test_escape_escapes_backslashes_so_nothing_can_unescape() -> None:
@@ -58,12 +58,12 @@ def test_unescape_inverts_escape(raw: str) -> None:
 def test_defuse_keeps_formatting_but_breaks_masked_links() -> None:
     markdown = "**Method** uses [the code](https://evil.example) and ref [29].\n- item"
     assert defuse(markdown) == (
-        "**Method** uses \\[the code](https://evil.example) and ref [29].\n- item"
+        "**Method** uses \\[the code](`https://evil.example`) and ref [29].\n- item"
     )
 
 
 def test_defuse_does_not_let_an_escaped_backslash_reopen_a_masked_link() -> None:
-    assert defuse(r"\\[x](https://evil.example)") == r"\\\[x](https://evil.example)"
+    assert defuse(r"\\[x](https://evil.example)") == r"\\\[x](`https://evil.example`)"
     assert defuse(r"\[x](y)") == r"\[x](y)"
 
 

@@ -9,7 +9,8 @@ import logging
 import pytest
 
 from bot.config import parse_config
-from bot.logs import REDACTED, bind, configure_logging, use_json
+from bot.logs import bind, configure_logging, use_json
+from bot.redact import REDACTED
 
 SECRETS = {
     "RADAR_TEST_LLM_KEY": "sk-test-0123456789abcdef",

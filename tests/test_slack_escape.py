@@ -13,7 +13,7 @@ from handlers.slack.escape import cap, escape, escape_inline, link, mrkdwn_from_
         ("<!channel> look", "&lt;!channel&gt; look"),
         ("<!here|here>", "&lt;!here|here&gt;"),
         ("ping <@U123>", "ping &lt;@U123&gt;"),
-        ("<https://evil.example|click>", "&lt;https://evil.example|click&gt;"),
+        ("<https://evil.example|click>", "&lt;`https://evil.example|click`&gt;"),
         ("R&D &lt;b&gt;", "R&amp;D &amp;lt;b&amp;gt;"),
     ],
 )
@@ -58,5 +58,5 @@ def test_link_escapes_label_and_url() -> None:
 def test_markdown_becomes_mrkdwn_with_links_spelled_out() -> None:
     markdown = "### **Method**\n- uses **flow matching** on <tokens>\n[click](https://evil.example)"
     assert mrkdwn_from_markdown(markdown) == (
-        "*Method*\n• uses *flow matching* on &lt;tokens&gt;\nclick (https://evil.example)"
+        "*Method*\n• uses *flow matching* on &lt;tokens&gt;\nclick (`https://evil.example`)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ async def bot(
 ) -> AsyncIterator[Bot]:
     async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake) as running:
         yield running
+
+
+def post_default_monitor_to(bot: Bot, *channels: str) -> None:
+    """Make the default monitor post to ``channels`` (as ``monitors.channels`` would)."""
+    config = bot.service.config
+    monitors = tuple(replace(m, channels=channels) for m in config.monitors)
+    bot.service.config = replace(config, monitors=monitors)
 
 
 async def whisper(bot: Bot, count: int = 1) -> str:
@@ -114,6 +122,7 @@ async def test_digest_uploads_the_latest_report(bot: Bot, tmp_path: Path) -> Non
     report = tmp_path / "arxiv_report_2025-11-11.md"
     report.write_text("# arXiv论文监控报告 - 2025年11月11日\n", encoding="utf-8")
     bot.service.store.record_report("default", date(2025, 11, 11), "2025-11-10", str(report), 4)
+    post_default_monitor_to(bot, f"slack:{CHANNEL}")  # a channel gets its monitors' reports
 
     await bot.command("digest")
 

@@ -1,7 +1,9 @@
 """Who may spend analysis tokens: ``discord.allowed_roles`` and ``discord.allowed_channels``.
 
 Empty lists allow everyone and everywhere. A thread counts as its parent channel.
-Other commands (subscribe, list, help…) are not restricted here.
+The same lists guard subscription changes (:func:`change_refusal`); ``access.analyze``
+and ``access.subscriptions`` set to "everyone" lift them. List, digest, search and help
+are open to all.
 """
 
 from __future__ import annotations
@@ -21,6 +23,17 @@ def refusal(
         return "Sorry, paper analyses can't be requested in this channel."
     if config.allowed_roles and not set(role_ids) & set(config.allowed_roles):
         return "Sorry, requesting paper analyses needs a role this server has allowed for it."
+    return None
+
+
+def change_refusal(
+    config: DiscordConfig, channel_ids: Iterable[int], role_ids: Iterable[int]
+) -> str | None:
+    """Like :func:`refusal`, for subscribe, unsubscribe and categories."""
+    if config.allowed_channels and not set(channel_ids) & set(config.allowed_channels):
+        return "Sorry, this channel's subscriptions can't be changed here."
+    if config.allowed_roles and not set(role_ids) & set(config.allowed_roles):
+        return "Sorry, changing what this channel follows needs a role this server has allowed."
     return None
 
 

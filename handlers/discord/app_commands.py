@@ -1,6 +1,8 @@
 """The ``/arxiv`` slash-command group.
 
-Each subcommand defers at once (Discord allows 3 seconds for the first answer),
+Each subcommand first asks the client whether the user may run it (``refusal``, a
+cheap in-memory check): a refusal is answered ephemerally, so only that user sees
+it. Otherwise it defers at once (Discord allows 3 seconds for the first answer),
 then hands its words to the client as the ``arxiv_command`` event, where the
 shared grammar (:func:`handlers.commands.parse_command`) and the core take over
 and the answer arrives as a follow-up. The group has no other dependency, so the
@@ -12,7 +14,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from handlers.commands import COMMANDS, REFRESH
+from handlers.commands import ALL_FLAG, COMMANDS, REFRESH
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})
@@ -30,6 +32,12 @@ _ACTIONS = [
 async def _run(interaction: discord.Interaction, *words: str | None) -> None:
     """Defer, then dispatch the command words (None for omitted optional arguments)."""
     given = [word for word in words if word is not None]
+    check = getattr(interaction.client, "refusal", None)
+    refused = check(interaction, given[0]) if check is not None else None
+    if refused is not None:
+        none = discord.AllowedMentions.none()
+        await interaction.response.send_message(refused, ephemeral=True, allowed_mentions=none)
+        return
     await interaction.response.defer(thinking=True, ephemeral=given[0] in EPHEMERAL)
     interaction.client.dispatch(COMMAND_EVENT, interaction, given)
 
@@ -74,15 +82,21 @@ class ArxivGroup(
         await _run(interaction, "unsubscribe", keyword)
 
     @app_commands.command(description=_SUMMARIES["categories"])
-    @app_commands.describe(action="Add or remove", category="An arXiv category such as cs.RO")
+    @app_commands.describe(
+        action="Add or remove",
+        category="An arXiv category such as cs.RO",
+        all_papers="Follow every paper of the category, even without keywords (if allowed)",
+    )
     @app_commands.choices(action=_ACTIONS)
     async def categories(
         self,
         interaction: discord.Interaction,
         action: app_commands.Choice[str],
         category: app_commands.Range[str, 1, 40],
+        all_papers: bool = False,
     ) -> None:
-        await _run(interaction, "categories", action.value, category)
+        flag = ALL_FLAG if all_papers else None
+        await _run(interaction, "categories", action.value, category, flag)
 
     @app_commands.command(name="list", description=_SUMMARIES["list"])
     async def list_followed(self, interaction: discord.Interaction) -> None:

@@ -21,7 +21,7 @@ from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
-from handlers.commands import Analyze, parse_command
+from handlers.commands import CHANGE_NAMES, CHANGES, Analyze, parse_command
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL
 from handlers.discord.platform import DiscordPlatform
@@ -30,6 +30,7 @@ from handlers.discord.replies import send_followups
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
+ANALYZE = frozenset({"analyze", "analyse"})
 
 
 class ServiceBridge:
@@ -44,6 +45,14 @@ class ServiceBridge:
         """An ``/arxiv`` subcommand, already deferred."""
         reply = partial(self._command_reply, interaction, words)
         await self._answer(interaction, reply, ephemeral=words[0] in EPHEMERAL)
+
+    def refusal_for(self, interaction: discord.Interaction, command: str) -> str | None:
+        """The access refusal for ``command`` (None when allowed or unrestricted)."""
+        if command in ANALYZE:
+            return self._refusal(interaction.channel_id, interaction.user)
+        if command in CHANGE_NAMES:
+            return self._change_refusal(interaction.channel_id, interaction.user)
+        return None
 
     async def button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
         """A click on a card's Analyze button, already deferred (ephemerally)."""
@@ -104,8 +113,9 @@ class ServiceBridge:
 
     async def _command_reply(self, interaction: discord.Interaction, words: list[str]) -> Reply:
         command = parse_command(shlex.join(words))
-        if isinstance(command, Analyze):
-            refused = self._refusal(interaction.channel_id, interaction.user)
+        if isinstance(command, (Analyze, *CHANGES)):
+            check = self._refusal if isinstance(command, Analyze) else self._change_refusal
+            refused = check(interaction.channel_id, interaction.user)
             if refused is not None:
                 return Reply(refused)
         return await self.service.handle(command, self._ref(interaction))
@@ -123,8 +133,18 @@ class ServiceBridge:
     def _refusal(
         self, channel_id: int | None, user: discord.abc.User | discord.Member | None
     ) -> str | None:
+        if self.config.access.analyze == "everyone":
+            return None
         channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
         return access.refusal(self.config.discord, channels, access.role_ids(user))
+
+    def _change_refusal(
+        self, channel_id: int | None, user: discord.abc.User | discord.Member | None
+    ) -> str | None:
+        if self.config.access.subscriptions == "everyone":
+            return None
+        channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
+        return access.change_refusal(self.config.discord, channels, access.role_ids(user))
 
     @staticmethod
     def _ref(interaction: discord.Interaction) -> ChatRef:

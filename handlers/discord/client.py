@@ -72,6 +72,10 @@ class RadarClient(discord.Client):
         self.add_dynamic_items(AnalyzeButton)
         await sync_commands(self.tree, self.guild_ids)
 
+    def refusal(self, interaction: discord.Interaction, command: str) -> str | None:
+        """Why ``interaction``'s user may not run ``command`` here, checked before deferring."""
+        return self.bridge.refusal_for(interaction, command)
+
     async def on_arxiv_command(self, interaction: discord.Interaction, words: list[str]) -> None:
         await self.bridge.command(interaction, words)
 

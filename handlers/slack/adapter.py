@@ -7,6 +7,7 @@ bot token and the signing secret, and serves events, commands and interactivity 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -29,8 +30,10 @@ from bot.errors import ConfigError
 from bot.service import RadarService
 from handlers.slack.app import Listeners, build_app
 from handlers.slack.platform import SlackPlatform
+from handlers.slack.requests import problem
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
@@ -79,6 +82,7 @@ class SlackAdapter:
         self.platform = SlackPlatform(client, config)
         self.listeners = Listeners(self.config, service, self.platform)
         self._app_token = tokens.get("app")
+        self._signing_secret = tokens.get("signing")
         self.app: AsyncApp = build_app(client, self.listeners, tokens.get("signing"))
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -136,6 +140,13 @@ class SlackAdapter:
         await site.start()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        """Refuse malformed requests (one log line, no traceback), hand the rest to Bolt."""
+        body = await request.read()
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        refused = problem(body, headers, request.content_type, self._signing_secret)
+        if refused is not None:
+            log.warning("refused a Slack request (HTTP %d): %s", refused.status, refused.reason)
+            return web.Response(status=refused.status, text=refused.reason)
         response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

@@ -26,16 +26,21 @@ from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, not_saved
-from handlers.commands import Analyze, Command, parse_command
+from handlers.commands import CHANGES, Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
+from handlers.slack.requests import missing_fields
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
+CHANGE_REFUSAL = (
+    "Sorry, only approved members may change what this channel follows. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
 )
 _MENTION = re.compile(r"<[@!#][^>]*>")
@@ -73,7 +78,10 @@ class Listeners:
         app.event("app_mention")(self.on_mention)
         app.error(self.on_error)
 
-    def allowed(self, user: str | None) -> bool:
+    def allowed(self, user: str | None, action: str = "analyze") -> bool:
+        """Whether ``user`` may ``analyze`` or change ``subscriptions`` (config ``access``)."""
+        if getattr(self.service.config.access, action) == "everyone":
+            return True
         allowed = self.config.allowed_users
         return not allowed or user in allowed
 
@@ -120,6 +128,10 @@ class Listeners:
 
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
+        missing = missing_fields(body)  # Socket Mode has no HTTP gate in front
+        if missing:
+            log.warning("ignored a Slack button payload without %s", missing)
+            return
         channel = body["container"].get("channel_id") or body["channel"]["id"]
         card_ts = body["container"]["message_ts"]
         ref = ChatRef(PLATFORM, channel, card_ts, body["user"]["id"])
@@ -162,6 +174,9 @@ class Listeners:
         return reply.text
 
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
+        if isinstance(request, CHANGES) and not self.allowed(ref.user, "subscriptions"):
+            await self._say(ref, CHANGE_REFUSAL, public=public)
+            return
         reply = await self.service.handle(request, ref)
         if reply.text:
             await self._say(ref, reply.text, public=public)

@@ -1,6 +1,8 @@
 """Block Kit messages: paper cards, analyses split to Slack's limits, short notices.
 
-Every piece of paper or analysis text goes through :mod:`handlers.slack.escape`.
+Every piece of paper or analysis text goes through :mod:`handlers.slack.escape`, and
+every mrkdwn text object is ``verbatim`` (Slack auto-links no URL, channel or user
+name in it; only the ``<url|label>`` links the bot writes stay clickable).
 Limits (https://api.slack.com/reference/block-kit/blocks): 50 blocks per message,
 3,000 characters per section text, 40,000 characters of text per message.
 """
@@ -42,12 +44,17 @@ class Message:
     metadata: dict[str, Any] | None = None
 
 
-def section(mrkdwn: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+def mrkdwn(text: str) -> Block:
+    """A mrkdwn text object that Slack renders verbatim (no auto-linking)."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def context(*parts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": p} for p in parts if p]}
+    return {"type": "context", "elements": [mrkdwn(p) for p in parts if p]}
 
 
 # paper cards -------------------------------------------------------------------

@@ -3,13 +3,19 @@
 Paper titles, abstracts, author names, analyses and error messages are data, never
 markup: ``&``, ``<`` and ``>`` are escaped so ``<!channel>``, ``<@U123>`` or
 ``<https://evil|click>`` show as typed; ``@channel``, ``@here`` and ``@everyone`` get
-a word joiner so no client or bridge reads them as a broadcast; lengths are capped
-without cutting an escape sequence in half.
+a word joiner so no client or bridge reads them as a broadcast; URLs become code
+spans, so only links the bot builds (:func:`link`) are clickable; invisible and bidi
+characters are removed (:mod:`bot.sanitize`); lengths are capped without cutting an
+escape sequence in half.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.links import inert_urls
+from bot.redact import hide_paths, redact
+from bot.sanitize import strip_invisible
 
 ELLIPSIS = "…"
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -23,7 +29,8 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 
 def escape(text: str, limit: int | None = None) -> str:
     """``text`` as inert mrkdwn, at most ``limit`` characters (escapes counted)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    plain = inert_urls(strip_invisible(hide_paths(redact(text))))
+    escaped = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     defused = _BROADCAST.sub("@\u2060\\1", escaped)
     return defused if limit is None else cap(defused, limit)
 
@@ -46,14 +53,15 @@ def cap(mrkdwn: str, limit: int) -> str:
 
 def link(url: str, label: str, limit: int | None = None) -> str:
     """A mrkdwn link to a URL the bot built itself, with an untrusted ``label``."""
-    safe_url = escape(url).replace("|", "%7C")
+    safe_url = url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    safe_url = safe_url.replace("|", "%7C")
     return f"<{safe_url}|{escape_inline(label, limit)}>"
 
 
 def mrkdwn_from_markdown(markdown: str) -> str:
     """Untrusted Markdown as escaped mrkdwn: headings and ``**bold**`` become ``*bold*``,
-    list markers become bullets, ``[text](url)`` becomes ``text (url)`` so a link never
-    hides where it goes."""
+    list markers become bullets, ``[text](url)`` becomes ``text (`url`)`` so a link never
+    hides where it goes and is not clickable."""
     lines = [_line(line) for line in markdown.splitlines()]
     return "\n".join(lines).strip("\n")
 
