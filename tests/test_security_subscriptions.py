@@ -45,7 +45,9 @@ async def test_a_category_without_keywords_needs_all_and_the_config_permission(
 ) -> None:
     shown = await answers(bot, "categories add cs.AI", "categories add cs.AI --all")
     assert all("Without keywords, cs.AI would post every paper" in s for s in shown)
-    assert subscriptions.follows(bot.service.store.db, "slack", CHANNEL).categories == ()
+    assert (
+        await bot.service.store.run(subscriptions.follows, bot.service.store.db, "slack", CHANNEL)
+    ).categories == ()
 
     configure(bot, subscriptions=SubscriptionsConfig(allow_all=True))
     [*_, without_flag, with_flag] = await answers(
@@ -67,7 +69,9 @@ async def test_caps_on_keywords_and_categories(bot: Bot) -> None:
     )
     assert "already follows 2 keywords" in shown[2]
     assert "already follows 1 categories" in shown[4]
-    follows = subscriptions.follows(bot.service.store.db, "slack", CHANNEL)
+    follows = await bot.service.store.run(
+        subscriptions.follows, bot.service.store.db, "slack", CHANNEL
+    )
     assert (follows.keywords, follows.categories) == (("one", "two"), ("cs.RO",))
 
 
@@ -77,7 +81,9 @@ async def test_subscription_changes_follow_allowed_users_unless_opened(bot: Bot)
     [refused] = await answers(bot, "subscribe firehose")
     assert "only approved members may change" in refused
     assert CHANGE_REFUSAL.split(".")[0] in refused
-    assert subscriptions.follows(bot.service.store.db, "slack", CHANNEL).keywords == ()
+    assert (
+        await bot.service.store.run(subscriptions.follows, bot.service.store.db, "slack", CHANNEL)
+    ).keywords == ()
 
     configure(bot, access=AccessConfig(subscriptions="everyone"))
     [_, allowed] = await answers(bot, "subscribe open")
@@ -88,7 +94,8 @@ async def test_a_keywordless_channel_costs_no_feed_request_and_posts_nothing(
     bot: Bot,
 ) -> None:
     bot.arxiv.feeds["*"] = seed_feed()
-    subscriptions.add(bot.service.store.db, "slack", "C2", "category", "cs.AI", "now")
+    store = bot.service.store  # writes go through the store's one database thread
+    await store.run(subscriptions.add, store.db, "slack", "C2", "category", "cs.AI", "now")
     before = len([r for r in bot.arxiv.requests if r.path.startswith("/rss/")])
     outcomes = await poll_all(bot.service.arxiv, bot.service.store, bot.service.config)
     assert all(not o.monitor.startswith("channel:") for o in outcomes)
