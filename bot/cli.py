@@ -7,11 +7,9 @@ stay fast and the core never imports a chat SDK by itself.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import sys
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import __version__
+from bot.cli_context import CliContext, fail, run_async
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
 from bot.log_noise import silence_unactionable_warnings
@@ -51,37 +50,35 @@ LAZY_COMMANDS = {
         "bot.cli_runtime:stats_command",
         "Usage per day: analyses requested and tokens spent, in total and per user.",
     ),
-    "slack-manifest": (
-        "handlers.slack.cli:manifest_command",
-        "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
-    ),
+}
+# Subcommands the chat adapters provide (entry points of bot.plugins.COMMANDS) -> help.
+PLATFORM_COMMANDS = {
+    "slack-manifest": "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
     "discord-invite": (
-        "handlers.discord.cli:invite_command",
-        "Print the URL that adds the bot to a Discord server with the permissions it needs.",
+        "Print the URL that adds the bot to a Discord server with the permissions it needs."
     ),
     "discord-sync": (
-        "handlers.discord.cli:sync_command",
-        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set).",
+        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set)."
     ),
 }
-
-
-@dataclass
-class CliContext:
-    config: Config
 
 
 class LazyGroup(click.Group):
     """A group whose listed subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *PLATFORM_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
             module_name, attr = LAZY_COMMANDS[cmd_name][0].split(":")
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
+        if cmd_name in PLATFORM_COMMANDS:
+            from bot import plugins
+
+            platform_command: click.Command = plugins.load(plugins.COMMANDS, cmd_name)
+            return platform_command
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -93,8 +90,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def _short_help(self, ctx: click.Context, name: str, limit: int) -> str:
-        if name in LAZY_COMMANDS:
-            command: click.Command | None = click.Command(name, help=LAZY_COMMANDS[name][1])
+        lazy_help = LAZY_COMMANDS[name][1] if name in LAZY_COMMANDS else PLATFORM_COMMANDS.get(name)
+        if lazy_help is not None:
+            command: click.Command | None = click.Command(name, help=lazy_help)
         else:
             command = super().get_command(ctx, name)
         return command.get_short_help_str(limit) if command else ""
@@ -117,20 +115,6 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     silence_unactionable_warnings()
     try:
         ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
-    except RadarError as exc:
-        fail(exc)
-
-
-def fail(exc: RadarError) -> None:
-    """Print a user-facing error on stderr and exit with status 1 (no traceback)."""
-    click.secho(f"Error: {exc.user_message}", fg="red", err=True)
-    sys.exit(1)
-
-
-def run_async(coro: Any) -> Any:
-    """Run a coroutine, turning RadarError into a clean exit."""
-    try:
-        return asyncio.run(coro)
     except RadarError as exc:
         fail(exc)
 
@@ -170,13 +154,13 @@ def check(obj: CliContext, online: bool) -> None:
 
 async def _check_online(config: Config) -> bool:
     """Print a verdict per service; True when every one is reachable."""
+    from bot import plugins
     from bot.online import PlatformCheck, check_services
 
     platforms: dict[str, PlatformCheck] = {}
-    for name in ("slack", "discord"):
+    for name in plugins.PLATFORMS:
         if getattr(config, name).enabled:
-            module = importlib.import_module(f"handlers.{name}.online")
-            platforms[name] = module.check_connection
+            platforms[name] = plugins.load(plugins.ONLINE_CHECKS, name)
     verdicts = await check_services(config, platforms)
     for verdict in verdicts:
         click.secho(f"Online: {verdict.line()}", fg=None if verdict.ok else "red")

@@ -1,15 +1,15 @@
 """``arxiv-radar run``, ``jobs`` and ``stats``: the composition root of the running bot.
 
-``run`` builds the store, the arXiv client, the analyzer and the service, imports
-``handlers.slack`` / ``handlers.discord`` only when enabled in the config (each
-exposes ``create_adapter(config, service) -> Adapter``) and hands them all to
+``run`` builds the store, the arXiv client, the analyzer and the service, loads the
+adapter of each platform enabled in the config through its entry point
+(:data:`bot.plugins.ADAPTERS`: ``create_adapter(config, service) -> Adapter``,
+imported only then) and hands them all to
 :class:`bot.runtime.Runtime`. ``jobs`` and ``stats`` read and edit the same SQLite
 file and work while the bot runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import click
 
-from bot import jobs, usage
+from bot import jobs, plugins, usage
 from bot.arxiv import ArxivClient
-from bot.cli import CliContext, run_async
+from bot.cli_context import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
 from bot.platform import Adapter
@@ -28,20 +28,17 @@ from bot.service import RadarService
 from bot.store import Store
 
 T = TypeVar("T")
-PLATFORM_MODULES = {"slack": "handlers.slack", "discord": "handlers.discord"}
 
 
 def enabled_platforms(config: Config) -> list[str]:
-    return [name for name in PLATFORM_MODULES if getattr(config, name).enabled]
+    return [name for name in plugins.PLATFORMS if getattr(config, name).enabled]
 
 
 def create_adapters(config: Config, service: RadarService) -> list[Adapter]:
     """One adapter per enabled platform, importing its package only then."""
-    adapters = []
-    for name in enabled_platforms(config):
-        module = importlib.import_module(PLATFORM_MODULES[name])
-        adapters.append(module.create_adapter(config, service))
-    return adapters
+    return [
+        plugins.load(plugins.ADAPTERS, name)(config, service) for name in enabled_platforms(config)
+    ]
 
 
 @click.command("run")

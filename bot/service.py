@@ -21,16 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot import jobs, posts, repeats, subscriptions, usage
 from bot.announce import Cards
 from bot.arxiv import ArxivClient
-from bot.config import Config
-from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
-from bot.ids import ArxivId
-from bot.models import ChatRef, Paper
-from bot.platform import ChatPlatform
-from bot.sqlite_tx import transaction
-from bot.store import Store
-from bot.supervise import Supervisor
-from bot.uploads import Uploads
-from handlers.commands import (
+from bot.commands import (
+    DEFAULT_PREFIX,
     Analyze,
     Categories,
     Command,
@@ -42,6 +34,15 @@ from handlers.commands import (
     Unsubscribe,
     help_text,
 )
+from bot.config import Config
+from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
+from bot.ids import ArxivId
+from bot.models import ChatRef, Paper
+from bot.platform import ChatPlatform
+from bot.sqlite_tx import transaction
+from bot.store import Store
+from bot.supervise import Supervisor
+from bot.uploads import Uploads
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
@@ -79,11 +80,6 @@ def _save_failure(exc: BaseException) -> str:
     return str(exc)
 
 
-def command_prefix(config: Config, platform: str) -> str:
-    """How users type commands on ``platform`` (for help and retry hints)."""
-    return config.slack.command if platform == "slack" else "/arxiv"
-
-
 class RadarService:
     """The platform-neutral core shared by every adapter, the scheduler and the workers."""
 
@@ -101,6 +97,11 @@ class RadarService:
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
         self.write_retry_s = WRITE_RETRY_S
+
+    def command_prefix(self, platform: str) -> str:
+        """How users type commands on ``platform`` (for help and retry hints)."""
+        registered = self.platforms.get(platform)
+        return registered.command_prefix if registered else DEFAULT_PREFIX
 
     def register(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
@@ -184,7 +185,7 @@ class RadarService:
                 "the result will be posted there."
             )
         version = f"v{repeat.version}" if repeat.version and arxiv_id.version is None else ""
-        again = f"`{command_prefix(self.config, ref.platform)} analyze {arxiv_id.id} refresh`"
+        again = f"`{self.command_prefix(ref.platform)} analyze {arxiv_id.id} refresh`"
         return (
             f"The analysis of {arxiv_id}{version} is already in {where}. "
             f"To analyse it again, use {again}."
@@ -253,7 +254,7 @@ class RadarService:
             case Search(query):
                 return await self._search(query)
             case Help():
-                return Reply(help_text(command_prefix(self.config, ref.platform)))
+                return Reply(help_text(self.command_prefix(ref.platform)))
         raise AssertionError(f"unhandled command {command!r}")
 
     async def _follow(self, ref: ChatRef, kind: str, value: str, *, add: bool) -> Reply:
@@ -293,7 +294,7 @@ class RadarService:
         if own.categories:
             lines.append(f"• this channel's categories: {', '.join(own.categories)}")
         if not lines:
-            prefix = command_prefix(self.config, ref.platform)
+            prefix = self.command_prefix(ref.platform)
             return f'This channel follows nothing yet. Try `{prefix} subscribe "your topic"`.'
         return "This channel follows:\n" + "\n".join(lines)
 

@@ -32,7 +32,7 @@ from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
-from bot.service import RadarService, command_prefix
+from bot.service import RadarService
 from bot.sqlite_tx import transaction
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
     return INTERNAL_ERROR, True
 
 
-def failure_text(service: RadarService, job: Job, platform: str) -> str:
-    retry = f"`{command_prefix(service.config, platform)} analyze {job.paper_id}`"
+def failure_text(job: Job, platform: ChatPlatform) -> str:
+    retry = f"`{platform.command_prefix} analyze {job.paper_id}`"
     if job.state == FAILED:
         return f"Could not analyse {job.paper_id}: {job.last_error} Try again with {retry}."
     return f"The analysis of {job.paper_id} was cancelled by an operator. Ask again with {retry}."
@@ -287,7 +287,7 @@ class Workers:
                 await self.store.run(jobs.mark_delivering, self.store.db, request.id)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
             else:
-                text = failure_text(self.service, job, platform.name)
+                text = failure_text(job, platform)
                 await self.store.run(jobs.mark_delivering, self.store.db, request.id)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
             await self.store.run(jobs.mark_replied, self.store.db, request.id, self.store.now())
