@@ -25,9 +25,9 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from bot import jobs
+from bot.config import Config
 from bot.health_state import HealthState
 from bot.platform import Adapter
-from bot.service import RadarService
 from bot.supervise import UNHEALTHY, Supervisor
 
 log = logging.getLogger(__name__)
@@ -65,30 +65,32 @@ class HealthServer:
 
     def __init__(
         self,
-        service: RadarService,
+        config: Config,
+        supervisor: Supervisor,
         adapters: Sequence[Adapter],
         *,
         port: int | None = None,
         refresh_s: float = 1.0,
     ) -> None:
-        self.service = service
+        self.config = config
+        self.supervisor = supervisor
         self.adapters = adapters
-        self.host = service.config.server.host
-        self.port = service.config.server.port if port is None else port
+        self.host = config.server.host
+        self.port = config.server.port if port is None else port
         self.accepting = False  # set by the runtime once started, cleared at shutdown
-        with_metrics = service.config.server.metrics
+        with_metrics = config.server.metrics
 
         def read(db: Database) -> dict[str, Any]:
             return health_snapshot(db, with_metrics)
 
-        self.state = HealthState(service.config.storage.path, read, refresh_s=refresh_s)
+        self.state = HealthState(config.storage.path, read, refresh_s=refresh_s)
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/readyz", self.readyz)
-        if self.service.config.server.metrics:
+        if self.config.server.metrics:
             if _prometheus_available():
                 app.router.add_get("/metrics", self.metrics)
             else:
@@ -97,7 +99,7 @@ class HealthServer:
 
     async def start(self) -> None:
         await self.state.refresh()
-        self.state.start(self.service.supervisor)
+        self.state.start(self.supervisor)
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -122,7 +124,7 @@ class HealthServer:
 
     def readiness(self) -> dict[str, Any]:
         """The ``/readyz`` body, from memory."""
-        supervisor = self.service.supervisor
+        supervisor = self.supervisor
         platforms = self.platforms()
         snapshot = self.state.snapshot or {}
         age = self.state.age_s()
@@ -144,7 +146,7 @@ class HealthServer:
 
     def problems(self, platforms: dict[str, bool]) -> list[str]:
         """Why the bot is not ready; empty when it is."""
-        supervisor = self.service.supervisor
+        supervisor = self.supervisor
         problems = [] if self.accepting else ["not accepting work (starting or stopping)"]
         problems += [f"{name} is disconnected" for name, up in platforms.items() if not up]
         if self.state.error is not None:
@@ -163,9 +165,7 @@ class HealthServer:
 
     async def metrics(self, request: web.Request) -> web.Response:
         snapshot = (self.state.snapshot or {}).get("metrics")
-        text = render_metrics(
-            snapshot, self.platforms(), self.service.supervisor, self.state.error is None
-        )
+        text = render_metrics(snapshot, self.platforms(), self.supervisor, self.state.error is None)
         return web.Response(body=text, headers={"Content-Type": PROMETHEUS_TYPE})
 
 

@@ -67,7 +67,9 @@ class Runtime:
         self.adapters = list(adapters)
         self.workers = workers or Workers(service, connected=self.connected)
         self.scheduler = scheduler or RadarScheduler(service)
-        self.health = HealthServer(service, self.adapters, port=health_port)
+        self.health = HealthServer(
+            service.config, service.supervisor, self.adapters, port=health_port
+        )
         self.stopping = asyncio.Event()
         self._started: list[Adapter] = []
         self._poster: asyncio.Task[None] | None = None
@@ -114,7 +116,7 @@ class Runtime:
 
         async def post() -> None:
             await post_owed(self.service)
-            await self.service.uploads.deliver(self.service)
+            await self.service.uploads.deliver(self.service.platforms)
 
         self._poster = self.service.supervisor.spawn("card-poster", post)
         await asyncio.wait({self._poster}, timeout=self.service.config.storage.busy_timeout_s)

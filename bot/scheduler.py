@@ -254,7 +254,7 @@ class RadarScheduler:
             poll=False,
             feed_error=outcome.error,  # the report says arXiv could not be reached
         )
-        await service.uploads.deliver(service)
+        await service.uploads.deliver(service.platforms)
 
 
 def _names(*monitors: str) -> Callable[[], Awaitable[list[str]]]:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import jobs, posts, repeats, subscriptions, usage
-from bot.announce import Cards
 from bot.arxiv import ArxivClient
 from bot.commands import (
     DEFAULT_PREFIX,
@@ -39,6 +38,7 @@ from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreErro
 from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
+from bot.posting import Cards
 from bot.sqlite_tx import transaction
 from bot.store import Store
 from bot.supervise import Supervisor

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 from analysis.stages import STAGE_TEXT
 from bot import jobs, usage
-from bot.announce import REQUEST_MONITOR
 from bot.errors import AnalysisError, FetchError, RadarError, StoreError
 from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
+from bot.posting import REQUEST_MONITOR
 from bot.service import RadarService
 from bot.sqlite_tx import transaction
 
