@@ -46,20 +46,20 @@ class Desk(Protocol):
     ) -> Queued: ...
 
 
-async def announce(service: Desk, outcome: PollOutcome) -> int:
+async def announce(desk: Desk, outcome: PollOutcome) -> int:
     """Post the cards a poll made owed (in feed order); return how many were posted.
 
     With no chat platform connected, each new match is logged as one structured
     line instead.
     """
-    if not service.platforms:
+    if not desk.platforms:
         for match in outcome.new_matches:
-            log_card(service, outcome.monitor, match.paper, match.keywords)
+            log_card(desk, outcome.monitor, match.paper, match.keywords)
         return 0
-    return await post_owed(service, [outcome.monitor])
+    return await post_owed(desk, [outcome.monitor])
 
 
-async def post_owed(service: Desk, monitors: list[str] | None = None) -> int:
+async def post_owed(desk: Desk, monitors: list[str] | None = None) -> int:
     """Post every card owed on the connected platforms; return how many (posted or found).
 
     Owed are intents left without a message ID (found on the platform or posted),
@@ -68,24 +68,24 @@ async def post_owed(service: Desk, monitors: list[str] | None = None) -> int:
     card is posted, so a crash at any point leaves the cards owed, never lost.
     A card that cannot be posted now stays owed for the next poll or restart.
     """
-    posted = await _reconcile_all(service)
-    store = service.store
+    posted = await _reconcile_all(desk)
+    store = desk.store
     since = (store.clock() - OWED_WINDOW).isoformat()
     names = monitors if monitors is not None else await store.run(_recent_monitors, store, since)
     for name in names:
-        for platform_name, channel in _channels(service, name):
-            platform = service.platforms.get(platform_name)
+        for platform_name, channel in _channels(desk, name):
+            platform = desk.platforms.get(platform_name)
             if platform is None:
                 log.warning("no %s connection: cards for %s wait", platform_name, channel)
                 continue
             owed = await store.run(_unposted, store, name, platform_name, channel, since)
             for paper, keywords in owed:
-                posted += await _post(service, platform, channel, paper, keywords, name)
+                posted += await _post(desk, platform, channel, paper, keywords, name)
     return posted
 
 
 async def _post(
-    service: Desk,
+    desk: Desk,
     platform: ChatPlatform,
     channel: str,
     paper: Paper,
@@ -93,17 +93,17 @@ async def _post(
     monitor: str,
 ) -> int:
     try:
-        message_id = await service.cards.ensure(platform, channel, paper, keywords, monitor)
+        message_id = await desk.cards.ensure(platform, channel, paper, keywords, monitor)
     except Exception:
         log.exception("card %s for %s:%s not posted yet", paper.arxiv_id, platform.name, channel)
         return 0
-    await _auto_analyze(service, monitor, platform.name, channel, paper.arxiv_id, message_id)
+    await _auto_analyze(desk, monitor, platform.name, channel, paper.arxiv_id, message_id)
     return 1
 
 
-def _channels(service: Desk, monitor: str) -> list[tuple[str, str]]:
+def _channels(desk: Desk, monitor: str) -> list[tuple[str, str]]:
     try:
-        return monitor_channels(service.config, monitor)
+        return monitor_channels(desk.config, monitor)
     except ConfigError:  # a monitor removed from the config since its matches were stored
         return []
 
@@ -130,43 +130,43 @@ def _unposted(
     return [(paper_from_row(row), tuple(json.loads(row["matched"]))) for row in rows]
 
 
-async def _reconcile_all(service: Desk) -> int:
+async def _reconcile_all(desk: Desk) -> int:
     """Find or post every card left as an intent on every connected platform; count them."""
     count = 0
-    for platform in list(service.platforms.values()):
+    for platform in list(desk.platforms.values()):
         try:
-            finished = await service.cards.reconcile(platform)
+            finished = await desk.cards.reconcile(platform)
         except Exception:
             log.exception("reconciling %s cards failed; will retry", platform.name)
             continue
         for post, message_id in finished:
             await _auto_analyze(
-                service, post.monitor, platform.name, post.channel, post.arxiv_id, message_id
+                desk, post.monitor, platform.name, post.channel, post.arxiv_id, message_id
             )
         count += len(finished)
     return count
 
 
 async def _auto_analyze(
-    service: Desk,
+    desk: Desk,
     monitor: str,
     platform: str,
     channel: str,
     arxiv_id: str,
     message_id: str,
 ) -> None:
-    configured = {m.name: m for m in service.config.monitors}
+    configured = {m.name: m for m in desk.config.monitors}
     if monitor not in configured or not configured[monitor].auto_analyze:
         return
-    reply = await service.enqueue_analysis(
+    reply = await desk.enqueue_analysis(
         ArxivId(arxiv_id), ChatRef(platform, channel, thread=message_id), None
     )
     log.info("auto-analysis of %s in %s:%s: %s", arxiv_id, platform, channel, reply.text)
 
 
-def log_card(service: Desk, monitor: str, paper: Paper, keywords: tuple[str, ...]) -> None:
+def log_card(desk: Desk, monitor: str, paper: Paper, keywords: tuple[str, ...]) -> None:
     """Embedded mode: one structured log line per card."""
-    url = service.config.arxiv.abs_url.format(id=paper.arxiv_id)
+    url = desk.config.arxiv.abs_url.format(id=paper.arxiv_id)
     log.info(
         "card %s: %s",
         paper.arxiv_id,
