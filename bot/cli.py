@@ -241,20 +241,15 @@ def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
 
 
 async def _poll(config: Config, monitor_name: str | None) -> None:
-    from bot.arxiv import ArxivClient
     from bot.poll import poll_all, poll_monitor
-    from bot.store import Store
+    from bot.radar import open_radar
 
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
         if monitor_name:
-            outcomes = [await poll_monitor(arxiv, store, config.monitor(monitor_name))]
+            monitor = config.monitor(monitor_name)
+            outcomes = [await poll_monitor(radar.arxiv, radar.store, monitor)]
         else:
-            outcomes = await poll_all(arxiv, store, config)
-    finally:
-        await arxiv.aclose()
-        store.close()
+            outcomes = await poll_all(radar.arxiv, radar.store, config)
     for outcome in outcomes:
         _print_outcome(config, outcome)
     if any(outcome.verdict == "error" for outcome in outcomes):
@@ -273,17 +268,15 @@ def _print_outcome(config: Config, outcome: PollOutcome) -> None:
 
 
 async def _dry_run(config: Config, monitor_name: str | None) -> None:
-    from bot.arxiv import ArxivClient
     from bot.cards import text_card
     from bot.poll import monitor_filter
-    from bot.store import Store
+    from bot.radar import open_radar
 
     monitors = [config.monitor(monitor_name)] if monitor_name else list(config.monitors)
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
+        store = radar.store
         for monitor in monitors:
-            feed = await arxiv.fetch_feed(monitor.categories)
+            feed = await radar.arxiv.fetch_feed(monitor.categories)
             chooser = monitor_filter(monitor)
             selected = [(p, chooser.match(p)) for p in feed.papers]
             chosen = [(p, s) for p, s in selected if s is not None]
@@ -294,9 +287,6 @@ async def _dry_run(config: Config, monitor_name: str | None) -> None:
             )
             for paper, selection in fresh:
                 click.echo(text_card(paper, selection.keywords, config.arxiv.abs_url))
-    finally:
-        await arxiv.aclose()
-        store.close()
 
 
 @main.command()
@@ -346,16 +336,14 @@ async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
 ) -> tuple[Path, str | None]:
     """The report's path, and the error of its poll when arXiv could not be reached."""
-    from bot.arxiv import ArxivClient
     from bot.digest import write_digest
     from bot.poll import poll_monitor
     from bot.progress import DigestProgress
-    from bot.store import Store
+    from bot.radar import open_radar
 
     monitor_config = config.monitor(monitor)
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
+        store, arxiv = radar.store, radar.arxiv
         analyzer = _analyzer(config, store, arxiv) if analyze else None
         outcome = await poll_monitor(arxiv, store, monitor_config)
         with DigestProgress() as progress:
@@ -373,9 +361,6 @@ async def _digest(
                 feed_error=outcome.error,
             )
         return path, outcome.error
-    finally:
-        await arxiv.aclose()
-        store.close()
 
 
 def _analyzer(config: Config, store: Store, arxiv: ArxivClient) -> Any:

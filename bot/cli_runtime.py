@@ -18,7 +18,6 @@ from typing import TypeVar
 import click
 
 from bot import jobs, plugins, usage
-from bot.arxiv import ArxivClient
 from bot.cli_context import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
@@ -62,17 +61,13 @@ def run_command(obj: CliContext, port: int | None) -> None:
 
 async def _run(config: Config, port: int | None) -> None:
     from analysis.pipeline import Analyzer
+    from bot.radar import open_radar
 
-    store = Store.open(config.storage.path, busy_timeout_s=config.storage.busy_timeout_s)
-    arxiv = ArxivClient(config.arxiv)
-    service = RadarService(config, store, arxiv, Analyzer(config, store, arxiv))
-    try:
+    async with open_radar(config) as radar:
+        store, arxiv = radar.store, radar.arxiv
+        service = RadarService(config, store, arxiv, Analyzer(config, store, arxiv))
         adapters = create_adapters(config, service)
-    except BaseException:
-        await arxiv.aclose()
-        store.close()
-        raise
-    await Runtime(service, adapters, health_port=port).run()
+        await Runtime(service, adapters, health_port=port).run()
 
 
 @click.group("jobs", invoke_without_command=True)
