@@ -17,14 +17,14 @@ from typing import TypeVar
 
 import click
 
-from bot import jobs, plugins, usage
+from bot import plugins, usage
 from bot.cli_context import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
 from bot.platform import Adapter
 from bot.runtime import Runtime
 from bot.service import RadarService
-from bot.store import Store
+from bot.store import Store, jobs
 
 T = TypeVar("T")
 

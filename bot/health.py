@@ -24,10 +24,10 @@ from typing import Any
 from aiohttp import web
 from sqlite_utils import Database
 
-from bot import jobs
 from bot.config import Config
 from bot.health_state import HealthState
 from bot.platform import Adapter
+from bot.store import jobs
 from bot.supervise import UNHEALTHY, Supervisor
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot import subscriptions
 from bot.arxiv import ArxivClient
 from bot.config import Config, MonitorConfig
 from bot.errors import FetchError
 from bot.matching import MonitorFilter
 from bot.models import FeedResult, Paper
-from bot.store import PollRecord, Store, StoredMatch, iso
+from bot.store import PollRecord, Store, StoredMatch, iso, subscriptions
 
 log = logging.getLogger(__name__)
 CHANNEL_MONITOR_PREFIX = "channel:"

@@ -13,10 +13,9 @@ import asyncio
 import json
 import logging
 
-from bot import posts
 from bot.models import Paper
 from bot.platform import ChatPlatform
-from bot.store import Store
+from bot.store import Store, posts
 
 log = logging.getLogger(__name__)
 REQUEST_MONITOR = "request"  # posts.monitor of a card posted for an analyze command

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot import jobs, posts, repeats, subscriptions, usage
+from bot import repeats, usage
 from bot.arxiv import ArxivClient
 from bot.commands import (
     DEFAULT_PREFIX,
@@ -39,8 +39,8 @@ from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.posting import Cards
-from bot.sqlite_tx import transaction
-from bot.store import Store
+from bot.store import Store, jobs, posts, subscriptions
+from bot.store.sqlite_tx import transaction
 from bot.supervise import Supervisor
 from bot.uploads import Uploads
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.platform import ChatPlatform
-from bot.sqlite_tx import transaction
 from bot.store import Store
+from bot.store.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 PENDING, UPLOADING, UPLOADED, FAILED = "pending", "uploading", "uploaded", "failed"

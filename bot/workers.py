@@ -1,6 +1,6 @@
 """Analysis workers: claim queued jobs, report progress, deliver exactly one reply each.
 
-``analysis.concurrency`` workers claim jobs from :mod:`bot.jobs`. For each request
+``analysis.concurrency`` workers claim jobs from :mod:`bot.store.jobs`. For each request
 of a job the worker makes sure there is a card to thread under (a slash-command
 ``analyze`` has none), posts a progress message and updates it per stage, then
 delivers the analysis or a failure message. A request is marked ``delivering``
@@ -25,17 +25,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from analysis.stages import STAGE_TEXT
-from bot import jobs, usage
+from bot import usage
 from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import AnalysisError, FetchError, RadarError, StoreError
-from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.posting import REQUEST_MONITOR, Cards
-from bot.sqlite_tx import transaction
-from bot.store import Store
+from bot.store import Store, jobs
+from bot.store.jobs import DONE, FAILED, Job, JobRequest
+from bot.store.sqlite_tx import transaction
 from bot.supervise import Supervisor
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ MODULES = {module_name(p): p for package in PACKAGES for p in (ROOT / package).r
 
 
 def project_module(name: str) -> str | None:
-    """The project module ``name`` refers to (``bot.jobs.Job`` -> ``bot.jobs``), if any."""
+    """The project module ``name`` refers to (``bot.store.jobs.Job``: ``bot.store.jobs``)."""
     while name and name not in MODULES:
         name = name.rpartition(".")[0]
     return name or None

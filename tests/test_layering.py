@@ -1,4 +1,8 @@
-"""The core never imports a chat SDK or an adapter; only the CLI composes them."""
+"""The import directions of the house.
+
+kernel <- storage and arXiv <- analysis <- use cases <- runtime and CLI <- handlers;
+the core never imports a chat SDK or an adapter, and finds adapters by entry point.
+"""
 
 from __future__ import annotations
 
@@ -91,3 +95,95 @@ def test_the_adapters_never_import_the_cli() -> None:
 def test_the_command_vocabulary_is_platform_neutral() -> None:
     modules = imported_modules(ROOT / "bot" / "commands.py", top_level_only=False)
     assert not {m for m in modules if is_forbidden(m)}
+
+
+# The layers of the house, lowest first; a module imports only from its own layer or
+# below (imports for type checking alone are exempt). Every module must be placed.
+KERNEL = {
+    *("bot", "bot.errors", "bot.models", "bot.ids", "bot.config", "bot.commands"),
+    *("bot.platform", "bot.taxonomy", "bot.matching", "bot.logs", "bot.log_noise"),
+}
+STORAGE_AND_ARXIV = {
+    "bot.arxiv",
+    "bot.feeds",
+    "bot.http",
+    "bot.files",
+    "bot.usage",
+    "bot.supervise",
+}
+USE_CASES = {
+    *("bot.service", "bot.announce", "bot.posting", "bot.workers", "bot.scheduler"),
+    *("bot.digest", "bot.poll", "bot.cards", "bot.report", "bot.repeats", "bot.uploads"),
+    *("bot.progress", "bot.health", "bot.health_state"),
+}
+RUNTIME_AND_CLI = {
+    *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),
+    *("bot.plugins", "bot.__main__", "bot.preflight", "bot.online", "bot.healthcheck"),
+    "analysis.cli",
+}
+LAYERS = ("kernel", "storage and arXiv", "analysis", "use cases", "runtime and CLI", "handlers")
+
+
+def layer(module: str) -> int | None:
+    """The index in :data:`LAYERS` of ``module``, or None when it has not been placed."""
+    placed = [
+        module in KERNEL,
+        module.startswith("bot.store") or module in STORAGE_AND_ARXIV,
+        module.startswith("analysis") and module not in RUNTIME_AND_CLI,
+        module in USE_CASES,
+        module in RUNTIME_AND_CLI,
+        module == "handlers" or module.startswith("handlers."),
+    ]
+    return placed.index(True) if True in placed else None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """The project modules ``path`` imports, leaving out ``if TYPE_CHECKING:`` blocks."""
+    found: set[str] = set()
+
+    def owner(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            found.update(m for a in node.names if (m := owner(a.name)))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(m for a in node.names if (m := owner(f"{node.module}.{a.name}")))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_module_imports_only_its_layer_or_lower() -> None:
+    paths = {
+        module_name(p): p
+        for package in ("bot", "analysis", "handlers")
+        for p in (ROOT / package).rglob("*.py")
+    }
+    unplaced = sorted(m for m in paths if layer(m) is None)
+    assert not unplaced, f"place these modules in a layer: {unplaced}"
+    upward = [
+        f"{module} ({LAYERS[layer(module) or 0]}) imports {target} ({LAYERS[layer(target) or 0]})"
+        for module, path in sorted(paths.items())
+        for target in sorted(runtime_imports(path, set(paths)))
+        if (layer(target) or 0) > (layer(module) or 0)
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    assert layer("bot.store.jobs") == LAYERS.index("storage and arXiv")
+    assert layer("analysis.cli") == LAYERS.index("runtime and CLI")
+    assert (layer("bot.service") or 0) > (layer("analysis.pipeline") or 0)
+    assert layer("bot.new_module") is None

@@ -14,10 +14,9 @@ import aiohttp
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import subscriptions
 from bot.runtime import Runtime, scheduler_for
 from bot.scheduler import CHANNELS_JOB, fire_times, previous_fire_time
-from bot.store import PollRecord
+from bot.store import PollRecord, subscriptions
 from tests.core_env import core, serve_papers
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import Fault, until
