@@ -7,7 +7,6 @@ any :class:`Desk` (the service is one) and import nothing that imports them back
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -20,7 +19,7 @@ from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.poll import PollOutcome, monitor_channels
 from bot.posting import Cards
-from bot.store import Store, paper_from_row
+from bot.store import Store, matches
 
 log = logging.getLogger(__name__)
 OWED_WINDOW = timedelta(days=2)  # matches older than this are never posted late
@@ -71,14 +70,18 @@ async def post_owed(desk: Desk, monitors: list[str] | None = None) -> int:
     posted = await _reconcile_all(desk)
     store = desk.store
     since = (store.clock() - OWED_WINDOW).isoformat()
-    names = monitors if monitors is not None else await store.run(_recent_monitors, store, since)
+    names = (
+        monitors
+        if monitors is not None
+        else await store.run(matches.recent_monitors, store.db, since)
+    )
     for name in names:
         for platform_name, channel in _channels(desk, name):
             platform = desk.platforms.get(platform_name)
             if platform is None:
                 log.warning("no %s connection: cards for %s wait", platform_name, channel)
                 continue
-            owed = await store.run(_unposted, store, name, platform_name, channel, since)
+            owed = await store.run(matches.unposted, store.db, name, platform_name, channel, since)
             for paper, keywords in owed:
                 posted += await _post(desk, platform, channel, paper, keywords, name)
     return posted
@@ -106,28 +109,6 @@ def _channels(desk: Desk, monitor: str) -> list[tuple[str, str]]:
         return monitor_channels(desk.config, monitor)
     except ConfigError:  # a monitor removed from the config since its matches were stored
         return []
-
-
-def _recent_monitors(store: Store, since: str) -> list[str]:
-    rows = store.db.execute(
-        "SELECT DISTINCT monitor FROM matches WHERE first_seen >= ? ORDER BY monitor", [since]
-    )
-    return [row[0] for row in rows.fetchall()]
-
-
-def _unposted(
-    store: Store, monitor: str, platform: str, channel: str, since: str
-) -> list[tuple[Paper, tuple[str, ...]]]:
-    """The monitor's recent matches without a card in ``channel``, in feed order."""
-    rows = store.db.query(
-        "SELECT m.keywords AS matched, p.* FROM matches m "
-        "JOIN papers p ON p.arxiv_id = m.arxiv_id "
-        "WHERE m.monitor = ? AND m.first_seen >= ? AND NOT EXISTS (SELECT 1 FROM posts s "
-        "WHERE s.platform = ? AND s.channel = ? AND s.arxiv_id = m.arxiv_id) "
-        "ORDER BY m.first_seen, m.position",
-        [monitor, since, platform, channel],
-    )
-    return [(paper_from_row(row), tuple(json.loads(row["matched"]))) for row in rows]
 
 
 async def _reconcile_all(desk: Desk) -> int:

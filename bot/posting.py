@@ -10,12 +10,11 @@ platform with :meth:`ChatPlatform.find_card` and only re-posted when it is not t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from bot.models import Paper
 from bot.platform import ChatPlatform
-from bot.store import Store, posts
+from bot.store import Store, matches, posts
 
 log = logging.getLogger(__name__)
 REQUEST_MONITOR = "request"  # posts.monitor of a card posted for an analyze command
@@ -105,15 +104,9 @@ class Cards:
             if paper is None:
                 log.error("card intent for unknown paper %s left as is", post.arxiv_id)
                 continue
-            keywords = await self.store.run(_matched_keywords, self.store, post)
+            keywords = await self.store.run(
+                matches.keywords, self.store.db, post.monitor, post.arxiv_id
+            )
             message_id = await self.ensure(platform, post.channel, paper, keywords, post.monitor)
             finished.append((post, message_id))
         return finished
-
-
-def _matched_keywords(store: Store, post: posts.Post) -> tuple[str, ...]:
-    row = store.db.execute(
-        "SELECT keywords FROM matches WHERE monitor = ? AND arxiv_id = ?",
-        [post.monitor, post.arxiv_id],
-    ).fetchone()
-    return tuple(json.loads(row[0])) if row else ()

@@ -14,7 +14,6 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +38,7 @@ from bot.ids import ArxivId
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.posting import Cards
-from bot.store import Store, jobs, posts, subscriptions
+from bot.store import Store, events, jobs, posts, subscriptions
 from bot.store.sqlite_tx import transaction
 from bot.supervise import Supervisor
 from bot.uploads import Uploads
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WRITE_RETRY_S = 60.0  # how long a chat request waits out a database lock held elsewhere
-SEEN_EVENTS_KEPT = timedelta(days=2)
 SEARCH_RESULTS = 5
 
 
@@ -112,16 +110,7 @@ class RadarService:
         return await self.write(self._first_time, platform, event_id)
 
     def _first_time(self, platform: str, event_id: str) -> bool:
-        now = self.store.clock()
-        with transaction(self.store.db):
-            self.store.db.execute(
-                "DELETE FROM seen_events WHERE seen < ?", [(now - SEEN_EVENTS_KEPT).isoformat()]
-            )
-            cursor = self.store.db.execute(
-                "INSERT OR IGNORE INTO seen_events (platform, event_id, seen) VALUES (?, ?, ?)",
-                [platform, event_id, now.isoformat()],
-            )
-        return bool(cursor.rowcount)
+        return events.first_time(self.store.db, platform, event_id, self.store.clock())
 
     # analyses ---------------------------------------------------------------------
 
