@@ -18,8 +18,8 @@ from sqlite_utils import Database
 from analysis.schema import Analysis, Usage
 from bot import usage as usage_table
 from bot.config import Config
-from bot.sqlite_tx import transaction
 from bot.store import Store
+from bot.store.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 

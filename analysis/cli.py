@@ -153,16 +153,10 @@ async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | Arxi
 @asynccontextmanager
 async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
     from analysis.pipeline import Analyzer
-    from bot.arxiv import ArxivClient
-    from bot.store import Store
+    from bot.radar import open_radar
 
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
-        yield Analyzer(config, store, arxiv)
-    finally:
-        await arxiv.aclose()
-        store.close()
+    async with open_radar(config) as radar:
+        yield Analyzer(config, radar.store, radar.arxiv)
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:

@@ -25,7 +25,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_parse_filter import generate_feed
-from bot.scheduler import RadarScheduler
+from bot.runtime import scheduler_for
 from tests.core_env import core
 from tests.fakes.arxiv import ArxivFake
 
@@ -59,7 +59,7 @@ def announcement(number: int) -> bytes:
 async def soak(folder: Path, fake: ArxivFake, cycles: int) -> SoakResult:
     process = psutil.Process()
     async with core(fake, folder, MONITOR) as env:
-        schedule = RadarScheduler(env.service)
+        schedule = scheduler_for(env.service)
         monitor = env.config.monitor("soak")
         cards = 0
         started = time.perf_counter()

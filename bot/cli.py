@@ -7,11 +7,9 @@ stay fast and the core never imports a chat SDK by itself.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import sys
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import __version__
+from bot.cli_context import CliContext, fail, run_async
 from bot.config import Config, load_config, resolve_config_path, secret
 from bot.errors import RadarError
 from bot.log_noise import silence_unactionable_warnings
 from bot.logs import RedactSecrets, secret_env_names
-from bot.redact import redact, redact_std_streams, remember_envs
+from bot.redact import redact_std_streams, remember_envs
 
 if TYPE_CHECKING:  # imported where used, so --help and check start fast
     from bot.arxiv import ArxivClient
@@ -53,37 +52,35 @@ LAZY_COMMANDS = {
         "bot.cli_runtime:stats_command",
         "Usage per day: analyses requested and tokens spent, in total and per user.",
     ),
-    "slack-manifest": (
-        "handlers.slack.cli:manifest_command",
-        "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
-    ),
+}
+# Subcommands the chat adapters provide (entry points of bot.plugins.COMMANDS) -> help.
+PLATFORM_COMMANDS = {
+    "slack-manifest": "Print the Slack app manifest (YAML) matching slack.mode and slack.command.",
     "discord-invite": (
-        "handlers.discord.cli:invite_command",
-        "Print the URL that adds the bot to a Discord server with the permissions it needs.",
+        "Print the URL that adds the bot to a Discord server with the permissions it needs."
     ),
     "discord-sync": (
-        "handlers.discord.cli:sync_command",
-        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set).",
+        "Register the /arxiv commands with Discord now (per guild when discord.guild_ids is set)."
     ),
 }
-
-
-@dataclass
-class CliContext:
-    config: Config
 
 
 class LazyGroup(click.Group):
     """A group whose listed subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS, *PLATFORM_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
             module_name, attr = LAZY_COMMANDS[cmd_name][0].split(":")
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
+        if cmd_name in PLATFORM_COMMANDS:
+            from bot import plugins
+
+            platform_command: click.Command = plugins.load(plugins.COMMANDS, cmd_name)
+            return platform_command
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -95,8 +92,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def _short_help(self, ctx: click.Context, name: str, limit: int) -> str:
-        if name in LAZY_COMMANDS:
-            command: click.Command | None = click.Command(name, help=LAZY_COMMANDS[name][1])
+        lazy_help = LAZY_COMMANDS[name][1] if name in LAZY_COMMANDS else PLATFORM_COMMANDS.get(name)
+        if lazy_help is not None:
+            command: click.Command | None = click.Command(name, help=lazy_help)
         else:
             command = super().get_command(ctx, name)
         return command.get_short_help_str(limit) if command else ""
@@ -123,20 +121,6 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     try:
         ctx.obj = CliContext(load_config(resolve_config_path(config_path)))
         remember_envs(secret_env_names(ctx.obj.config))
-    except RadarError as exc:
-        fail(exc)
-
-
-def fail(exc: RadarError) -> None:
-    """Print a user-facing error on stderr and exit with status 1 (no traceback)."""
-    click.secho(f"Error: {redact(exc.user_message)}", fg="red", err=True)
-    sys.exit(1)
-
-
-def run_async(coro: Any) -> Any:
-    """Run a coroutine, turning RadarError into a clean exit."""
-    try:
-        return asyncio.run(coro)
     except RadarError as exc:
         fail(exc)
 
@@ -176,13 +160,13 @@ def check(obj: CliContext, online: bool) -> None:
 
 async def _check_online(config: Config) -> bool:
     """Print a verdict per service; True when every one is reachable."""
+    from bot import plugins
     from bot.online import PlatformCheck, check_services
 
     platforms: dict[str, PlatformCheck] = {}
-    for name in ("slack", "discord"):
+    for name in plugins.PLATFORMS:
         if getattr(config, name).enabled:
-            module = importlib.import_module(f"handlers.{name}.online")
-            platforms[name] = module.check_connection
+            platforms[name] = plugins.load(plugins.ONLINE_CHECKS, name)
     verdicts = await check_services(config, platforms)
     for verdict in verdicts:
         click.secho(f"Online: {verdict.line()}", fg=None if verdict.ok else "red")
@@ -263,20 +247,15 @@ def poll(obj: CliContext, dry_run: bool, monitor_name: str | None) -> None:
 
 
 async def _poll(config: Config, monitor_name: str | None) -> None:
-    from bot.arxiv import ArxivClient
     from bot.poll import poll_all, poll_monitor
-    from bot.store import Store
+    from bot.radar import open_radar
 
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
         if monitor_name:
-            outcomes = [await poll_monitor(arxiv, store, config.monitor(monitor_name))]
+            monitor = config.monitor(monitor_name)
+            outcomes = [await poll_monitor(radar.arxiv, radar.store, monitor)]
         else:
-            outcomes = await poll_all(arxiv, store, config)
-    finally:
-        await arxiv.aclose()
-        store.close()
+            outcomes = await poll_all(radar.arxiv, radar.store, config)
     for outcome in outcomes:
         _print_outcome(config, outcome)
     if any(outcome.verdict == "error" for outcome in outcomes):
@@ -295,17 +274,15 @@ def _print_outcome(config: Config, outcome: PollOutcome) -> None:
 
 
 async def _dry_run(config: Config, monitor_name: str | None) -> None:
-    from bot.arxiv import ArxivClient
     from bot.cards import text_card
     from bot.poll import monitor_filter
-    from bot.store import Store
+    from bot.radar import open_radar
 
     monitors = [config.monitor(monitor_name)] if monitor_name else list(config.monitors)
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
+        store = radar.store
         for monitor in monitors:
-            feed = await arxiv.fetch_feed(monitor.categories)
+            feed = await radar.arxiv.fetch_feed(monitor.categories)
             chooser = monitor_filter(monitor)
             selected = [(p, chooser.match(p)) for p in feed.papers]
             chosen = [(p, s) for p, s in selected if s is not None]
@@ -316,9 +293,6 @@ async def _dry_run(config: Config, monitor_name: str | None) -> None:
             )
             for paper, selection in fresh:
                 click.echo(text_card(paper, selection.keywords, config.arxiv.abs_url))
-    finally:
-        await arxiv.aclose()
-        store.close()
 
 
 @main.command()
@@ -368,16 +342,14 @@ async def _digest(
     config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
 ) -> tuple[Path, str | None]:
     """The report's path, and the error of its poll when arXiv could not be reached."""
-    from bot.arxiv import ArxivClient
     from bot.digest import write_digest
     from bot.poll import poll_monitor
     from bot.progress import DigestProgress
-    from bot.store import Store
+    from bot.radar import open_radar
 
     monitor_config = config.monitor(monitor)
-    store = Store.open(config.storage.path)
-    arxiv = ArxivClient(config.arxiv)
-    try:
+    async with open_radar(config) as radar:
+        store, arxiv = radar.store, radar.arxiv
         analyzer = _analyzer(config, store, arxiv) if analyze else None
         outcome = await poll_monitor(arxiv, store, monitor_config)
         with DigestProgress() as progress:
@@ -395,9 +367,6 @@ async def _digest(
                 feed_error=outcome.error,
             )
         return path, outcome.error
-    finally:
-        await arxiv.aclose()
-        store.close()
 
 
 def _analyzer(config: Config, store: Store, arxiv: ArxivClient) -> Any:

@@ -1,15 +1,15 @@
 """``arxiv-radar run``, ``jobs`` and ``stats``: the composition root of the running bot.
 
-``run`` builds the store, the arXiv client, the analyzer and the service, imports
-``handlers.slack`` / ``handlers.discord`` only when enabled in the config (each
-exposes ``create_adapter(config, service) -> Adapter``) and hands them all to
+``run`` builds the store, the arXiv client, the analyzer and the service, loads the
+adapter of each platform enabled in the config through its entry point
+(:data:`bot.plugins.ADAPTERS`: ``create_adapter(config, service) -> Adapter``,
+imported only then) and hands them all to
 :class:`bot.runtime.Runtime`. ``jobs`` and ``stats`` read and edit the same SQLite
 file and work while the bot runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -17,32 +17,28 @@ from typing import TypeVar
 
 import click
 
-from bot import jobs, usage
-from bot.arxiv import ArxivClient
-from bot.cli import CliContext, run_async
+from bot import plugins, usage
+from bot.cli_context import CliContext, run_async
 from bot.config import Config
 from bot.logs import configure_logging
 from bot.platform import Adapter
 from bot.redact import redact
 from bot.runtime import Runtime
 from bot.service import RadarService
-from bot.store import Store
+from bot.store import Store, jobs
 
 T = TypeVar("T")
-PLATFORM_MODULES = {"slack": "handlers.slack", "discord": "handlers.discord"}
 
 
 def enabled_platforms(config: Config) -> list[str]:
-    return [name for name in PLATFORM_MODULES if getattr(config, name).enabled]
+    return [name for name in plugins.PLATFORMS if getattr(config, name).enabled]
 
 
 def create_adapters(config: Config, service: RadarService) -> list[Adapter]:
     """One adapter per enabled platform, importing its package only then."""
-    adapters = []
-    for name in enabled_platforms(config):
-        module = importlib.import_module(PLATFORM_MODULES[name])
-        adapters.append(module.create_adapter(config, service))
-    return adapters
+    return [
+        plugins.load(plugins.ADAPTERS, name)(config, service) for name in enabled_platforms(config)
+    ]
 
 
 @click.command("run")
@@ -66,17 +62,13 @@ def run_command(obj: CliContext, port: int | None) -> None:
 
 async def _run(config: Config, port: int | None) -> None:
     from analysis.pipeline import Analyzer
+    from bot.radar import open_radar
 
-    store = Store.open(config.storage.path, busy_timeout_s=config.storage.busy_timeout_s)
-    arxiv = ArxivClient(config.arxiv)
-    service = RadarService(config, store, arxiv, Analyzer(config, store, arxiv))
-    try:
+    async with open_radar(config) as radar:
+        store, arxiv = radar.store, radar.arxiv
+        service = RadarService(config, store, arxiv, Analyzer(config, store, arxiv))
         adapters = create_adapters(config, service)
-    except BaseException:
-        await arxiv.aclose()
-        store.close()
-        raise
-    await Runtime(service, adapters, health_port=port).run()
+        await Runtime(service, adapters, health_port=port).run()
 
 
 @click.group("jobs", invoke_without_command=True)

@@ -22,7 +22,7 @@ from bot.files import write_atomically
 from bot.ids import ArxivId
 from bot.poll import poll_monitor
 from bot.report import ReportEntry, ReportInput, render_report
-from bot.store import Store, StoredMatch
+from bot.store import Store, StoredMatch, polls
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
@@ -149,8 +149,5 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
 def _feed_status(store: Store, monitor: str, announced: str | None) -> str | None:
     if announced is None:
         return None
-    row = store.db.execute(
-        "SELECT verdict FROM polls WHERE monitor = ? AND announced = ? ORDER BY id DESC LIMIT 1",
-        [monitor, announced],
-    ).fetchone()
-    return f"feed: {row[0]}" if row else None
+    verdict = polls.latest_verdict(store.db, monitor, announced)
+    return f"feed: {verdict}" if verdict else None

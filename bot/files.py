@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.config import StorageConfig
-from bot.storage_faults import storage_error
+from bot.store.storage_faults import storage_error
 
 log = logging.getLogger(__name__)
 PARTIAL = ".part"

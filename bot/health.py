@@ -24,40 +24,14 @@ from typing import Any
 from aiohttp import web
 from sqlite_utils import Database
 
-from bot import jobs
+from bot.config import Config
 from bot.health_state import HealthState
 from bot.platform import Adapter
-from bot.service import RadarService
+from bot.store.metrics import health_snapshot
 from bot.supervise import UNHEALTHY, Supervisor
 
 log = logging.getLogger(__name__)
-POLL_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
-REPLY_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 PROMETHEUS_TYPE = "text/plain; version=0.0.4"
-
-
-def latest_polls(db: Database) -> dict[str, dict[str, Any]]:
-    """The newest poll of every monitor: its time, verdict and error."""
-    rows = db.query(
-        "SELECT monitor, started, verdict, error FROM polls WHERE id IN "
-        "(SELECT max(id) FROM polls GROUP BY monitor) ORDER BY monitor"
-    )
-    return {
-        row["monitor"]: {"time": row["started"], "verdict": row["verdict"], "error": row["error"]}
-        for row in rows
-    }
-
-
-def readiness(db: Database) -> dict[str, Any]:
-    return {"monitors": latest_polls(db), "queue": jobs.depth(db)}
-
-
-def health_snapshot(db: Database, with_metrics: bool) -> dict[str, Any]:
-    """The database part of ``/readyz`` (and of ``/metrics`` when on), read in one go."""
-    snapshot = readiness(db)
-    if with_metrics:
-        snapshot["metrics"] = metrics_snapshot(db)
-    return snapshot
 
 
 class HealthServer:
@@ -65,30 +39,32 @@ class HealthServer:
 
     def __init__(
         self,
-        service: RadarService,
+        config: Config,
+        supervisor: Supervisor,
         adapters: Sequence[Adapter],
         *,
         port: int | None = None,
         refresh_s: float = 1.0,
     ) -> None:
-        self.service = service
+        self.config = config
+        self.supervisor = supervisor
         self.adapters = adapters
-        self.host = service.config.server.host
-        self.port = service.config.server.port if port is None else port
+        self.host = config.server.host
+        self.port = config.server.port if port is None else port
         self.accepting = False  # set by the runtime once started, cleared at shutdown
-        with_metrics = service.config.server.metrics
+        with_metrics = config.server.metrics
 
         def read(db: Database) -> dict[str, Any]:
             return health_snapshot(db, with_metrics)
 
-        self.state = HealthState(service.config.storage.path, read, refresh_s=refresh_s)
+        self.state = HealthState(config.storage.path, read, refresh_s=refresh_s)
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/readyz", self.readyz)
-        if self.service.config.server.metrics:
+        if self.config.server.metrics:
             if _prometheus_available():
                 app.router.add_get("/metrics", self.metrics)
             else:
@@ -97,7 +73,7 @@ class HealthServer:
 
     async def start(self) -> None:
         await self.state.refresh()
-        self.state.start(self.service.supervisor)
+        self.state.start(self.supervisor)
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -122,7 +98,7 @@ class HealthServer:
 
     def readiness(self) -> dict[str, Any]:
         """The ``/readyz`` body, from memory."""
-        supervisor = self.service.supervisor
+        supervisor = self.supervisor
         platforms = self.platforms()
         snapshot = self.state.snapshot or {}
         age = self.state.age_s()
@@ -144,7 +120,7 @@ class HealthServer:
 
     def problems(self, platforms: dict[str, bool]) -> list[str]:
         """Why the bot is not ready; empty when it is."""
-        supervisor = self.service.supervisor
+        supervisor = self.supervisor
         problems = [] if self.accepting else ["not accepting work (starting or stopping)"]
         problems += [f"{name} is disconnected" for name, up in platforms.items() if not up]
         if self.state.error is not None:
@@ -163,9 +139,7 @@ class HealthServer:
 
     async def metrics(self, request: web.Request) -> web.Response:
         snapshot = (self.state.snapshot or {}).get("metrics")
-        text = render_metrics(
-            snapshot, self.platforms(), self.service.supervisor, self.state.error is None
-        )
+        text = render_metrics(snapshot, self.platforms(), self.supervisor, self.state.error is None)
         return web.Response(body=text, headers={"Content-Type": PROMETHEUS_TYPE})
 
 
@@ -175,52 +149,6 @@ def _prometheus_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _histogram(
-    db: Database, seconds_sql: str, table: str, where: str, buckets: tuple[float, ...]
-) -> tuple[list[tuple[str, int]], float]:
-    sums = ", ".join(f"coalesce(sum(d <= {b}), 0)" for b in buckets)
-    row = db.execute(
-        f"SELECT {sums}, count(*), coalesce(sum(d), 0) FROM "
-        f"(SELECT {seconds_sql} AS d FROM {table} WHERE {where})"
-    ).fetchone()
-    counts = [int(value) for value in row[: len(buckets)]]
-    pairs = [(str(b), c) for b, c in zip(buckets, counts, strict=True)]
-    return [*pairs, ("+Inf", int(row[-2]))], float(row[-1])
-
-
-def metrics_snapshot(db: Database) -> dict[str, Any]:
-    """Everything ``/metrics`` reports, read in one go on the store thread."""
-    seconds = "(julianday({end}) - julianday({start})) * 86400.0"
-    totals = db.execute(
-        "SELECT coalesce(sum(analyses), 0), coalesce(sum(input_tokens), 0), "
-        "coalesce(sum(output_tokens), 0) FROM usage WHERE user = '*'"
-    ).fetchone()
-    return {
-        "polls": db.execute(
-            "SELECT monitor, verdict, count(*) FROM polls GROUP BY 1, 2"
-        ).fetchall(),
-        "cards": db.execute("SELECT platform, state, count(*) FROM posts GROUP BY 1, 2").fetchall(),
-        "jobs": db.execute("SELECT state, count(*) FROM jobs GROUP BY 1").fetchall(),
-        "requests": db.execute("SELECT state, count(*) FROM job_requests GROUP BY 1").fetchall(),
-        "poll_seconds": _histogram(
-            db,
-            seconds.format(end="finished", start="started"),
-            "polls",
-            "finished IS NOT NULL",
-            POLL_BUCKETS,
-        ),
-        "reply_seconds": _histogram(
-            db,
-            seconds.format(end="replied", start="created"),
-            "job_requests",
-            "replied IS NOT NULL",
-            REPLY_BUCKETS,
-        ),
-        "analyses": int(totals[0]),
-        "tokens": {"input": int(totals[1]), "output": int(totals[2])},
-    }
 
 
 def render_metrics(

@@ -1,13 +1,9 @@
-"""Caps on what chat users send and on what one channel may follow."""
+"""Caps on what one channel may follow (the command length cap is in :mod:`bot.commands`)."""
 
 from __future__ import annotations
 
 from bot.config import SubscriptionsConfig
-from bot.subscriptions import KEYWORD, ChannelFollows
-
-# The longest command text parsed; longer text is refused before shlex sees it (a
-# 900 KB command took shlex 9 s of event-loop time). Real commands are < 300 chars.
-MAX_COMMAND_CHARS = 1000
+from bot.store.subscriptions import KEYWORD, ChannelFollows
 
 
 def subscription_refusal(

@@ -19,6 +19,7 @@ class ChatPlatform(Protocol):
     """One connected chat platform."""
 
     name: str  # "slack" | "discord"
+    command_prefix: str  # how users type commands here, e.g. "/arxiv" (help and retry hints)
 
     async def post_card(
         self, channel: str, paper: Paper, keywords: tuple[str, ...], nonce: str

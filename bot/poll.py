@@ -18,13 +18,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot import subscriptions
 from bot.arxiv import ArxivClient
 from bot.config import Config, MonitorConfig
 from bot.errors import FetchError
 from bot.matching import MonitorFilter
 from bot.models import FeedResult, Paper
-from bot.store import PollRecord, Store, StoredMatch, iso
+from bot.store import PollRecord, Store, StoredMatch, iso, polls, subscriptions
 
 log = logging.getLogger(__name__)
 CHANNEL_MONITOR_PREFIX = "channel:"
@@ -162,11 +161,7 @@ def _verdict(
         return "no-announcement"
     if unseen:
         return "ok"
-    already_taken = store.db.execute(
-        "SELECT 1 FROM polls WHERE monitor = ? AND announced = ? AND verdict = 'ok' LIMIT 1",
-        [monitor, announced],
-    ).fetchone()
-    return "ok" if already_taken else "stale"
+    return "ok" if polls.announcement_taken(store.db, monitor, announced) else "stale"
 
 
 def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:

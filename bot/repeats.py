@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot import jobs, posts
 from bot.ids import ArxivId
 from bot.models import ChatRef
+from bot.store import jobs, posts
 
 POSTED, COMING = "posted", "coming"
 

@@ -16,8 +16,10 @@ import asyncio
 import logging
 import shutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.announce import post_owed
 from bot.config import Config
@@ -51,6 +53,39 @@ def tidy_files(config: Config) -> None:
         )
 
 
+def scheduler_for(
+    service: RadarService, clock: Callable[[], datetime] | None = None
+) -> RadarScheduler:
+    """The schedule of ``service``'s monitors, given only the parts it uses."""
+    return RadarScheduler(
+        service,
+        service.arxiv,
+        service.analyzer,
+        service.uploads,
+        service.supervisor,
+        clock=clock,
+    )
+
+
+def workers_for(service: RadarService, **options: Any) -> Workers:
+    """The analysis workers of ``service``, given only the parts they use.
+
+    ``options`` are :class:`Workers`' timings and its ``connected`` check.
+    """
+    return Workers(
+        config=service.config,
+        store=service.store,
+        analyzer=service.analyzer,
+        arxiv=service.arxiv,
+        cards=service.cards,
+        platforms=service.platforms,
+        supervisor=service.supervisor,
+        jobs_changed=service.jobs_changed,
+        platforms_changed=service.platforms_changed,
+        **options,
+    )
+
+
 class Runtime:
     """Scheduler, adapters, workers and health server around one :class:`RadarService`."""
 
@@ -65,9 +100,11 @@ class Runtime:
     ) -> None:
         self.service = service
         self.adapters = list(adapters)
-        self.workers = workers or Workers(service, connected=self.connected)
-        self.scheduler = scheduler or RadarScheduler(service)
-        self.health = HealthServer(service, self.adapters, port=health_port)
+        self.workers = workers or workers_for(service, connected=self.connected)
+        self.scheduler = scheduler or scheduler_for(service)
+        self.health = HealthServer(
+            service.config, service.supervisor, self.adapters, port=health_port
+        )
         self.stopping = asyncio.Event()
         self._started: list[Adapter] = []
         self._poster: asyncio.Task[None] | None = None
@@ -114,7 +151,7 @@ class Runtime:
 
         async def post() -> None:
             await post_owed(self.service)
-            await self.service.uploads.deliver(self.service)
+            await self.service.uploads.deliver(self.service.platforms)
 
         self._poster = self.service.supervisor.spawn("card-poster", post)
         await asyncio.wait({self._poster}, timeout=self.service.config.storage.busy_timeout_s)

@@ -22,14 +22,15 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import uploads
-from bot.announce import announce
+from bot.announce import Desk, announce
+from bot.arxiv import ArxivClient
 from bot.config import MonitorConfig
 from bot.digest import write_digest
 from bot.errors import StoreError
@@ -40,7 +41,11 @@ from bot.poll import (
     poll_monitors,
     record_error_verdict,
 )
-from bot.service import RadarService
+from bot.supervise import Supervisor
+from bot.uploads import Uploads
+
+if TYPE_CHECKING:
+    from analysis.pipeline import Analyzer
 
 log = logging.getLogger(__name__)
 CHANNELS_JOB = "poll:channels"
@@ -80,10 +85,23 @@ def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
 class RadarScheduler:
     """Builds and runs the poll and report jobs of every monitor."""
 
-    def __init__(self, service: RadarService, clock: Callable[[], datetime] | None = None) -> None:
-        self.service = service
-        self.config = service.config
-        self.clock = clock or service.store.clock
+    def __init__(
+        self,
+        desk: Desk,
+        arxiv: ArxivClient,
+        analyzer: Analyzer,
+        uploader: Uploads,
+        supervisor: Supervisor,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.desk = desk  # where polls announce their matches
+        self.config = desk.config
+        self.store = desk.store
+        self.arxiv = arxiv
+        self.analyzer = analyzer
+        self.uploader = uploader
+        self.supervisor = supervisor
+        self.clock = clock or desk.store.clock
         self.scheduler = AsyncIOScheduler(timezone=self.config.tz, job_defaults=JOB_DEFAULTS)
         self._retries: dict[str, int] = {}  # job ID -> retries after storage failures
 
@@ -156,12 +174,12 @@ class RadarScheduler:
 
     def _supervised(self, job: ScheduledJob) -> Callable[[], Awaitable[None]]:
         """``job`` run so that a failure is logged, kept for health and stored as a verdict."""
-        supervisor = self.service.supervisor
+        supervisor = self.supervisor
 
         async def record(message: str) -> None:
             if job.polls is None:
                 return
-            store = self.service.store
+            store = self.store
             for monitor in await job.polls():
                 await store.run(record_error_verdict, store, monitor, message, store.now())
 
@@ -190,7 +208,7 @@ class RadarScheduler:
         log.info("%s failed on storage: running it again in %.0f s", job_id, delay)
 
     async def _channel_names(self) -> list[str]:
-        store = self.service.store
+        store = self.store
         return [m.name for m in await store.run(channel_monitors, self.config, store)]
 
     def shutdown(self) -> None:
@@ -198,13 +216,13 @@ class RadarScheduler:
             self.scheduler.shutdown(wait=False)
 
     async def _poll_overdue(self, monitor: str, trigger: CronTrigger) -> bool:
-        store = self.service.store
+        store = self.store
         last = await store.run(store.last_successful_poll, monitor)
         due = previous_fire_time(trigger, self.clock())
         return due is not None and (last is None or datetime.fromisoformat(last) < due)
 
     async def _report_overdue(self, monitor: str, trigger: CronTrigger) -> bool:
-        store = self.service.store
+        store = self.store
         latest = await store.run(store.latest_report, monitor)
         due = previous_fire_time(trigger, self.clock())
         if due is None:
@@ -218,18 +236,16 @@ class RadarScheduler:
 
     async def poll(self, monitor: MonitorConfig) -> None:
         """Poll one monitor and post its new matches."""
-        service = self.service
-        outcome = await poll_monitor(service.arxiv, service.store, monitor)
-        await announce(service, outcome)
+        outcome = await poll_monitor(self.arxiv, self.store, monitor)
+        await announce(self.desk, outcome)
 
     async def poll_channels(self) -> None:
         """Poll the channels' own subscriptions and post their new matches."""
-        service = self.service
-        monitors = await service.store.run(channel_monitors, self.config, service.store)
+        monitors = await self.store.run(channel_monitors, self.config, self.store)
         if not monitors:
             return
-        for outcome in await poll_monitors(service.arxiv, service.store, monitors):
-            await announce(service, outcome)
+        for outcome in await poll_monitors(self.arxiv, self.store, monitors):
+            await announce(self.desk, outcome)
 
     async def report(self, monitor: MonitorConfig) -> None:
         """Poll and announce, write the day's report, upload it where configured.
@@ -237,24 +253,24 @@ class RadarScheduler:
         The uploads are recorded as owed before the report is written, so a crash in
         between leaves them owed (:mod:`bot.uploads`).
         """
-        service, store = self.service, self.service.store
-        outcome = await poll_monitor(service.arxiv, store, monitor)
-        await announce(service, outcome)
+        store = self.store
+        outcome = await poll_monitor(self.arxiv, store, monitor)
+        await announce(self.desk, outcome)
         day = self.clock().astimezone(self.config.tz).date()
         targets = monitor_channels(self.config, monitor.name) if monitor.upload_report else []
         await store.run(uploads.claim, store.db, monitor.name, day, targets, store.now())
         await write_digest(
             self.config,
-            service.store,
-            service.arxiv,
-            service.analyzer,
+            store,
+            self.arxiv,
+            self.analyzer,
             monitor=monitor.name,
             report_date=day,
             language=self.config.report.language,
             poll=False,
             feed_error=outcome.error,  # the report says arXiv could not be reached
         )
-        await service.uploads.deliver(service)
+        await self.uploader.deliver(self.desk.platforms)
 
 
 def _names(*monitors: str) -> Callable[[], Awaitable[list[str]]]:

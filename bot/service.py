@@ -14,24 +14,13 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot import jobs, posts, repeats, subscriptions, usage
-from bot.announce import Cards
+from bot import repeats, usage
 from bot.arxiv import ArxivClient
-from bot.config import Config
-from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
-from bot.ids import ArxivId
-from bot.limits import subscription_refusal
-from bot.models import ChatRef, Paper
-from bot.platform import ChatPlatform
-from bot.sqlite_tx import transaction
-from bot.store import Store
-from bot.supervise import Supervisor
-from bot.uploads import Uploads
-from handlers.commands import (
+from bot.commands import (
+    DEFAULT_PREFIX,
     Analyze,
     Categories,
     Command,
@@ -43,6 +32,17 @@ from handlers.commands import (
     Unsubscribe,
     help_text,
 )
+from bot.config import Config
+from bot.errors import RadarError, StorageBusyError, StorageFullError, StoreError
+from bot.ids import ArxivId
+from bot.limits import subscription_refusal
+from bot.models import ChatRef, Paper
+from bot.platform import ChatPlatform
+from bot.posting import Cards
+from bot.store import Store, events, jobs, posts, subscriptions
+from bot.store.sqlite_tx import transaction
+from bot.supervise import Supervisor
+from bot.uploads import Uploads
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WRITE_RETRY_S = 60.0  # how long a chat request waits out a database lock held elsewhere
-SEEN_EVENTS_KEPT = timedelta(days=2)
 SEARCH_RESULTS = 5
 
 
@@ -80,11 +79,6 @@ def _save_failure(exc: BaseException) -> str:
     return str(exc)
 
 
-def command_prefix(config: Config, platform: str) -> str:
-    """How users type commands on ``platform`` (for help and retry hints)."""
-    return config.slack.command if platform == "slack" else "/arxiv"
-
-
 class RadarService:
     """The platform-neutral core shared by every adapter, the scheduler and the workers."""
 
@@ -103,6 +97,11 @@ class RadarService:
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
         self.write_retry_s = WRITE_RETRY_S
 
+    def command_prefix(self, platform: str) -> str:
+        """How users type commands on ``platform`` (for help and retry hints)."""
+        registered = self.platforms.get(platform)
+        return registered.command_prefix if registered else DEFAULT_PREFIX
+
     def register(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
         self.platforms_changed.set()
@@ -112,16 +111,7 @@ class RadarService:
         return await self.write(self._first_time, platform, event_id)
 
     def _first_time(self, platform: str, event_id: str) -> bool:
-        now = self.store.clock()
-        with transaction(self.store.db):
-            self.store.db.execute(
-                "DELETE FROM seen_events WHERE seen < ?", [(now - SEEN_EVENTS_KEPT).isoformat()]
-            )
-            cursor = self.store.db.execute(
-                "INSERT OR IGNORE INTO seen_events (platform, event_id, seen) VALUES (?, ?, ?)",
-                [platform, event_id, now.isoformat()],
-            )
-        return bool(cursor.rowcount)
+        return events.first_time(self.store.db, platform, event_id, self.store.clock())
 
     # analyses ---------------------------------------------------------------------
 
@@ -185,7 +175,7 @@ class RadarService:
                 "the result will be posted there."
             )
         version = f"v{repeat.version}" if repeat.version and arxiv_id.version is None else ""
-        again = f"`{command_prefix(self.config, ref.platform)} analyze {arxiv_id.id} refresh`"
+        again = f"`{self.command_prefix(ref.platform)} analyze {arxiv_id.id} refresh`"
         return (
             f"The analysis of {arxiv_id}{version} is already in {where}. "
             f"To analyse it again, use {again}."
@@ -258,7 +248,7 @@ class RadarService:
             case Search(query):
                 return await self._search(query)
             case Help():
-                return Reply(help_text(command_prefix(self.config, ref.platform)))
+                return Reply(help_text(self.command_prefix(ref.platform)))
         raise AssertionError(f"unhandled command {command!r}")
 
     async def _follow(
@@ -305,7 +295,7 @@ class RadarService:
         if own.categories:
             lines.append(f"• this channel's categories: {', '.join(own.categories)}")
         if not lines:
-            prefix = command_prefix(self.config, ref.platform)
+            prefix = self.command_prefix(ref.platform)
             return f'This channel follows nothing yet. Try `{prefix} subscribe "your topic"`.'
         return "This channel follows:\n" + "\n".join(lines)
 

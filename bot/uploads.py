@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from bot.platform import ChatPlatform
-from bot.sqlite_tx import transaction
 from bot.store import Store
-
-if TYPE_CHECKING:
-    from bot.service import RadarService
+from bot.store.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 PENDING, UPLOADING, UPLOADED, FAILED = "pending", "uploading", "uploaded", "failed"
@@ -98,13 +95,13 @@ class Uploads:
         self.store = store
         self._lock = asyncio.Lock()
 
-    async def deliver(self, service: RadarService) -> int:
+    async def deliver(self, platforms: Mapping[str, ChatPlatform]) -> int:
         """Upload every owed report to its connected platform; returns how many."""
         store = self.store
         done = 0
         async with self._lock:
             for upload, path in await store.run(owed, store.db):
-                platform = service.platforms.get(upload.platform)
+                platform = platforms.get(upload.platform)
                 if platform is None:
                     log.warning("no %s connection: report upload waits", upload.platform)
                     continue

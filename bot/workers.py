@@ -1,6 +1,6 @@
 """Analysis workers: claim queued jobs, report progress, deliver exactly one reply each.
 
-``analysis.concurrency`` workers claim jobs from :mod:`bot.jobs`. For each request
+``analysis.concurrency`` workers claim jobs from :mod:`bot.store.jobs`. For each request
 of a job the worker makes sure there is a card to thread under (a slash-command
 ``analyze`` has none), posts a progress message and updates it per stage, then
 delivers the analysis or a failure message. A request is marked ``delivering``
@@ -19,23 +19,27 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from analysis.stages import STAGE_TEXT
-from bot import jobs, usage
-from bot.announce import REQUEST_MONITOR
+from bot import usage
+from bot.arxiv import ArxivClient
+from bot.config import Config
 from bot.errors import AnalysisError, FetchError, RadarError, StoreError
-from bot.jobs import DONE, FAILED, Job, JobRequest
 from bot.logs import bind
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
-from bot.service import RadarService, command_prefix
-from bot.sqlite_tx import transaction
+from bot.posting import REQUEST_MONITOR, Cards
+from bot.store import Store, jobs
+from bot.store.jobs import DONE, FAILED, Job, JobRequest
+from bot.store.sqlite_tx import transaction
+from bot.supervise import Supervisor
 
 if TYPE_CHECKING:
+    from analysis.pipeline import Analyzer
     from analysis.schema import Analysis
 
 log = logging.getLogger(__name__)
@@ -46,9 +50,8 @@ class JobCancelled(Exception):
     """An operator cancelled the job while it ran."""
 
 
-def job_deadline_s(service: RadarService) -> float:
+def job_deadline_s(config: Config) -> float:
     """The most one attempt may take: LLM deadline, extraction and a retried download."""
-    config = service.config
     download = config.arxiv.timeout_s * (config.arxiv.max_retries + 1)
     return config.llm.deadline_s + config.analysis.extract_timeout_s + download
 
@@ -64,8 +67,8 @@ def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
     return INTERNAL_ERROR, True
 
 
-def failure_text(service: RadarService, job: Job, platform: str) -> str:
-    retry = f"`{command_prefix(service.config, platform)} analyze {job.paper_id}`"
+def failure_text(job: Job, platform: ChatPlatform) -> str:
+    retry = f"`{platform.command_prefix} analyze {job.paper_id}`"
     if job.state == FAILED:
         return f"Could not analyse {job.paper_id}: {job.last_error} Try again with {retry}."
     return f"The analysis of {job.paper_id} was cancelled by an operator. Ask again with {retry}."
@@ -76,20 +79,35 @@ class Workers:
 
     def __init__(
         self,
-        service: RadarService,
         *,
+        config: Config,
+        store: Store,
+        analyzer: Analyzer,
+        arxiv: ArxivClient,
+        cards: Cards,
+        platforms: Mapping[str, ChatPlatform],
+        supervisor: Supervisor,
+        jobs_changed: asyncio.Event,
+        platforms_changed: asyncio.Event,
         retry_backoff_s: float = 30.0,
         sweep_interval_s: float = 15.0,
         idle_poll_s: float = 1.0,
         connected: Callable[[str], bool] = lambda platform: True,
     ) -> None:
-        self.service = service
+        self.config = config
+        self.store = store
+        self.analyzer = analyzer
+        self.arxiv = arxiv
+        self.cards = cards  # posts the card a command's analysis threads under
+        self.platforms = platforms  # registered platforms, by name
+        self.supervisor = supervisor
+        self.jobs_changed = jobs_changed  # set when a job is queued: wake the workers
+        self.platforms_changed = platforms_changed  # set when a platform registers
         self.connected = connected  # whether a registered platform is up right now
-        self.store = service.store
         self.retry_backoff_s = retry_backoff_s
         self.sweep_interval_s = sweep_interval_s
         self.idle_poll_s = idle_poll_s
-        self.deadline_s = job_deadline_s(service)
+        self.deadline_s = job_deadline_s(config)
         self._workers: list[asyncio.Task[None]] = []
         self._sweeper: asyncio.Task[None] | None = None
         self._stopping = False
@@ -101,16 +119,16 @@ class Workers:
 
     async def start(self) -> None:
         """Start the supervised workers (each first requeues orphaned jobs) and the sweep."""
-        supervisor = self.service.supervisor
-        count = self.service.config.analysis.concurrency
+        supervisor = self.supervisor
+        count = self.config.analysis.concurrency
         self._workers = [supervisor.spawn(f"worker-{i}", self._work) for i in range(count)]
         self._sweeper = supervisor.spawn("reply-sweep", self._sweep)
 
     async def stop(self, grace_s: float) -> None:
         """Take no new job; let running ones finish within ``grace_s``, requeue the rest."""
         self._stopping = True
-        self.service.jobs_changed.set()
-        self.service.platforms_changed.set()  # the sweep ends after the delivery it is in
+        self.jobs_changed.set()
+        self.platforms_changed.set()  # the sweep ends after the delivery it is in
         tasks = [*self._workers, *([self._sweeper] if self._sweeper else [])]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=grace_s)
@@ -131,10 +149,10 @@ class Workers:
         """One worker's loop (run again by the supervisor after a failure)."""
         await self._requeue_orphans()
         while not self._stopping:
-            self.service.jobs_changed.clear()
+            self.jobs_changed.clear()
             job = await self._claim()
             if job is None:
-                await _wait(self.service.jobs_changed, self.idle_poll_s)
+                await _wait(self.jobs_changed, self.idle_poll_s)
                 continue
             try:
                 with bind(job_id=job.id):
@@ -151,7 +169,7 @@ class Workers:
 
     async def _requeue_orphans(self) -> None:
         """Requeue jobs left ``running`` by a crash or a failed worker (none is stranded)."""
-        max_attempts = self.service.config.analysis.max_attempts
+        max_attempts = self.config.analysis.max_attempts
         async with self._claiming:
             running = tuple(self._active)
             requeued, failed = await self.store.run(
@@ -164,7 +182,7 @@ class Workers:
             )
         if requeued or failed:
             log.warning("jobs left running: %d requeued, %d abandoned", requeued, failed)
-            self.service.jobs_changed.set()
+            self.jobs_changed.set()
 
     async def run_job(self, job: Job) -> None:
         """One attempt at ``job``; on shutdown the job goes back to the queue.
@@ -205,7 +223,7 @@ class Workers:
         message, retryable = describe(exc, self.deadline_s)
         if message == INTERNAL_ERROR:
             log.error("job %d failed", job.id, exc_info=exc)
-        max_attempts = self.service.config.analysis.max_attempts
+        max_attempts = self.config.analysis.max_attempts
         if retryable and job.attempts < max_attempts:
             delay = self.retry_backoff_s * 2 ** (job.attempts - 1)
             not_before = (self.store.clock() + timedelta(seconds=delay)).isoformat()
@@ -235,7 +253,7 @@ class Workers:
             db = self.store.db
             with transaction(db):
                 if fresh:
-                    day = usage.usage_day(self.service.config, self.store.clock())
+                    day = usage.usage_day(self.config, self.store.clock())
                     spent = analysis.usage
                     user = jobs.first_user(db, job.id)
                     usage.add_tokens(db, day, user, spent.input_tokens, spent.output_tokens)
@@ -287,7 +305,7 @@ class Workers:
                 await self.store.run(jobs.mark_delivering, self.store.db, request.id)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
             else:
-                text = failure_text(self.service, job, platform.name)
+                text = failure_text(job, platform)
                 await self.store.run(jobs.mark_delivering, self.store.db, request.id)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
             await self.store.run(jobs.mark_replied, self.store.db, request.id, self.store.now())
@@ -300,7 +318,7 @@ class Workers:
 
     def platform(self, name: str) -> ChatPlatform | None:
         """The platform ``name`` if it is registered and connected."""
-        platform = self.service.platforms.get(name)
+        platform = self.platforms.get(name)
         return platform if platform is not None and self.connected(name) else None
 
     async def _delivery_failed(self, request: JobRequest, exc: Exception) -> None:
@@ -320,7 +338,7 @@ class Workers:
 
     async def _cached(self, job: Job) -> Analysis:
         """The finished analysis of ``job`` again: from the cache, else analysed anew."""
-        analyzer = self.service.analyzer
+        analyzer = self.analyzer
         found = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
         return found or await analyzer.analyze(
             job.paper_id, language=job.language, engine=job.engine
@@ -330,9 +348,9 @@ class Workers:
         """The request's thread; for a command with none, post (or find) the paper's card."""
         if request.ref.thread:
             return request.ref
-        platform = self.service.platforms[request.ref.platform]
+        platform = self.platforms[request.ref.platform]
         paper = await self.paper(job)
-        message_id = await self.service.cards.ensure(
+        message_id = await self.cards.ensure(
             platform, request.ref.channel, paper, (), REQUEST_MONITOR
         )
         await self.store.run(jobs.set_thread, self.store.db, request.id, message_id)
@@ -343,12 +361,12 @@ class Workers:
         stored = await self.store.run(self.store.paper, job.arxiv_id)
         if stored is not None:
             return stored
-        paper = await self.service.arxiv.paper(job.paper_id)
+        paper = await self.arxiv.paper(job.paper_id)
         await self.store.run(self.store.save_papers, [paper])
         return paper
 
     async def _sweep(self) -> None:
-        changed = self.service.platforms_changed
+        changed = self.platforms_changed
         while not self._stopping:
             changed.clear()
             await self.deliver_owed()  # an error goes to the supervisor, which retries
@@ -360,7 +378,6 @@ class _Run:
 
     def __init__(self, workers: Workers, job: Job) -> None:
         self.workers = workers
-        self.service = workers.service
         self.job = job
         self.engine = ""  # the engine label, known once the attempt starts
         self.text = f"⏳ Starting the analysis of {job.paper_id}…"
@@ -368,7 +385,7 @@ class _Run:
 
     async def analyse(self) -> tuple[Analysis, bool]:
         """The analysis, and whether it is fresh (False: it came from the cache)."""
-        analyzer, job = self.service.analyzer, self.job
+        analyzer, job = self.workers.analyzer, self.job
         self.engine = analyzer.engine_label(job.engine)
         before = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
         await self.attach()
@@ -379,7 +396,7 @@ class _Run:
 
     async def stage(self, stage: str) -> None:
         """The analyzer's progress callback: check for cancellation, update every message."""
-        store = self.service.store
+        store = self.workers.store
         if await store.run(jobs.state, store.db, self.job.id) == jobs.CANCELLED:
             raise JobCancelled()
         await self.show(STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=self.engine))
@@ -399,7 +416,7 @@ class _Run:
 
     async def attach(self) -> set[int]:
         """Give requests that have none a thread and a progress message; return those IDs."""
-        store = self.service.store
+        store = self.workers.store
         fresh = set()
         for request in await store.run(jobs.open_requests, store.db, self.job.id):
             if request.id in self.progress or self.workers.platform(request.ref.platform) is None:
@@ -412,7 +429,7 @@ class _Run:
         return fresh
 
     async def _start(self, request: JobRequest) -> bool:
-        platform = self.service.platforms[request.ref.platform]
+        platform = self.workers.platforms[request.ref.platform]
         try:
             ref = await self.workers.card_thread(self.job, request)
             message_id = await platform.start_progress(ref, self.text)
@@ -421,7 +438,7 @@ class _Run:
         except Exception:
             log.warning("no progress message for request %d", request.id, exc_info=True)
             return False
-        store = self.service.store
+        store = self.workers.store
         await store.run(jobs.set_progress, store.db, request.id, message_id)
         self.progress[request.id] = (ref, message_id)
         return True

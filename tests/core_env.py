@@ -19,6 +19,7 @@ from analysis.pipeline import Analyzer
 from bot.arxiv import ArxivClient
 from bot.config import Config, parse_config
 from bot.models import Paper
+from bot.runtime import workers_for
 from bot.service import RadarService
 from bot.store import Store
 from bot.workers import Workers
@@ -91,7 +92,7 @@ class Core:
 
     def workers(self, **overrides: Any) -> Workers:
         timing = {"retry_backoff_s": 0.05, "sweep_interval_s": 0.1, "idle_poll_s": 0.05}
-        return Workers(self.service, **(timing | overrides))
+        return workers_for(self.service, **(timing | overrides))
 
 
 @asynccontextmanager

@@ -38,9 +38,9 @@ from bot.config import (
 )
 from bot.ids import ArxivId
 from bot.models import Paper
+from bot.runtime import workers_for
 from bot.service import RadarService
 from bot.store import Store
-from bot.workers import Workers
 from handlers.slack import SlackAdapter, create_adapter
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.slack import TEAM, SlackFake, sample_paper
@@ -168,7 +168,7 @@ async def running_bot(
     serve(arxiv, sample_paper(), numbered_paper(tmp_path).read_bytes())
     service = RadarService(config, store, client, analyzer)
     seen = record_first_time(service, monkeypatch)
-    workers = Workers(service, retry_backoff_s=0.01, sweep_interval_s=0.2, idle_poll_s=0.05)
+    workers = workers_for(service, retry_backoff_s=0.01, sweep_interval_s=0.2, idle_poll_s=0.05)
     adapter = create_adapter(config, service)
     try:
         await workers.start()

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 
-from bot.cli import LAZY_COMMANDS, main
+from bot.cli import LAZY_COMMANDS, PLATFORM_COMMANDS, main
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.llm import LlmFake
 from tests.pdf_factory import numbered_paper
@@ -103,7 +103,8 @@ def test_extracting_a_local_pdf_loads_neither_the_pipeline_nor_pymupdf(tmp_path:
 
 def test_the_help_table_matches_each_command() -> None:
     ctx = click.Context(main)
-    for name, (_, short_help) in LAZY_COMMANDS.items():
+    helps = {name: short_help for name, (_, short_help) in LAZY_COMMANDS.items()}
+    for name, short_help in (helps | PLATFORM_COMMANDS).items():
         command = main.get_command(ctx, name)
         assert command is not None
         assert command.get_short_help_str(limit=200) == short_help, name

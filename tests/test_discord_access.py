@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot import jobs
 from bot.config import DiscordConfig
+from bot.store import jobs
 from handlers.discord.access import refusal
 from tests.discord_harness import Bot, running_bot
 from tests.fakes.arxiv import ArxivFake

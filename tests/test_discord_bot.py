@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot import posts
 from bot.service import Reply
+from bot.store import posts
 from tests.discord_harness import Bot, running_bot
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import (

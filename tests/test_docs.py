@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli import main
-from handlers.commands import COMMANDS
+from bot.commands import COMMANDS
 
 # Table cells escape the pipe; compare the text a reader sees.
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

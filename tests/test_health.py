@@ -10,11 +10,12 @@ import time
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import jobs, usage
+from bot import usage
 from bot.health import HealthServer
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.poll import poll_monitor
+from bot.store import jobs
 from tests.core_env import core, paper
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import until
@@ -40,7 +41,7 @@ async def test_liveness_and_readiness_with_details(arxiv_fake, tmp_path) -> None
     arxiv_fake.feeds["*"] = seed_feed()
     async with core(arxiv_fake, tmp_path, MONITOR) as env:
         adapter = RecordingAdapter(env.platform)
-        server = HealthServer(env.service, [adapter], port=0)
+        server = HealthServer(env.config, env.service.supervisor, [adapter], port=0)
         await server.start()
         try:
             alive = await get(server, "/healthz")
@@ -74,7 +75,7 @@ async def test_liveness_and_readiness_with_details(arxiv_fake, tmp_path) -> None
 
 async def test_readiness_fails_when_the_database_is_gone(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path) as env:
-        server = HealthServer(env.service, [], port=0, refresh_s=0.05)
+        server = HealthServer(env.config, env.service.supervisor, [], port=0, refresh_s=0.05)
         server.accepting = True
         await server.start()
         try:
@@ -101,7 +102,7 @@ async def test_health_answers_at_once_while_the_writer_waits_on_a_lock(
     """Another program holds BEGIN EXCLUSIVE; a write waits its busy timeout; health does not."""
     async with core(arxiv_fake, tmp_path, MONITOR, storage="busy_timeout_s = 3\n") as env:
         await env.service.enqueue_analysis(ArxivId("2511.05275"), ChatRef("slack", "C1"), None)
-        server = HealthServer(env.service, [], port=0, refresh_s=0.05)
+        server = HealthServer(env.config, env.service.supervisor, [], port=0, refresh_s=0.05)
         server.accepting = True
         await server.start()
         holder = sqlite3.connect(tmp_path / "radar.db", isolation_level=None)
@@ -134,7 +135,7 @@ async def test_metrics_come_from_the_database(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path, MONITOR) as env:
         adapter = RecordingAdapter(env.platform)
         await adapter.start()
-        server = HealthServer(env.service, [adapter], port=0)
+        server = HealthServer(env.config, env.service.supervisor, [adapter], port=0)
         await server.start()
         try:
             await poll_monitor(env.arxiv, env.store, env.config.monitor("vla"))
@@ -169,7 +170,7 @@ async def test_metrics_come_from_the_database(arxiv_fake, tmp_path) -> None:
 
 async def test_metrics_can_be_switched_off(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path, "[server]\nmetrics = false\n") as env:
-        server = HealthServer(env.service, [], port=0)
+        server = HealthServer(env.config, env.service.supervisor, [], port=0)
         await server.start()
         try:
             status, _ = await get(server, "/metrics")

@@ -10,11 +10,10 @@ import time
 
 import pytest
 
-from bot import jobs
-from bot.db import open_database
 from bot.ids import ArxivId
 from bot.models import ChatRef
-from bot.store import Store
+from bot.store import Store, jobs
+from bot.store.db import open_database
 from tests.core_env import core, serve_papers
 from tests.fakes.server import Fault
 from tests.slack_harness import atom_api

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import subscriptions
 from bot.arxiv import ArxivClient
 from bot.config import Config, MonitorConfig, parse_config
 from bot.poll import monitor_channels, poll_all, poll_monitor
-from bot.store import Store
+from bot.store import Store, subscriptions
 from tests.corpus import corpus_file
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.server import Fault

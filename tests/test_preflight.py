@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from handlers.commands import Categories, CommandError, parse_command
+from bot.commands import Categories, CommandError, parse_command
 from tests.fakes.arxiv import ArxivFake
 
 LLM_WITHOUT_KEY = (

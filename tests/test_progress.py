@@ -16,6 +16,20 @@ def match(arxiv_id: str) -> StoredMatch:
     return StoredMatch(paper, ("vla",), (), "2025-11-10", "new")
 
 
+def read_all(fd: int) -> bytes:
+    """Everything written to the closed terminal (one read may return only part of it)."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other end is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def test_a_terminal_gets_one_redrawn_bar_naming_the_paper_being_analysed() -> None:
     leader, follower = pty.openpty()
     with os.fdopen(follower, "w", encoding="utf-8") as terminal:
@@ -25,7 +39,7 @@ def test_a_terminal_gets_one_redrawn_bar_naming_the_paper_being_analysed() -> No
             progress.finished(match("2511.05275"), 2)
             progress.started(match("2511.05397"), 2)
             progress.finished(match("2511.05397"), 2)
-    shown = os.read(leader, 4096).decode()
+    shown = read_all(leader).decode()
     os.close(leader)
     frames = [frame.removesuffix("\x1b[K") for frame in shown.split("\r") if frame]
     assert frames[0].startswith("[--------------------] 0/2 · analysing 2511.05275 TwinVLA")

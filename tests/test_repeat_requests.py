@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot import jobs
 from bot.service import RadarService
+from bot.store import jobs
 from tests import discord_harness
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.discord import USER, DiscordFake

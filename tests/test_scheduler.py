@@ -14,10 +14,9 @@ import aiohttp
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import subscriptions
-from bot.runtime import Runtime
-from bot.scheduler import CHANNELS_JOB, RadarScheduler, fire_times, previous_fire_time
-from bot.store import PollRecord
+from bot.runtime import Runtime, scheduler_for
+from bot.scheduler import CHANNELS_JOB, fire_times, previous_fire_time
+from bot.store import PollRecord, subscriptions
 from tests.core_env import core, serve_papers
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import Fault, until
@@ -49,7 +48,7 @@ def test_fire_times_and_previous_fire_time_follow_the_cron() -> None:
 
 async def test_jobs_have_fixed_ids_and_safe_options(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path, MONITOR) as env:
-        schedule = RadarScheduler(env.service)
+        schedule = scheduler_for(env.service)
         await schedule.start()
         try:
             jobs = {job.id: job for job in schedule.scheduler.get_jobs()}
@@ -67,7 +66,7 @@ async def test_an_overdue_poll_runs_at_start(arxiv_fake, tmp_path, caplog) -> No
     arxiv_fake.feeds["*"] = seed_feed()
     caplog.set_level(logging.INFO, logger="bot.scheduler")
     async with core(arxiv_fake, tmp_path, MONITOR) as env:  # real time: APScheduler's clock
-        schedule = RadarScheduler(env.service)
+        schedule = scheduler_for(env.service)
         await schedule.start()
         try:
             deadline = time.monotonic() + 10
@@ -93,7 +92,7 @@ async def test_a_scheduled_report_says_when_arxiv_could_not_be_reached(
 ) -> None:
     arxiv_fake.script("/rss/", *[Fault(503)] * 10)
     async with core(arxiv_fake, tmp_path, MONITOR) as env:
-        schedule = RadarScheduler(env.service, clock=lambda: local(11, 17))
+        schedule = scheduler_for(env.service, clock=lambda: local(11, 17))
         await schedule.report(env.config.monitor("vla"))
         [path] = (tmp_path / "reports").glob("vla-2025-11-11.*.md")
     text = path.read_text(encoding="utf-8")
@@ -105,14 +104,14 @@ async def test_a_scheduled_report_says_when_arxiv_could_not_be_reached(
 
 async def test_catch_up_decisions_follow_the_last_poll_and_report(arxiv_fake, tmp_path) -> None:
     async with core(arxiv_fake, tmp_path, MONITOR, now=local(11, 17, 30)) as env:
-        fresh = await RadarScheduler(env.service).jobs()
+        fresh = await scheduler_for(env.service).jobs()
         env.store.record_poll(_ok_poll(local(11, 17, 1)), (), ())
         env.store.record_report("vla", local(10, 0).date(), None, "x.md", 0)
         env.store.db.execute("UPDATE reports SET created = ?", [local(10, 17, 1).isoformat()])
-        overdue_report = await RadarScheduler(env.service).jobs()
+        overdue_report = await scheduler_for(env.service).jobs()
         env.clock.set(local(11, 17, 40))
         env.store.db.execute("UPDATE reports SET created = ?", [local(11, 17, 2).isoformat()])
-        settled = await RadarScheduler(env.service).jobs()
+        settled = await scheduler_for(env.service).jobs()
     catch_up = {
         name: {j.id: j.catch_up for j in plan}
         for name, plan in (
@@ -140,7 +139,7 @@ async def test_a_simulated_week_runs_exactly_the_expected_polls_and_reports(
     start, end = local(10, 0), local(16, 23, 59)
     async with core(arxiv_fake, tmp_path, MONITOR, now=start) as env:
         subscriptions.add(env.store.db, "slack", "C2", "keyword", "vla", env.store.now())
-        schedule = RadarScheduler(env.service)
+        schedule = scheduler_for(env.service)
         planned = await schedule.jobs()
         runs = sorted(
             (when, job.id, job) for job in planned for when in fire_times(job.trigger, start, end)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import posts
+from bot.store import posts
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.server import until
 from tests.fakes.slack import BOT_USER, SlackFake, sample_paper

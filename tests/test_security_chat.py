@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import subscriptions
+from bot.store import subscriptions
 from tests.discord_harness import Bot as DiscordBot
 from tests.discord_harness import running_bot as discord_running_bot
 from tests.fakes.arxiv import ArxivFake

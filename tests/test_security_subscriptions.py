@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import subscriptions
 from bot.config import AccessConfig, SubscriptionsConfig
 from bot.poll import poll_all
+from bot.store import subscriptions
 from handlers.slack.app import CHANGE_REFUSAL
 from tests.fakes.arxiv import ArxivFake
 from tests.fakes.slack import SlackFake

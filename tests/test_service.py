@@ -6,13 +6,14 @@ import json
 import logging
 from datetime import date
 
-from bot import jobs, posts, subscriptions, usage
+from bot import usage
 from bot.announce import announce, post_owed
+from bot.commands import parse_command
 from bot.digest import write_digest
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.poll import poll_monitor
-from handlers.commands import parse_command
+from bot.store import jobs, posts, subscriptions
 from tests.core_env import core, paper, serve_papers
 from tests.feeds import SEED_IDS, seed_feed
 from tests.slack_harness import atom_api

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlite_utils import Database
 
-from bot.db import open_database
 from bot.errors import StoreError
-from bot.migrations import MIGRATIONS, apply_migrations
 from bot.models import Paper
 from bot.store import PollRecord, Store
+from bot.store.db import open_database
+from bot.store.migrations import MIGRATIONS, apply_migrations
 
 
 def paper(arxiv_id: str = "2511.05275", version: int = 1, announce_type: str = "new") -> Paper:

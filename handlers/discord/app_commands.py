@@ -3,18 +3,23 @@
 Each subcommand first asks the client whether the user may run it (``refusal``, a
 cheap in-memory check): a refusal is answered ephemerally, so only that user sees
 it. Otherwise it defers at once (Discord allows 3 seconds for the first answer),
-then hands its words to the client as the ``arxiv_command`` event, where the
-shared grammar (:func:`handlers.commands.parse_command`) and the core take over
+then hands the client, as the ``arxiv_command`` event, a builder of the core's
+:data:`~bot.commands.Command` from its typed options (the checks of
+:mod:`bot.commands`, no text re-parsed); the bridge builds it and calls the core,
 and the answer arrives as a follow-up. The group has no other dependency, so the
 ``discord-sync`` CLI can register it without a running bot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import discord
 from discord import app_commands
 
-from handlers.commands import ALL_FLAG, COMMANDS, REFRESH
+from bot import commands
+from bot.commands import COMMANDS, Command, Digest, Help, ListFollowed
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})
@@ -29,17 +34,19 @@ _ACTIONS = [
 ]
 
 
-async def _run(interaction: discord.Interaction, *words: str | None) -> None:
-    """Defer, then dispatch the command words (None for omitted optional arguments)."""
-    given = [word for word in words if word is not None]
+CommandBuilder = Callable[[], Command]  # raises CommandError when an option is invalid
+
+
+async def _run(interaction: discord.Interaction, name: str, build: CommandBuilder) -> None:
+    """Refuse at once if the user may not run ``name``; else defer and dispatch the builder."""
     check = getattr(interaction.client, "refusal", None)
-    refused = check(interaction, given[0]) if check is not None else None
+    refused = check(interaction, name) if check is not None else None
     if refused is not None:
         none = discord.AllowedMentions.none()
         await interaction.response.send_message(refused, ephemeral=True, allowed_mentions=none)
         return
-    await interaction.response.defer(thinking=True, ephemeral=given[0] in EPHEMERAL)
-    interaction.client.dispatch(COMMAND_EVENT, interaction, given)
+    await interaction.response.defer(thinking=True, ephemeral=name in EPHEMERAL)
+    interaction.client.dispatch(COMMAND_EVENT, interaction, name, build)
 
 
 class ArxivGroup(
@@ -65,21 +72,21 @@ class ArxivGroup(
         refresh: bool = False,
     ) -> None:
         chosen = language.value if language else None
-        await _run(interaction, "analyze", paper, chosen, REFRESH if refresh else None)
+        await _run(interaction, "analyze", partial(commands.analyze, paper, chosen, refresh))
 
     @app_commands.command(description=_SUMMARIES["subscribe"])
     @app_commands.describe(keyword="A keyword or phrase to follow in this channel")
     async def subscribe(
         self, interaction: discord.Interaction, keyword: app_commands.Range[str, 1, 100]
     ) -> None:
-        await _run(interaction, "subscribe", keyword)
+        await _run(interaction, "subscribe", partial(commands.subscribe, keyword))
 
     @app_commands.command(description=_SUMMARIES["unsubscribe"])
     @app_commands.describe(keyword="The keyword or phrase to stop following")
     async def unsubscribe(
         self, interaction: discord.Interaction, keyword: app_commands.Range[str, 1, 100]
     ) -> None:
-        await _run(interaction, "unsubscribe", keyword)
+        await _run(interaction, "unsubscribe", partial(commands.unsubscribe, keyword))
 
     @app_commands.command(description=_SUMMARIES["categories"])
     @app_commands.describe(
@@ -95,27 +102,27 @@ class ArxivGroup(
         category: app_commands.Range[str, 1, 40],
         all_papers: bool = False,
     ) -> None:
-        flag = ALL_FLAG if all_papers else None
-        await _run(interaction, "categories", action.value, category, flag)
+        build = partial(commands.categories, action.value, category, all_papers)
+        await _run(interaction, "categories", build)
 
     @app_commands.command(name="list", description=_SUMMARIES["list"])
     async def list_followed(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, "list")
+        await _run(interaction, "list", ListFollowed)
 
     @app_commands.command(description=_SUMMARIES["digest"])
     async def digest(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, "digest")
+        await _run(interaction, "digest", Digest)
 
     @app_commands.command(description=_SUMMARIES["search"])
     @app_commands.describe(query="Words to search arXiv for")
     async def search(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
     ) -> None:
-        await _run(interaction, "search", query)
+        await _run(interaction, "search", partial(commands.search, query))
 
     @app_commands.command(name="help", description=_SUMMARIES["help"])
     async def help_(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, "help")
+        await _run(interaction, "help", Help)
 
 
 def command_tree(client: discord.Client) -> app_commands.CommandTree[discord.Client]:

@@ -10,20 +10,19 @@ Discord delivers it again (``service.first_time``).
 from __future__ import annotations
 
 import logging
-import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
 import discord
 
+from bot.commands import CHANGE_NAMES, CHANGES, Analyze
 from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
-from handlers.commands import CHANGE_NAMES, CHANGES, Analyze, parse_command
 from handlers.discord import access
-from handlers.discord.app_commands import EPHEMERAL
+from handlers.discord.app_commands import EPHEMERAL, CommandBuilder
 from handlers.discord.platform import DiscordPlatform
 from handlers.discord.replies import send_followups
 
@@ -41,10 +40,12 @@ class ServiceBridge:
         self.platform = platform
         self.config = config
 
-    async def command(self, interaction: discord.Interaction, words: list[str]) -> None:
-        """An ``/arxiv`` subcommand, already deferred."""
-        reply = partial(self._command_reply, interaction, words)
-        await self._answer(interaction, reply, ephemeral=words[0] in EPHEMERAL)
+    async def command(
+        self, interaction: discord.Interaction, name: str, build: CommandBuilder
+    ) -> None:
+        """An ``/arxiv`` subcommand, already deferred; ``build`` makes the core's command."""
+        reply = partial(self._command_reply, interaction, build)
+        await self._answer(interaction, reply, ephemeral=name in EPHEMERAL)
 
     def refusal_for(self, interaction: discord.Interaction, command: str) -> str | None:
         """The access refusal for ``command`` (None when allowed or unrestricted)."""
@@ -111,8 +112,10 @@ class ServiceBridge:
             log.exception("posting the search results of interaction %s failed", interaction.id)
             await send_followups(interaction, Reply(FAILED), ephemeral=True)
 
-    async def _command_reply(self, interaction: discord.Interaction, words: list[str]) -> Reply:
-        command = parse_command(shlex.join(words))
+    async def _command_reply(
+        self, interaction: discord.Interaction, build: CommandBuilder
+    ) -> Reply:
+        command = build()
         if isinstance(command, (Analyze, *CHANGES)):
             check = self._refusal if isinstance(command, Analyze) else self._change_refusal
             refused = check(interaction.channel_id, interaction.user)

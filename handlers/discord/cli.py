@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 import discord
 
-from bot.cli import CliContext, fail, run_async
+from bot.cli_context import CliContext, fail, run_async
 from bot.config import DiscordConfig, secret
 from bot.errors import ConfigError
 from handlers.discord.app_commands import command_tree, sync_commands

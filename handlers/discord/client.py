@@ -26,7 +26,7 @@ from discord.http import Route
 from bot.config import Config, DiscordConfig
 from bot.errors import ConfigError
 from bot.service import RadarService
-from handlers.discord.app_commands import command_tree, sync_commands
+from handlers.discord.app_commands import CommandBuilder, command_tree, sync_commands
 from handlers.discord.bridge import ServiceBridge
 from handlers.discord.escape import NO_MENTIONS
 from handlers.discord.platform import DiscordPlatform
@@ -76,8 +76,10 @@ class RadarClient(discord.Client):
         """Why ``interaction``'s user may not run ``command`` here, checked before deferring."""
         return self.bridge.refusal_for(interaction, command)
 
-    async def on_arxiv_command(self, interaction: discord.Interaction, words: list[str]) -> None:
-        await self.bridge.command(interaction, words)
+    async def on_arxiv_command(
+        self, interaction: discord.Interaction, name: str, build: CommandBuilder
+    ) -> None:
+        await self.bridge.command(interaction, name, build)
 
     async def on_analyze_button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
         await self.bridge.button(interaction, arxiv_id)

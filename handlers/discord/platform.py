@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.commands import DEFAULT_PREFIX
 from bot.config import Config
 from bot.models import ChatRef, Paper
 from handlers.discord.embeds import card_arxiv_id, card_embed, thread_name
@@ -37,6 +38,7 @@ class DiscordPlatform:
     """The core's :class:`~bot.platform.ChatPlatform` for one logged-in discord.py client."""
 
     name = "discord"
+    command_prefix = DEFAULT_PREFIX
 
     def __init__(self, client: discord.Client, config: Config) -> None:
         self.client = client

@@ -21,12 +21,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands import CHANGES, Analyze, Command, parse_command
 from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, not_saved
-from handlers.commands import CHANGES, Analyze, Command, parse_command
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key

@@ -42,6 +42,7 @@ class SlackPlatform:
 
     def __init__(self, client: AsyncWebClient, config: Config) -> None:
         self.client = client
+        self.command_prefix = config.slack.command
         self._arxiv = config.arxiv
         self._slack = config.slack
         self._pacers: dict[str, Pacer] = {}

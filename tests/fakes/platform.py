@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.commands import DEFAULT_PREFIX
 from bot.models import ChatRef, Paper
 
 
@@ -45,8 +46,9 @@ class _Fault:
 class RecordingPlatform:
     """A ChatPlatform that keeps everything it was asked to send."""
 
-    def __init__(self, name: str = "slack") -> None:
+    def __init__(self, name: str = "slack", command_prefix: str = DEFAULT_PREFIX) -> None:
         self.name = name
+        self.command_prefix = command_prefix
         self.sent: list[Sent] = []
         self.calls: list[str] = []
         self._ids = itertools.count(1)

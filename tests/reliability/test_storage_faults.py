@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import open_database
+from bot.store.db import open_database
 from tests.core_env import serve_papers
 from tests.fakes.server import Fault
 from tests.feeds import WEEKEND_FEED

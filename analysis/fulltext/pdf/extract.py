@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from analysis.document import Document
+from analysis.fulltext.pdf.check import check_file
 from analysis.pdf_worker import WorkerError, preload, run_in_worker
 from bot.errors import PdfError
-
-SNIFF_BYTES = 1024
 
 preload("analysis.fulltext.pdf.parse")
 
@@ -42,26 +41,6 @@ def extract_document(
     if "error" in answer:
         raise PdfError(answer["error"]["message"], reason=answer["error"]["reason"])
     return Document.from_dict(answer["document"])
-
-
-def check_file(path: Path) -> None:
-    """Reject files that are not PDFs or lack the ``startxref`` trailer of a complete PDF."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-            handle.seek(max(0, path.stat().st_size - SNIFF_BYTES))
-            tail = handle.read()
-    except OSError as exc:
-        raise PdfError("The PDF file could not be read.", reason="unreadable") from exc
-    if b"%PDF" not in head:
-        raise PdfError(
-            f"{path.name} is not a PDF (the server sent something else).", reason="not_pdf"
-        )
-    if b"startxref" not in tail:
-        raise PdfError(
-            "The PDF is incomplete (the download was probably cut off) and cannot be read.",
-            reason="unreadable",
-        )
 
 
 def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:

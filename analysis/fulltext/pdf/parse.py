@@ -8,8 +8,8 @@ from pathlib import Path
 import pymupdf
 
 from analysis.document import Document
+from analysis.fulltext.pdf.check import check_file
 from analysis.fulltext.pdf.cleaning import clean_rows
-from analysis.fulltext.pdf.extract import check_file
 from analysis.fulltext.pdf.floats import take_floats
 from analysis.fulltext.pdf.layout import body_font_size, page_rows
 from analysis.fulltext.pdf.margins import strip_margins

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from bot.ids import ArxivId
 from bot.models import ChatRef
-from bot.sqlite_tx import transaction
+from bot.store.sqlite_tx import transaction
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from bot.db import BUSY_TIMEOUT_S, open_database
 from bot.models import Paper
-from bot.sqlite_tx import transaction
-from bot.storage_faults import storage_error
+from bot.store.db import BUSY_TIMEOUT_S, open_database
+from bot.store.sqlite_tx import transaction
+from bot.store.storage_faults import storage_error
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ class PollRecord:
 
 
 class Store:
-    """Typed access to the database; see :mod:`bot.migrations` for the schema."""
+    """Typed access to the database; see :mod:`bot.store.migrations` for the schema."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db

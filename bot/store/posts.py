@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.sqlite_tx import transaction
+from bot.store.sqlite_tx import transaction
 
 INTENT = "intent"
 POSTED = "posted"

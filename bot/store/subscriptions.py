@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.sqlite_tx import transaction
+from bot.store.sqlite_tx import transaction
 
 KEYWORD = "keyword"
 CATEGORY = "category"

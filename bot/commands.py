@@ -1,7 +1,9 @@
-"""The chat command grammar shared by Slack and Discord.
+"""The chat command vocabulary of the core, shared by Slack and Discord.
 
-``parse_command("analyze 2511.05275 en")`` gives a typed request; adapters never
-parse text themselves. :data:`COMMANDS` documents every command (help text, docs).
+``parse_command("analyze 2511.05275 en")`` turns typed text into a :data:`Command`;
+platforms with typed options (Discord app commands) build one with the same checks
+through :func:`analyze`, :func:`subscribe`, :func:`unsubscribe`, :func:`categories`
+and :func:`search`. :data:`COMMANDS` documents every command (help text, docs).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 
 from bot.errors import RadarError
 from bot.ids import ArxivId, parse_arxiv_id
-from bot.limits import MAX_COMMAND_CHARS
 from bot.sanitize import strip_invisible
 from bot.taxonomy import is_category, unknown_category_message
 
@@ -22,6 +23,11 @@ REFRESH = "refresh"
 ALL_FLAG = "--all"
 MAX_KEYWORD_CHARS = 100
 MAX_QUERY_CHARS = 200
+# The longest command text parsed; longer text is refused before shlex sees it (a
+# 900 KB command took shlex 9 s of event-loop time). Real commands are < 300 chars.
+MAX_COMMAND_CHARS = 1000
+CATEGORIES_USAGE = "Usage: categories add|remove <category>, e.g. categories add cs.RO"
+DEFAULT_PREFIX = "/arxiv"  # how commands are typed where the platform does not say
 
 
 class CommandError(RadarError):
@@ -104,7 +110,7 @@ CHANGES = (Subscribe, Unsubscribe, Categories)  # commands that change what a ch
 CHANGE_NAMES = frozenset({"subscribe", "unsubscribe", "categories"})
 
 
-def help_text(prefix: str = "/arxiv") -> str:
+def help_text(prefix: str = DEFAULT_PREFIX) -> str:
     """One line per command, for the ``help`` reply."""
     lines = [f"`{prefix} {spec.usage}`: {spec.summary}" for spec in COMMANDS]
     return "\n".join(lines)
@@ -132,22 +138,45 @@ def _split(text: str) -> list[str]:
         raise CommandError(f"Could not read the command: {exc} (check your quotes).") from exc
 
 
-def _analyze(args: list[str]) -> Command:
-    usage = "Usage: analyze <arXiv ID or URL> [en|zh] [refresh]"
-    options = [arg.lower() for arg in args[1:]]
-    refresh = REFRESH in options
-    if refresh:
-        options.remove(REFRESH)
-    if not args or len(options) > 1:
-        raise CommandError(usage)
-    language = options[0] if options else None
+def analyze(paper: str, language: str | None = None, refresh: bool = False) -> Analyze:
+    """An ``analyze`` request from its options; raises :class:`CommandError` when invalid."""
     if language is not None and language not in LANGUAGES:
         raise CommandError(f"Unknown language '{language[:10]}': use en or zh (or refresh).")
-    return Analyze(parse_arxiv_id(args[0]), language, refresh)
+    return Analyze(parse_arxiv_id(paper), language, refresh)
 
 
-def _keyword(args: list[str], verb: str) -> str:
-    keyword = " ".join(args).strip()
+def subscribe(keyword: str) -> Subscribe:
+    return Subscribe(_keyword(keyword, "subscribe"))
+
+
+def unsubscribe(keyword: str) -> Unsubscribe:
+    return Unsubscribe(_keyword(keyword, "unsubscribe"))
+
+
+def categories(action: str, category: str, all_papers: bool = False) -> Categories:
+    """A ``categories add|remove`` request; an unknown category can only be removed.
+
+    ``all_papers`` (``--all``) asks for every paper of a category the channel follows
+    without keywords.
+    """
+    if action not in ("add", "remove"):
+        raise CommandError(CATEGORIES_USAGE)
+    if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
+        raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
+    if action == "add" and not is_category(category):  # removing an old mistake stays possible
+        raise CommandError(unknown_category_message(category[:30]))
+    return Categories(action, category, all_papers)
+
+
+def search(query: str) -> Search:
+    query = strip_invisible(query).strip()
+    if not query:
+        raise CommandError("Usage: search <query>")
+    return Search(query[:MAX_QUERY_CHARS])
+
+
+def _keyword(text: str, verb: str) -> str:
+    keyword = strip_invisible(text).strip()  # typed options skip the text parser
     if not keyword:
         raise CommandError(f'Usage: {verb} <keyword or "phrase">')
     if len(keyword) > MAX_KEYWORD_CHARS:
@@ -157,24 +186,22 @@ def _keyword(args: list[str], verb: str) -> str:
     return keyword
 
 
-def _categories(args: list[str]) -> Command:
+def _parse_analyze(args: list[str]) -> Command:
+    options = [arg.lower() for arg in args[1:]]
+    refresh = REFRESH in options
+    if refresh:
+        options.remove(REFRESH)
+    if not args or len(options) > 1:
+        raise CommandError("Usage: analyze <arXiv ID or URL> [en|zh] [refresh]")
+    return analyze(args[0], options[0] if options else None, refresh)
+
+
+def _parse_categories(args: list[str]) -> Command:
     all_papers = ALL_FLAG in args
     args = [arg for arg in args if arg != ALL_FLAG]
-    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
-        raise CommandError("Usage: categories add|remove <category>, e.g. categories add cs.RO")
-    action, category = args[0].lower(), args[1]
-    if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category):
-        raise CommandError(f"'{category[:30]}' is not an arXiv category such as cs.AI or stat.ML.")
-    if action == "add" and not is_category(category):  # removing an old mistake stays possible
-        raise CommandError(unknown_category_message(category[:30]))
-    return Categories(action, category, all_papers)
-
-
-def _search(args: list[str]) -> Command:
-    query = " ".join(args).strip()
-    if not query:
-        raise CommandError("Usage: search <query>")
-    return Search(query[:MAX_QUERY_CHARS])
+    if len(args) != 2:
+        raise CommandError(CATEGORIES_USAGE)
+    return categories(args[0].lower(), args[1], all_papers)
 
 
 def _no_args(command: Command, name: str) -> Callable[[list[str]], Command]:
@@ -187,13 +214,13 @@ def _no_args(command: Command, name: str) -> Callable[[list[str]], Command]:
 
 
 _PARSERS: dict[str, Callable[[list[str]], Command]] = {
-    "analyze": _analyze,
-    "analyse": _analyze,
-    "subscribe": lambda args: Subscribe(_keyword(args, "subscribe")),
-    "unsubscribe": lambda args: Unsubscribe(_keyword(args, "unsubscribe")),
-    "categories": _categories,
+    "analyze": _parse_analyze,
+    "analyse": _parse_analyze,
+    "subscribe": lambda args: subscribe(" ".join(args)),
+    "unsubscribe": lambda args: unsubscribe(" ".join(args)),
+    "categories": _parse_categories,
     "list": _no_args(ListFollowed(), "list"),
     "digest": _no_args(Digest(), "digest"),
-    "search": _search,
+    "search": lambda args: search(" ".join(args)),
     "help": _no_args(Help(), "help"),
 }

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from bot.sqlite_tx import transaction
+from bot.store.sqlite_tx import transaction
 
 Migration = Callable[[Database], None]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.errors import StorageFullError, StoreError
-from bot.migrations import apply_migrations
-from bot.storage_faults import DISK_FULL, storage_error
+from bot.store.migrations import apply_migrations
+from bot.store.storage_faults import DISK_FULL, storage_error
 
 BUSY_TIMEOUT_S = 15.0
 
