@@ -8,7 +8,6 @@ or a "no HTML" page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +25,9 @@ from tests.fakes.llm import LlmFake
 from tests.html_factory import FOOTNOTE, latexml_page
 from tests.test_analysis_cli import run
 from tests.test_analysis_extractive import cue_paper
-from tests.test_analysis_pipeline import LLM_ANSWER, PAPER_ID, make_config, pdf_requests, serve
+from tests.test_analysis_pipeline import PAPER_ID, make_config, pdf_requests, serve
 
 pytest_plugins = ["tests.test_analysis_pipeline"]
-
-
-@pytest.fixture
-def llm() -> Iterator[LlmFake]:
-    server = LlmFake(LLM_ANSWER)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def paper_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    return cue_paper(tmp_path_factory.mktemp("pdf")).read_bytes()
 
 
 def html_requests(arxiv: ArxivFake) -> list[str]:
