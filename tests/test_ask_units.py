@@ -219,3 +219,14 @@ def test_fusion_admits_close_vector_neighbours_only() -> None:
     assert fused[2].covered == 0, "a vector-only hit"
     assert Vectors.unpack(Vectors.pack([0.5, -1.0])) == [0.5, -1.0]
     assert vector_ranking(Vectors([1.0, 0.0], {7: Vectors.pack([0.0, 1.0])})) == [(7, 0.0)]
+
+
+def test_generic_words_alone_do_not_make_a_passage_relevant() -> None:
+    generic = build_query("How was the model trained?")
+    assert all(group.weak for group in generic.groups)
+    assert not generic.needs_specific()
+    specific = build_query("训练的碳排放是多少？")
+    assert specific.needs_specific(), (
+        "碳排放 cannot be in an English paper: 训练 alone is not enough"
+    )
+    assert build_query("训练的碳排放是多少？", cjk_paper=True).needs_specific()

@@ -189,12 +189,19 @@ def _lexical(db: Database, token: str, query: Query) -> list[tuple[int, int, flo
     """(id, groups covered, BM25) of the relevant candidates, best first; on the DB thread."""
     candidates = table.ranked(db, token, query.match(), CANDIDATES)
     covered = dict.fromkeys((i for i, _ in candidates), 0)
+    specific: set[int] = set()
     counted = [group for group in query.groups if group.counts]
     for group in counted:
         for passage_id in table.matching_ids(db, token, group.match()) & covered.keys():
             covered[passage_id] += 1
+            if not group.weak:
+                specific.add(passage_id)
     needed = query.needed(len(counted)) if counted else len(query.groups) + 1
-    relevant = [(i, covered[i], score) for i, score in candidates if covered[i] >= needed]
+    relevant = [
+        (i, covered[i], score)
+        for i, score in candidates
+        if covered[i] >= needed and (i in specific or not query.needs_specific())
+    ]
     return sorted(relevant, key=lambda hit: (-hit[1], hit[2]))
 
 

@@ -270,6 +270,14 @@ _GLOSSARY: dict[str, tuple[str, ...]] = {
     "表": ("table",),
 }
 _GLOSSARY_KEYS = sorted(_GLOSSARY, key=len, reverse=True)
+_WEAK = frozenset(
+    (
+        *("train", "training", "trained", "model", "models", "method", "methods", "approach"),
+        *("result", "results", "experiment", "experiments", "data", "performance", "work"),
+        *("propose", "proposed", "use", "study", "evaluation", "evaluate", "evaluated"),
+        *("训练", "模型", "方法", "实验", "结果", "数据", "性能", "效果", "评估"),
+    )
+)
 
 
 def spaced(text: str) -> str:
@@ -283,10 +291,15 @@ def has_cjk(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Group:
-    """One thing the question asks about: its terms, and whether it counts for relevance."""
+    """One thing the question asks about: its terms, and whether it counts for relevance.
+
+    A *weak* group is a word every paper uses (training, model, 实验…): covering only weak
+    groups is not enough when the question also names something specific.
+    """
 
     terms: tuple[str, ...]
     counts: bool = True
+    weak: bool = False
 
     def match(self) -> str:
         return " OR ".join(quote(term) for term in self.terms)
@@ -302,6 +315,14 @@ class Query:
         terms = dict.fromkeys(t for g in self.groups for t in g.terms)
         terms.update(dict.fromkeys(self.phrases))
         return " OR ".join(quote(term) for term in terms)
+
+    def needs_specific(self) -> bool:
+        """Whether a relevant passage must cover a group that is not weak.
+
+        True when the question names something specific, including Chinese words a
+        paper in English cannot contain (then only its specific glossary terms can serve).
+        """
+        return any(not group.weak or not group.counts for group in self.groups)
 
     def needed(self, counted: int) -> int:
         """Groups a passage must cover to be relevant, of ``counted`` that count: half, at most
@@ -321,7 +342,8 @@ def build_query(question: str, *, cjk_paper: bool = False) -> Query:
     for word in latin:
         lowered = word.lower()
         synonyms = _SYNONYMS.get(lowered) or _SYNONYMS.get(lowered.rstrip("s")) or ()
-        groups.append(Group(tuple(dict.fromkeys((lowered, *synonyms)))))
+        terms = tuple(dict.fromkeys((lowered, *synonyms)))
+        groups.append(Group(terms, weak=lowered in _WEAK))
     for run in _CJK_RUN.findall(question):
         groups += _chinese_groups(run, cjk_paper)
     phrases = tuple(f"{a.lower()} {b.lower()}" for a, b in itertools.pairwise(latin))
@@ -334,11 +356,11 @@ def _chinese_groups(run: str, cjk_paper: bool) -> list[Group]:
     rest = run
     for key in _GLOSSARY_KEYS:
         if key in rest:
-            groups.append(Group((*_GLOSSARY[key], key)))
+            groups.append(Group((*_GLOSSARY[key], key), weak=key in _WEAK))
             rest = rest.replace(key, " ")
     for leftover in _CHINESE_STOP.sub(" ", rest).split():
-        if len(leftover) >= 2:
-            groups.append(Group((leftover,), counts=cjk_paper))
+        if len(leftover) >= 2:  # a specific word only a Chinese paper can contain
+            groups.append(Group((leftover,), counts=cjk_paper, weak=not cjk_paper))
     return groups
 
 
