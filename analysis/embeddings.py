@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
-import openai
-from openai import AsyncOpenAI
-from openai.types import CreateEmbeddingResponse
+from typing import TYPE_CHECKING
 
 from bot.config import EmbeddingsConfig, secret
 from bot.errors import EmbeddingsError
+
+if TYPE_CHECKING:  # the openai client loads only when embeddings are used
+    import openai
+    from openai import AsyncOpenAI
+    from openai.types import CreateEmbeddingResponse
 
 NO_KEY = "no-key"  # sent to servers that take none: the openai client needs some value
 
@@ -53,6 +55,8 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def _client(config: EmbeddingsConfig) -> AsyncOpenAI:
+    from openai import AsyncOpenAI
+
     return AsyncOpenAI(
         base_url=config.base_url,
         api_key=secret(config.api_key_env) or NO_KEY,
@@ -64,6 +68,8 @@ def _client(config: EmbeddingsConfig) -> AsyncOpenAI:
 async def _embed_batch(
     client: AsyncOpenAI, config: EmbeddingsConfig, batch: list[str]
 ) -> list[list[float]]:
+    import openai
+
     try:
         response = await client.embeddings.create(
             model=config.model, input=batch, encoding_format="float"
@@ -92,6 +98,8 @@ def _vectors(
 
 def _translate(exc: openai.APIError, config: EmbeddingsConfig) -> EmbeddingsError:
     """The user-facing error for an openai error (the key itself is never included)."""
+    import openai
+
     where = f"the embeddings server at {config.base_url}"
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EmbeddingsError(

@@ -14,14 +14,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.ask.cache import AnswerCache, answer_key
-from analysis.ask.checks import check_draft
+from analysis.ask.checks import Checks
 from analysis.ask.draft import Draft, Question
 from analysis.ask.extractive import ExtractiveAsker
 from analysis.ask.index import IndexedPaper, PassageIndex, doc_key
 from analysis.ask.language import answer_language, words
-from analysis.ask.llm_engine import LlmAsker
 from analysis.ask.query import build_query
 from analysis.ask.types import Answer, AskResult, Citation, Turn
 from analysis.choices import ENGINES
@@ -39,6 +39,9 @@ from bot.errors import AnalysisError
 from bot.ids import ArxivId
 from bot.sanitize import strip_invisible
 from bot.store import Store
+
+if TYPE_CHECKING:  # the openai client loads with the LLM engine only
+    from analysis.ask.llm_engine import LlmAsker
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ class Asker:
         self.answers = AnswerCache(store)
         self.record_usage = record_usage
         self._extractive = ExtractiveAsker()
+        self._checks = Checks()
         self._llm: tuple[str, LlmAsker] | None = None  # (API key, engine)
         self._indexing: dict[str, asyncio.Lock] = {}
 
@@ -179,16 +183,16 @@ class Asker:
         question = Question(paper.arxiv_id, paper.document.title, text, language, history)
         if not retrieval.hits:
             draft = Draft(words(language).not_stated, ())
-        elif isinstance(engine, LlmAsker):
+        elif isinstance(engine, ExtractiveAsker):
+            query = build_query(text, cjk_paper=paper.cjk)
+            draft = engine.answer(question, retrieval.hits, query)
+        else:
             question = replace(question, overview=await self._overview(paper, language))
             await self.analyzer.cache.check_token_budget()
             draft = await engine.answer(question, retrieval.hits)
-            draft = check_draft(draft, paper.document, language)
+            draft = self._checks.check(draft, paper.key, paper.document, language)
             if self.record_usage:
                 await self.answers.record_tokens(self.config, draft.usage)
-        else:
-            query = build_query(text, cjk_paper=paper.cjk)
-            draft = engine.answer(question, retrieval.hits, query)
         answer = Answer(
             arxiv_id=paper.arxiv_id,
             version=paper.version,
@@ -201,7 +205,8 @@ class Asker:
             usage=draft.usage,
         )
         await self.answers.put(key, answer)
-        fresh_usage = draft.usage if isinstance(engine, LlmAsker) and retrieval.hits else None
+        spent = retrieval.hits and not isinstance(engine, ExtractiveAsker)
+        fresh_usage = draft.usage if spent else None
         return AskResult(_with_notes(answer, notes), fresh=True, usage=fresh_usage)
 
     async def _overview(self, paper: IndexedPaper, language: str) -> str | None:
@@ -226,6 +231,8 @@ class Asker:
                 "(or use the extractive engine)."
             )
         if self._llm is None or self._llm[0] != key:
+            from analysis.ask.llm_engine import LlmAsker
+
             self._llm = (key, LlmAsker(self.config.llm, key))
         return self._llm[1]
 

@@ -9,7 +9,9 @@ listed in the warnings.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from analysis.ask.draft import Draft
 from analysis.ask.types import Citation
@@ -29,18 +31,41 @@ _WARNINGS = {  # (zh, en)
 _MARK = {"zh": "〔未核实〕", "en": "[unverified] "}
 
 
-def check_draft(draft: Draft, document: Document, language: str) -> Draft:
-    """``draft`` with its text verified and its citations checked; changes in the warnings."""
-    texts, warnings = verify_texts([draft.answer], document, language)
-    citations, notes = _checked_citations(draft.citations, document, language)
-    return Draft(texts[0], citations, draft.usage, (*draft.warnings, *warnings, *notes))
+PAPERS_IN_MEMORY = 8
+
+
+@dataclass(frozen=True)
+class _Paper:
+    evidence: Evidence
+    haystack: str  # the evidence text, case-folded, letters and digits only
+
+
+class Checks:
+    """Verifies drafts, keeping what it learnt of the last few papers (it is costly to build)."""
+
+    def __init__(self) -> None:
+        self._papers: OrderedDict[str, _Paper] = OrderedDict()
+
+    def check(self, draft: Draft, key: str, document: Document, language: str) -> Draft:
+        """``draft`` with its text verified and its citations checked; changes in the warnings."""
+        paper = self._paper(key, document)
+        texts, warnings = verify_texts([draft.answer], paper.evidence, language)
+        citations, notes = _checked_citations(draft.citations, paper, language)
+        return Draft(texts[0], citations, draft.usage, (*draft.warnings, *warnings, *notes))
+
+    def _paper(self, key: str, document: Document) -> _Paper:
+        if key not in self._papers:
+            self._papers[key] = _Paper(Evidence(document), _flat(evidence_text(document)))
+            while len(self._papers) > PAPERS_IN_MEMORY:
+                self._papers.popitem(last=False)
+        self._papers.move_to_end(key)
+        return self._papers[key]
 
 
 def _checked_citations(
-    citations: Sequence[Citation], document: Document, language: str
+    citations: Sequence[Citation], paper: _Paper, language: str
 ) -> tuple[tuple[Citation, ...], list[str]]:
-    evidence = Evidence(document)
-    haystack = _flat(evidence_text(document))
+    evidence, haystack = paper.evidence, paper.haystack
     kept: list[Citation] = []
     dropped: list[str] = []
     unquoted: list[str] = []

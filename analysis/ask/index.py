@@ -9,7 +9,6 @@ ranking is fused with the vector ranking by reciprocal-rank fusion
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import OrderedDict
@@ -29,7 +28,7 @@ from bot.config import Config
 from bot.errors import EmbeddingsError
 from bot.store import Store
 from bot.store import passages as table
-from bot.store.passages import IndexedText, PassageRow
+from bot.store.passages import IndexedText, PassageRow, Span
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,6 @@ class IndexedPaper:
     key: str
     arxiv_id: str
     version: int
-    token: str
     document: Document
     latest_version: int
     cjk: bool
@@ -81,7 +79,6 @@ class PassageIndex:
             key=key,
             arxiv_id=row["arxiv_id"],
             version=row["version"],
-            token=row["token"],
             document=Document.from_dict(json.loads(row["document"])),
             latest_version=row["latest_version"],
             cjk=bool(row["cjk"]),
@@ -103,7 +100,6 @@ class PassageIndex:
             key=key,
             arxiv_id=arxiv_id,
             version=version,
-            token="d" + hashlib.sha256(key.encode()).hexdigest()[:20],
             document=document,
             latest_version=max(latest_version, version),
             cjk=has_cjk(document.all_text()),
@@ -114,7 +110,6 @@ class PassageIndex:
             "arxiv_id": arxiv_id,
             "version": version,
             "splitter": SPLITTER_VERSION,
-            "token": paper.token,
             "text_source": document.text_source,
             "fallback_reason": fallback_reason,
             "latest_version": paper.latest_version,
@@ -145,9 +140,10 @@ class PassageIndex:
         query = build_query(question, cjk_paper=paper.cjk)
         passages = await self._all_passages(paper.key)
         lexical: list[Hit] = []
-        if query.match():
-            found = await self.store.run(_lexical, self.store.db, paper.token, query)
-            lexical = [Hit(i, passages[i], covered, score) for i, covered, score in found]
+        if query.match() and passages:
+            span = (min(passages), max(passages))
+            found = await self.store.run(_lexical, self.store.db, span, query)
+            lexical = [Hit(i, passages[i], c, score) for i, c, score in found if i in passages]
         if not enabled(self.config.embeddings):
             return Retrieval(tuple(lexical))
         try:
@@ -185,14 +181,14 @@ class PassageIndex:
         return Vectors(fresh[0], {**cached, **dict(new)})
 
 
-def _lexical(db: Database, token: str, query: Query) -> list[tuple[int, int, float]]:
+def _lexical(db: Database, span: Span, query: Query) -> list[tuple[int, int, float]]:
     """(id, groups covered, BM25) of the relevant candidates, best first; on the DB thread."""
-    candidates = table.ranked(db, token, query.match(), CANDIDATES)
+    candidates = table.ranked(db, span, query.match(), CANDIDATES)
     covered = dict.fromkeys((i for i, _ in candidates), 0)
     specific: set[int] = set()
     counted = [group for group in query.groups if group.counts]
     for group in counted:
-        for passage_id in table.matching_ids(db, token, group.match()) & covered.keys():
+        for passage_id in table.matching_ids(db, span, group.match()) & covered.keys():
             covered[passage_id] += 1
             if not group.weak:
                 specific.add(passage_id)

@@ -221,10 +221,10 @@ def verify(analysis: Analysis, document: Document) -> Analysis:
 
 
 def verify_texts(
-    texts: Sequence[str], document: Document, language: str
+    texts: Sequence[str], evidence: Evidence, language: str
 ) -> tuple[list[str], list[str]]:
     """``texts`` with unsupported references and numbers removed or marked, and the warnings."""
-    checker = _Checker(Evidence(document), language)
+    checker = _Checker(evidence, language)
     return [checker.text(text) for text in texts], checker.warnings()
 
 

@@ -204,7 +204,6 @@ def m006_ask_passages_and_answers(db: Database) -> None:
             "arxiv_id": str,
             "version": int,
             "splitter": str,
-            "token": str,
             "text_source": str,
             "fallback_reason": str,
             "latest_version": int,
@@ -232,7 +231,7 @@ def m006_ask_passages_and_answers(db: Database) -> None:
     db.table("passages").create_index(["doc_key", "position"], unique=True)
     db.execute(
         "CREATE VIRTUAL TABLE passages_fts USING fts5("
-        "doc, heading, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+        "heading, body, tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     db.table("answers").create(
         {

@@ -1,9 +1,10 @@
 """Queries of the ``passage_docs``, ``passages`` and ``passages_fts`` tables.
 
-A paper version is split into passages once (``passage_docs`` keeps the document
-and a *token* (derived from its key) naming it in the FTS index); ``passages_fts`` (FTS5,
-porter stemming) shares its rowids with ``passages``. A search is restricted to
-one paper by AND-ing its token, which FTS5 intersects cheaply.
+A paper version is split into passages once (``passage_docs`` keeps the document);
+``passages_fts`` (FTS5, porter stemming) shares its rowids with ``passages``. The
+passages of one paper are inserted in one transaction, so their rowids form one
+range, and a search is restricted to a paper by that range, which FTS5 seeks to
+instead of reading every paper's matches.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
 
-BM25_WEIGHTS = (0.0, 2.0, 1.0)  # doc token, heading, body
+BM25_WEIGHTS = (2.0, 1.0)  # heading, body
+Span = tuple[int, int]  # the first and last passage rowid of a paper
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,8 @@ def replace_doc(db: Database, doc: dict[str, Any], passages: Sequence[IndexedTex
                 [doc["doc_key"], *(passage.row[k] for k in _COLUMNS.split(", ")[1:])],
             )
             db.execute(
-                "INSERT INTO passages_fts (rowid, doc, heading, body) VALUES (?, ?, ?, ?)",
-                [cursor.lastrowid, doc["token"], passage.heading, passage.body],
+                "INSERT INTO passages_fts (rowid, heading, body) VALUES (?, ?, ?)",
+                [cursor.lastrowid, passage.heading, passage.body],
             )
 
 
@@ -98,27 +100,24 @@ def passages_of(db: Database, doc_key: str) -> list[PassageRow]:
     return [PassageRow(*row) for row in rows]
 
 
-def ranked(db: Database, token: str, match: str, limit: int) -> list[tuple[int, float]]:
-    """(passage id, BM25 score: lower is better) of the best matches of ``match`` in one paper."""
+def ranked(db: Database, span: Span, match: str, limit: int) -> list[tuple[int, float]]:
+    """(passage id, BM25 score: lower is better) of the best matches of ``match`` in ``span``."""
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     rows = db.execute(
         f"SELECT rowid, bm25(passages_fts, {weights}) AS score FROM passages_fts "
-        "WHERE passages_fts MATCH ? ORDER BY score LIMIT ?",
-        [_in_doc(token, match), limit],
+        "WHERE passages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY score LIMIT ?",
+        [match, *span, limit],
     ).fetchall()
     return [(int(rowid), float(score)) for rowid, score in rows]
 
 
-def matching_ids(db: Database, token: str, match: str) -> set[int]:
-    """Ids of the passages of one paper that match ``match``."""
+def matching_ids(db: Database, span: Span, match: str) -> set[int]:
+    """Ids of the passages in ``span`` that match ``match``."""
     rows = db.execute(
-        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", [_in_doc(token, match)]
+        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid BETWEEN ? AND ?",
+        [match, *span],
     ).fetchall()
     return {int(row[0]) for row in rows}
-
-
-def _in_doc(token: str, match: str) -> str:
-    return f'doc : "{token}" AND ({match})'
 
 
 def embeddings(db: Database, doc_key: str, model: str) -> dict[int, bytes]:
