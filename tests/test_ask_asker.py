@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.fakes.arxiv import ArxivFake
 from tests.fakes.embeddings import EmbeddingsFake
 from tests.fakes.llm import LlmFake
 from tests.html_factory import latexml_page
+from tests.pdf_factory import encrypted_pdf
 from tests.test_analysis_pipeline import atom
 
 PAPER_ID = "2401.01234"
@@ -383,3 +385,32 @@ async def test_the_answer_json_round_trips_through_the_store(make_env: Any) -> N
         await env.ask("What batch size did they use?")
         body = env.store.db.execute("SELECT body FROM answers").fetchone()[0]
     assert json.loads(body)["citations"][0]["section"] == "§4.2 Results"
+
+
+async def test_a_newer_version_seen_in_the_feed_is_noted_without_a_request(
+    arxiv_fake: ArxivFake, make_env: Any
+) -> None:
+    async with make_env() as env:
+        await env.ask("What batch size did they use?", paper=f"{PAPER_ID}v3")
+        requests = len(arxiv_fake.requests)
+        paper = replace(await env.asker.arxiv.paper(parse_arxiv_id(PAPER_ID)), version=4)
+        await env.store.run(env.store.save_papers, [paper])
+        later = await env.ask("What batch size did they use?", paper=f"{PAPER_ID}v3")
+    assert later.answer.version == 3
+    assert "A newer version of this paper exists (v4); this answer is about v3." in (
+        later.answer.warnings
+    )
+    assert len(arxiv_fake.requests) == requests + 1, "only the metadata this test asked for"
+
+
+async def test_an_unreadable_pdf_answers_from_the_abstract(
+    arxiv_fake: ArxivFake, make_env: Any, tmp_path: Path
+) -> None:
+    arxiv_fake.html.clear()
+    arxiv_fake.pdfs[PAPER_ID] = encrypted_pdf(tmp_path).read_bytes()
+    async with make_env() as env:
+        result = await env.ask("How much does DenseLite improve top-20 accuracy?")
+    answer = result.answer
+    assert answer.citations[0].section == "Abstract"
+    assert "9.3 points" in answer.citations[0].quote
+    assert answer.warnings[0].startswith("Only the abstract could be read (the PDF is password")

@@ -66,6 +66,7 @@ class Asker:
         record_usage: bool = False,
     ) -> None:
         self.config = config
+        self.store = store
         self.arxiv = arxiv
         self.analyzer = analyzer
         self.index = PassageIndex(store, config)
@@ -128,8 +129,9 @@ class Asker:
         """The indexed version of ``arxiv_id``, read and indexed first if need be."""
         if arxiv_id.version is not None:
             found = await self.index.paper(doc_key(arxiv_id.id, arxiv_id.version))
-            if found is not None:
-                return found
+            if found is not None:  # newer versions seen in the feeds since, without a request
+                seen = await self.store.run(self.store.paper, arxiv_id.id)
+                return await self.index.note_latest(found, seen.version if seen else 0)
         meta = await self.arxiv.paper(ArxivId(arxiv_id.id))  # the latest version's metadata
         version = arxiv_id.version or meta.version
         key = doc_key(meta.arxiv_id, version)
