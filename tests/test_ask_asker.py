@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -414,3 +415,17 @@ async def test_an_unreadable_pdf_answers_from_the_abstract(
     assert answer.citations[0].section == "Abstract"
     assert "9.3 points" in answer.citations[0].quote
     assert answer.warnings[0].startswith("Only the abstract could be read (the PDF is password")
+
+
+async def test_questions_at_the_same_time_read_the_paper_once(
+    arxiv_fake: ArxivFake, make_env: Any
+) -> None:
+    async with make_env() as env:
+        results = await asyncio.gather(
+            env.ask("What batch size did they use?"),
+            env.ask("Which datasets did they evaluate on?"),
+            env.ask("What are the limitations?"),
+        )
+        assert env.count("passage_docs") == 1
+    assert [r.answer.version for r in results] == [3, 3, 3]
+    assert html_requests(arxiv_fake) == [f"/html/{PAPER_ID}v3"]

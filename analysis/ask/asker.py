@@ -37,6 +37,7 @@ from bot.arxiv import ArxivClient
 from bot.config import Config, secret
 from bot.errors import AnalysisError
 from bot.ids import ArxivId
+from bot.models import Paper
 from bot.sanitize import strip_invisible
 from bot.store import Store
 
@@ -118,9 +119,7 @@ class Asker:
             raise MissingFileError(f"No such file: {path}")
         digest = await asyncio.to_thread(file_digest, path)
         paper = await self._local_paper(f"{DIGEST_PREFIX}{digest}", path, progress)
-        shown = replace(
-            paper, arxiv_id=f"{LOCAL_FILE_PREFIX}{path.name}"
-        )  # the key stays the digest
+        shown = replace(paper, arxiv_id=f"{LOCAL_FILE_PREFIX}{path.name}")  # key: the digest
         return await self._answer(shown, text, tuple(history), lang, chosen, progress, refresh)
 
     # the paper ----------------------------------------------------------------
@@ -135,21 +134,28 @@ class Asker:
         meta = await self.arxiv.paper(ArxivId(arxiv_id.id))  # the latest version's metadata
         version = arxiv_id.version or meta.version
         key = doc_key(meta.arxiv_id, version)
-        async with self._indexing.setdefault(key, asyncio.Lock()):
-            found = await self.index.paper(key)
-            if found is not None:
-                return await self.index.note_latest(found, meta.version)
-            versioned = ArxivId(meta.arxiv_id, version)
-            source = await self.analyzer.read_paper(versioned, meta, progress)
-            await _report(progress, "indexing")
-            document = source.document
-            if not document.title:
-                document = replace(document, title=meta.title)
-            paper = await self.index.add(
-                meta.arxiv_id, version, document, meta.version, source.reason
-            )
+        lock = self._indexing.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:  # one download and split per paper version, however many ask
+                found = await self.index.paper(key)
+                if found is not None:
+                    return await self.index.note_latest(found, meta.version)
+                return await self._read_and_index(meta, version, progress)
+        finally:
+            if not lock.locked():  # a later question re-checks the index before reading
+                self._indexing.pop(key, None)
+
+    async def _read_and_index(
+        self, meta: Paper, version: int, progress: Progress | None
+    ) -> IndexedPaper:
+        source = await self.analyzer.read_paper(ArxivId(meta.arxiv_id, version), meta, progress)
+        await _report(progress, "indexing")
+        document = source.document
+        if not document.title:
+            document = replace(document, title=meta.title)
+        paper = await self.index.add(meta.arxiv_id, version, document, meta.version, source.reason)
         if source.reason in TRANSIENT_REASONS:  # may read in full next time: do not keep it
-            await self.index.forget(key)
+            await self.index.forget(paper.key)
         return paper
 
     async def _local_paper(self, key: str, path: Path, progress: Progress | None) -> IndexedPaper:
@@ -206,7 +212,8 @@ class Asker:
             warnings=(*retrieval.warnings, *draft.warnings),
             usage=draft.usage,
         )
-        await self.answers.put(key, answer)
+        if paper.fallback_reason not in TRANSIENT_REASONS:
+            await self.answers.put(key, answer)
         spent = retrieval.hits and not isinstance(engine, ExtractiveAsker)
         fresh_usage = draft.usage if spent else None
         return AskResult(_with_notes(answer, notes), fresh=True, usage=fresh_usage)
