@@ -15,6 +15,7 @@ import pytest
 from analysis.ask.asker import Asker, Turn
 from analysis.ask.render import render_answer
 from analysis.pipeline import Analyzer
+from analysis.tokens import count_tokens
 from bot.arxiv import ArxivClient
 from bot.config import Config, parse_config
 from bot.errors import AnalysisError, BudgetExceededError
@@ -429,3 +430,21 @@ async def test_questions_at_the_same_time_read_the_paper_once(
         assert env.count("passage_docs") == 1
     assert [r.answer.version for r in results] == [3, 3, 3]
     assert html_requests(arxiv_fake) == [f"/html/{PAPER_ID}v3"]
+
+
+async def test_the_llm_gets_only_what_fits_in_max_input_tokens(
+    make_env: Any, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    question = "Which datasets, metrics and baselines did they use?"
+    async with make_env() as env:
+        await env.ask(question)
+    roomy = llm.structured_bodies()[0]
+    sent = sum(count_tokens(m["content"]) for m in roomy["messages"])
+    llm.requests.clear()
+    async with make_env(f"max_input_tokens = {sent - 1}\n") as env:
+        await env.ask(question, refresh=True)
+    tight = llm.structured_bodies()[0]
+    assert sum(count_tokens(m["content"]) for m in tight["messages"]) <= sent - 1
+    passages = block(user_message(tight), "passages")
+    assert 0 < passages.count("\n\n[") < block(user_message(roomy), "passages").count("\n\n[")

@@ -1,7 +1,7 @@
 """The LLM engine of questions: the best passages, the overview and earlier turns to the model.
 
-Passages go in rank order, each under its bracketed reference, until
-``llm.max_input_tokens`` is reached; the last :data:`MAX_TURNS` turns of the
+The best :data:`MAX_PASSAGES` passages go in rank order, each under its bracketed
+reference, as far as ``llm.max_input_tokens`` allows; the last :data:`MAX_TURNS` turns of the
 thread go in (each answer cut to :data:`TURN_CHARS`). Everything untrusted is
 delimited as data (:func:`analysis.ask.prompt.fence`). The answer is requested
 as a strict JSON schema (``json_object`` for servers without it) with one
@@ -46,6 +46,7 @@ TURN_CHARS = 1500
 OVERVIEW_CHARS = 2000
 MAX_OUTPUT_TOKENS = 1024
 MIN_PASSAGES = 1
+MAX_PASSAGES = 12  # the best ones; more costs tokens without helping a short answer
 _REFERENCE_STYLE = {
     "zh": "（第4.2节）、（表2）、（图3）、（附录B）、（公式3）",
     "en": "(§4.2), (Table 2), (Figure 3), (Appendix B), (Eq. 3)",
@@ -131,7 +132,8 @@ class LlmAsker:
             - count_tokens(base)
             - MESSAGE_OVERHEAD_TOKENS
         )
-        blocks = _fit([_block(hit, question.language) for hit in hits], budget)
+        best = hits[:MAX_PASSAGES]
+        blocks = _fit([_block(hit, question.language) for hit in best], budget)
         if len(blocks) < MIN_PASSAGES:
             raise AnalysisError(
                 f"llm.max_input_tokens ({self.config.max_input_tokens}) leaves no room for the "
