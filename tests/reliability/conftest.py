@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.llm import LlmFake
+from tests.analysis.engines.test_llm import ANSWER
 from tests.reliability.harness import SlowSlack
-from tests.test_analysis_llm import ANSWER
+from tests.support.fakes.llm import LlmFake
 
 
 def pytest_configure(config: pytest.Config) -> None:
