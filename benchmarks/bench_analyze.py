@@ -61,7 +61,7 @@ async def timed_runs(config: Any, engine: str, repeat: int) -> tuple[list[float]
 
 
 def measure(pdf: Path, repeat: int) -> dict[str, tuple[list[float], float]]:
-    from tests.analysis.test_pipeline import KEY_ENV, LLM_ANSWER, atom, make_config
+    from tests.support.analysis_env import KEY_ENV, LLM_ANSWER, atom, make_config
     from tests.support.fakes.arxiv import ArxivFake
     from tests.support.fakes.llm import LlmFake
 

@@ -68,7 +68,7 @@ def wall_times(commands: dict[str, list[str]], repeat: int, cwd: Path) -> dict[s
 
 def cached_analysis(folder: Path, corpus: Path) -> tuple[list[str], object]:
     """A config whose cache holds an analysis; the command line that hits it; the fake."""
-    from tests.analysis.test_pipeline import atom
+    from tests.support.analysis_env import atom
     from tests.support.fakes.arxiv import ArxivFake
 
     arxiv_id, name = CACHED_PAPER

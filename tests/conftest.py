@@ -10,6 +10,9 @@ from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.discord import DiscordFake
 from tests.support.fakes.slack import SlackFake
 
+# Fixtures shared across folders (the loopback LLM with the pipeline's answer, the cue paper).
+pytest_plugins = ["tests.support.analysis_env"]
+
 
 @pytest.fixture
 def arxiv_fake() -> Iterator[ArxivFake]:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.analysis.engines.test_llm import ANSWER
 from tests.reliability.harness import (
     ROOT,
     BotProcess,
@@ -33,6 +32,7 @@ from tests.support.core_env import serve_papers
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.llm import LlmFake
 from tests.support.feeds import seed_feed
+from tests.support.llm_answers import ANSWER
 
 AUDIT_HOOK = Path(__file__).parent / "netaudit"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -5,18 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
-import click
 import pytest
-from click.testing import CliRunner, Result
 
-from analysis.cli import analyze_command, extract_command
 from analysis.schema import Analysis
 from bot.kernel.config import Config
 from bot.store import Store
-from tests.analysis.engines.test_extractive import ABSTRACT, cue_paper
-from tests.analysis.test_pipeline import KEY, KEY_ENV, LLM_ANSWER, PAPER_ID, make_config, serve
+from tests.support.analysis_env import KEY, KEY_ENV, LLM_ANSWER, PAPER_ID, make_config, run, serve
+from tests.support.cue_paper import ABSTRACT, cue_paper
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.llm import LlmFake
 
@@ -38,19 +34,6 @@ def config(arxiv_fake: ArxivFake, llm: LlmFake, tmp_path: Path) -> Config:
 @pytest.fixture(autouse=True)
 def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
-
-
-def run(config: Config, *args: str) -> Result:
-    """Invoke the commands through a group that sets ``ctx.obj`` as the main CLI does."""
-
-    @click.group()
-    @click.pass_context
-    def cli(ctx: click.Context) -> None:
-        ctx.obj = SimpleNamespace(config=config)
-
-    cli.add_command(analyze_command)
-    cli.add_command(extract_command)
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_analyze_prints_markdown_with_progress_on_stderr(config: Config) -> None:

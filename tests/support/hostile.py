@@ -6,7 +6,7 @@ import copy
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tests.analysis.test_pipeline import LLM_ANSWER
+from tests.support.analysis_env import LLM_ANSWER
 from tests.support.feeds import seed_feed
 
 EVIL_URL = "http://evil.example/login"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from tests.analysis.engines.test_extractive import (
+from tests.support.cue_paper import (
     ABSTRACT,
     BASELINES,
     DATASETS,

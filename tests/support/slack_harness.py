@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -333,3 +333,31 @@ def _atom_entry(paper: Paper) -> str:
         f"<published>2025-11-10T00:00:00Z</published><updated>2025-11-10T00:00:00Z</updated>"
         f'{authors}{categories}<arxiv:primary_category term="{paper.categories[0]}"/></entry>'
     )
+
+
+def post_default_monitor_to(bot: Bot, *channels: str) -> None:
+    """Make the default monitor post to ``channels`` (as ``monitors.channels`` would)."""
+    config = bot.service.config
+    monitors = tuple(replace(m, channels=channels) for m in config.monitors)
+    bot.service.config = replace(config, monitors=monitors)
+
+
+async def assert_threaded_analysis(bot: Bot, thread_ts: str) -> None:
+    """Progress in ``thread_ts``, updated per stage, then the analysis in the same thread."""
+    [progress] = await bot.slack.until_calls("chat.postMessage", where=starts("⏳ Starting"))
+    assert progress.params["thread_ts"] == thread_ts
+    bot.analyzer.gate.set()
+
+    [stage] = await bot.slack.until_calls("chat.update", where=starts("⏳ Downloading PDF"))
+    assert stage.params["ts"] == progress.result["ts"]
+    [analysis] = (await bot.slack.until_calls("chat.postMessage", where=starts("Analysis: Twin")))[
+        :1
+    ]
+    assert analysis.params["thread_ts"] == thread_ts
+    [done] = await bot.slack.until_calls("chat.update", where=starts("✅"))
+    assert done.params["ts"] == progress.result["ts"]
+    assert done.at > analysis.at > stage.at
+
+
+def starts(prefix: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda params: str(params.get("text", "")).startswith(prefix)

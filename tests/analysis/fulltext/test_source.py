@@ -19,15 +19,12 @@ from analysis.fulltext.pdf.extract import extract_document
 from analysis.render import status_lines
 from bot.kernel.config import Config, parse_config
 from bot.kernel.errors import ConfigError
-from tests.analysis.engines.test_extractive import cue_paper
-from tests.analysis.test_cli import run
-from tests.analysis.test_pipeline import PAPER_ID, make_config, pdf_requests, serve
+from tests.support.analysis_env import PAPER_ID, make_config, pdf_requests, run, serve
 from tests.support.corpus import corpus_file
+from tests.support.cue_paper import cue_paper
 from tests.support.fakes.arxiv import NO_HTML_PAGE, ArxivFake
 from tests.support.fakes.llm import LlmFake
 from tests.support.html_factory import FOOTNOTE, latexml_page
-
-pytest_plugins = ["tests.analysis.test_pipeline"]
 
 
 def html_requests(arxiv: ArxivFake) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from analysis.document import Document, Quality, Section, Table
 from analysis.verify import verify
 from analysis.verify.numbers import numbers
-from tests.analysis.verify.test_verify import analysis
+from tests.support.analyses import analysis
 
 QUALITY = Quality(5_000, 800, 0.95, 9, usable=True, reason=None)
 BODY = (

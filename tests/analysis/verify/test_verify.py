@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from analysis.document import Caption, Document, Quality, Section
-from analysis.schema import Analysis, Language
 from analysis.verify import find_references, verify
+from tests.support.analyses import analysis
 
 QUALITY = Quality(5_000, 800, 0.95, 9, usable=True, reason=None)
 
@@ -32,22 +31,6 @@ def document() -> Document:
     return Document(
         "TwinVLA", "TwinVLA costs 311.98 dollars and uses 4.1 million frames.", 12,
         sections, appendix, captions, ("[1] Black et al. 2024. pi0.",), QUALITY,
-    )  # fmt: skip
-
-
-def analysis(language: Language = "zh", **fields: Any) -> Analysis:
-    base: dict[str, Any] = {
-        "overview": "",
-        "motivation": "",
-        "contributions": [],
-        "method": "",
-        "experiments": {"metrics": [], "datasets": [], "baselines": [], "setup": []},
-        "limitations": {"acknowledged": [], "potential": []},
-        "future_work": [],
-    }
-    return Analysis(
-        **(base | fields), arxiv_id="2511.05275", version=1, title="TwinVLA", language=language,
-        engine="llm:fake", source="full_text",
     )  # fmt: skip
 
 

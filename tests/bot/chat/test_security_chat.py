@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from bot.store import subscriptions
-from tests.handlers.slack.test_http import post_default_monitor_to
 from tests.support.discord_harness import Bot as DiscordBot
 from tests.support.discord_harness import running_bot as discord_running_bot
 from tests.support.fakes.arxiv import ArxivFake
@@ -21,7 +20,14 @@ from tests.support.fakes.discord import CHANNEL_ID, DiscordFake, message_payload
 from tests.support.fakes.server import until
 from tests.support.fakes.slack import SlackFake, sample_paper
 from tests.support.hostile import CHAT_ABSTRACT, CHAT_TITLE
-from tests.support.slack_harness import CHANNEL, Bot, atom_api, block_actions, running_bot
+from tests.support.slack_harness import (
+    CHANNEL,
+    Bot,
+    atom_api,
+    block_actions,
+    post_default_monitor_to,
+    running_bot,
+)
 
 SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|")
 INVISIBLE = ("\u202e", "\u202c", "\u2066")

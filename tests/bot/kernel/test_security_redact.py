@@ -13,8 +13,8 @@ from bot.kernel.redact import redact
 from bot.runtime.cli import main
 from handlers.discord.escape import escape as discord_escape
 from handlers.slack.blocks import notices
-from tests.analysis.engines.test_extractive import cue_paper
-from tests.analysis.test_pipeline import KEY_ENV, LLM_ANSWER, serve
+from tests.support.analysis_env import KEY_ENV, LLM_ANSWER, serve
+from tests.support.cue_paper import cue_paper
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.llm import LlmFake
 

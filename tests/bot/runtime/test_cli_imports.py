@@ -17,8 +17,8 @@ import click
 import pytest
 
 from bot.runtime.cli import LAZY_COMMANDS, PLATFORM_COMMANDS, main
-from tests.analysis.engines.test_extractive import cue_paper
-from tests.analysis.test_pipeline import KEY_ENV, LLM_ANSWER, PAPER_ID, serve
+from tests.support.analysis_env import KEY_ENV, LLM_ANSWER, PAPER_ID, serve
+from tests.support.cue_paper import cue_paper
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.llm import LlmFake
 from tests.support.pdf_factory import numbered_paper

@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 
 from bot.store import posts
-from tests.handlers.slack.test_flows import assert_threaded_analysis
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.server import until
 from tests.support.fakes.slack import BOT_USER, SlackFake, sample_paper
-from tests.support.slack_harness import Bot, atom_api, block_actions, reaction_added, running_bot
+from tests.support.slack_harness import (
+    Bot,
+    assert_threaded_analysis,
+    atom_api,
+    block_actions,
+    reaction_added,
+    running_bot,
+)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from bot.runtime.cli import main
-from tests.analysis.engines.test_extractive import cue_paper
-from tests.analysis.test_pipeline import KEY_ENV, atom
-from tests.bot.watch.test_digest_analysis import VERSIONS, expected_skeleton
+from tests.support.analysis_env import KEY_ENV, atom
+from tests.support.cue_paper import cue_paper
+from tests.support.digest_env import VERSIONS, expected_skeleton
 from tests.support.fakes.arxiv import ArxivFake
 from tests.support.fakes.llm import LlmFake
 from tests.support.feeds import SEED_IDS, seed_feed

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,10 +15,12 @@ from tests.support.slack_harness import (
     CHANNEL,
     Bot,
     app_mention,
+    assert_threaded_analysis,
     block_actions,
     eventually,
     reaction_added,
     running_bot,
+    starts,
 )
 
 
@@ -30,27 +31,6 @@ async def bot(
     async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake) as running:
         running.analyzer.gate.clear()
         yield running
-
-
-def starts(prefix: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda params: str(params.get("text", "")).startswith(prefix)
-
-
-async def assert_threaded_analysis(bot: Bot, thread_ts: str) -> None:
-    """Progress in ``thread_ts``, updated per stage, then the analysis in the same thread."""
-    [progress] = await bot.slack.until_calls("chat.postMessage", where=starts("⏳ Starting"))
-    assert progress.params["thread_ts"] == thread_ts
-    bot.analyzer.gate.set()
-
-    [stage] = await bot.slack.until_calls("chat.update", where=starts("⏳ Downloading PDF"))
-    assert stage.params["ts"] == progress.result["ts"]
-    [analysis] = (await bot.slack.until_calls("chat.postMessage", where=starts("Analysis: Twin")))[
-        :1
-    ]
-    assert analysis.params["thread_ts"] == thread_ts
-    [done] = await bot.slack.until_calls("chat.update", where=starts("✅"))
-    assert done.params["ts"] == progress.result["ts"]
-    assert done.at > analysis.at > stage.at
 
 
 async def test_button_on_a_card_analyses_in_its_thread(bot: Bot) -> None:

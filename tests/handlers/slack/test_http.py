@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from tests.support.slack_harness import (
     atom_api,
     block_actions,
     command_body,
+    post_default_monitor_to,
     reaction_added,
     running_bot,
     sign,
@@ -42,13 +42,6 @@ async def bot(
 ) -> AsyncIterator[Bot]:
     async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake) as running:
         yield running
-
-
-def post_default_monitor_to(bot: Bot, *channels: str) -> None:
-    """Make the default monitor post to ``channels`` (as ``monitors.channels`` would)."""
-    config = bot.service.config
-    monitors = tuple(replace(m, channels=channels) for m in config.monitors)
-    bot.service.config = replace(config, monitors=monitors)
 
 
 async def whisper(bot: Bot, count: int = 1) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from analysis.fulltext.html.check import MAX_ERRORS, HtmlUnavailable
 from analysis.fulltext.html.parse import parse_html
-from tests.analysis.engines.test_extractive import ABSTRACT, METHOD
+from tests.support.cue_paper import ABSTRACT, METHOD
 from tests.support.fakes.arxiv import NO_HTML_PAGE
 from tests.support.html_factory import EQUATION, FOOTNOTE, TITLE, latexml_page
 
