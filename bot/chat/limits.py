@@ -6,6 +6,13 @@ from bot.kernel.config import SubscriptionsConfig
 from bot.store.subscriptions import KEYWORD, ChannelFollows
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 keyword``, ``2 keywords``, ``1 category``, ``3 categories``."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
 def subscription_refusal(
     config: SubscriptionsConfig, follows: ChannelFollows, kind: str, value: str, *, all_papers: bool
 ) -> str | None:
@@ -15,14 +22,14 @@ def subscription_refusal(
     if kind == KEYWORD:
         if len(follows.keywords) >= config.max_keywords:
             return (
-                f"This channel already follows {len(follows.keywords)} keywords, the most "
-                f"allowed (subscriptions.max_keywords); unsubscribe one first."
+                f"This channel already follows {counted(len(follows.keywords), 'keyword')}, "
+                f"the most allowed (subscriptions.max_keywords); unsubscribe one first."
             )
         return None
     if len(follows.categories) >= config.max_categories:
         return (
-            f"This channel already follows {len(follows.categories)} categories, the most "
-            f"allowed (subscriptions.max_categories); remove one first."
+            f"This channel already follows {counted(len(follows.categories), 'category')}, "
+            f"the most allowed (subscriptions.max_categories); remove one first."
         )
     if follows.keywords:
         return None

@@ -68,7 +68,7 @@ async def test_caps_on_keywords_and_categories(bot: Bot) -> None:
         "categories add cs.LG",
     )
     assert "already follows 2 keywords" in shown[2]
-    assert "already follows 1 categories" in shown[4]
+    assert "already follows 1 category," in shown[4]
     follows = await bot.service.store.run(
         subscriptions.follows, bot.service.store.db, "slack", CHANNEL
     )
