@@ -69,7 +69,7 @@ def quantiles(values: list[float]) -> tuple[float, float]:
 
 async def read(path: Path) -> Document:
     from analysis.fulltext.source import read_local_file
-    from bot.config import Config
+    from bot.kernel.config import Config
 
     return await read_local_file(Config().analysis, path, "auto")
 
@@ -77,7 +77,7 @@ async def read(path: Path) -> Document:
 async def indexing(folder: Path, rounds: int) -> None:
     from analysis.ask.index import PassageIndex
     from analysis.ask.passages import split_document
-    from bot.config import Config
+    from bot.kernel.config import Config
     from bot.store import Store
 
     print("indexing (split + FTS5 insert), best of", rounds)
@@ -98,7 +98,7 @@ async def indexing(folder: Path, rounds: int) -> None:
 
 async def retrieval(folder: Path, rounds: int) -> None:
     from analysis.ask.index import PassageIndex
-    from bot.config import Config
+    from bot.kernel.config import Config
     from bot.store import Store
 
     document = await read(CORPUS / LONG_PAPER)
@@ -128,10 +128,10 @@ async def overhead(folder: Path, rounds: int) -> None:
 
     from analysis.ask.asker import Asker
     from analysis.pipeline import Analyzer
-    from bot.arxiv import ArxivClient
-    from bot.config import parse_config
+    from bot.arxiv.client import ArxivClient
+    from bot.kernel.config import parse_config
     from bot.store import Store
-    from tests.fakes.llm import LlmFake
+    from tests.support.fakes.llm import LlmFake
 
     llm = LlmFake({"answer": "Twelve participants (§3).", "citations": []})
     llm.start()

@@ -33,12 +33,12 @@ from analysis.pipeline import (
     Analyzer,
     Progress,
 )
-from bot.arxiv import ArxivClient
-from bot.config import Config, secret
-from bot.errors import AnalysisError
-from bot.ids import ArxivId
-from bot.models import Paper
-from bot.sanitize import strip_invisible
+from bot.arxiv.client import ArxivClient
+from bot.kernel.config import Config, secret
+from bot.kernel.errors import AnalysisError
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import Paper
+from bot.kernel.sanitize import strip_invisible
 from bot.store import Store
 
 if TYPE_CHECKING:  # the openai client loads with the LLM engine only

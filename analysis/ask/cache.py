@@ -16,9 +16,9 @@ from sqlite_utils import Database
 from analysis.ask.language import normalise_question
 from analysis.ask.types import Answer, Turn
 from analysis.schema import Usage
-from bot import usage as usage_table
-from bot.config import Config
+from bot.kernel.config import Config
 from bot.store import Store
+from bot.store import usage as usage_table
 from bot.store.answers import get_answer, put_answer
 from bot.store.sqlite_tx import transaction
 

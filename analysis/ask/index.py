@@ -24,8 +24,8 @@ from analysis.ask.query import Query, build_query, has_cjk, spaced
 from analysis.ask.types import Passage
 from analysis.document import Document
 from analysis.embeddings import embed_texts, enabled
-from bot.config import Config
-from bot.errors import EmbeddingsError
+from bot.kernel.config import Config
+from bot.kernel.errors import EmbeddingsError
 from bot.store import Store
 from bot.store import passages as table
 from bot.store.passages import IndexedText, PassageRow, Span

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from analysis.ask.passages import ABSTRACT, FOOTNOTES
 from analysis.ask.types import Passage
-from bot.errors import AnalysisError
+from bot.kernel.errors import AnalysisError
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")

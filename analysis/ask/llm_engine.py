@@ -5,7 +5,7 @@ reference, as far as ``llm.max_input_tokens`` allows; the last :data:`MAX_TURNS`
 thread go in (each answer cut to :data:`TURN_CHARS`). Everything untrusted is
 delimited as data (:func:`analysis.ask.prompt.fence`). The answer is requested
 as a strict JSON schema (``json_object`` for servers without it) with one
-repair round, through the analysis' client machinery (:mod:`analysis.llm`).
+repair round, through the analysis' client machinery (:mod:`analysis.engines.llm`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from analysis.ask.hits import Hit
 from analysis.ask.language import passage_reference, words
 from analysis.ask.prompt import ASK_PROMPT_VERSION, fence, render
 from analysis.ask.types import Citation
-from analysis.llm import (
+from analysis.engines.llm import (
     MESSAGE_OVERHEAD_TOKENS,
     Session,
     lacks_json_schema,
@@ -36,8 +36,8 @@ from analysis.llm import (
     unfenced,
 )
 from analysis.tokens import count_tokens
-from bot.config import LlmConfig
-from bot.errors import AnalysisError
+from bot.kernel.config import LlmConfig
+from bot.kernel.errors import AnalysisError
 
 log = logging.getLogger(__name__)
 

@@ -3,16 +3,16 @@
 Everything in an answer is untrusted (the question, the paper's text, the
 model's output): invisible characters go, Markdown links become ``text (url)``,
 HTML tags and mass mentions (``@everyone``, ``<@U1>``, ``<!here>``) are
-defused (:func:`bot.commonmark.block`), and every URL is shown as code, which no
-client turns into a link, and listed in a warning (:mod:`bot.links`).
+defused (:func:`bot.kernel.commonmark.block`), and every URL is shown as code, which no
+client turns into a link, and listed in a warning (:mod:`bot.kernel.links`).
 """
 
 from __future__ import annotations
 
 from analysis.ask.types import Answer, Citation
-from bot.commonmark import block, inline
-from bot.links import foreign_urls, inert_urls
-from bot.sanitize import strip_invisible
+from bot.kernel.commonmark import block, inline
+from bot.kernel.links import foreign_urls, inert_urls
+from bot.kernel.sanitize import strip_invisible
 
 MAX_LISTED_URLS = 3
 FILE_PREFIX = "file:"  # the arxiv_id of an answer about a local file: "file:<name>"
