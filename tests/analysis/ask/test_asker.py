@@ -448,3 +448,17 @@ async def test_the_llm_gets_only_what_fits_in_max_input_tokens(
     assert sum(count_tokens(m["content"]) for m in tight["messages"]) <= sent - 1
     passages = block(user_message(tight), "passages")
     assert 0 < passages.count("\n\n[") < block(user_message(roomy), "passages").count("\n\n[")
+
+
+async def test_the_cached_analysis_overview_goes_to_the_llm(
+    make_env: Any, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_env() as env:
+        analysis = await env.asker.analyzer.analyze(
+            parse_arxiv_id(PAPER_ID), engine="extractive", language="en"
+        )
+        monkeypatch.setenv(KEY_ENV, KEY)
+        await env.ask("What batch size did they use?")
+    overview = block(user_message(llm.structured_bodies()[0]), "overview")
+    assert overview == analysis.overview
+    assert "DenseLite" in overview
