@@ -87,6 +87,7 @@ class MonitorConfig:
     schedule: str = DEFAULT_SCHEDULE
     report_schedule: str = DEFAULT_REPORT_SCHEDULE
     upload_report: bool = False
+    max_cards_per_poll: int | None = None  # None: subscriptions.max_cards_per_poll
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class SubscriptionsConfig:
     max_keywords: int = 20
     max_categories: int = 5
     allow_all: bool = False  # may a channel follow a category without keywords (--all)?
+    max_cards_per_poll: int = 10  # per channel and poll; the rest go into one summary message
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class AccessConfig:
 
     analyze: str = "admins"
     subscriptions: str = "admins"
+    interests: str = "admins"
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "server.log_format": ("auto", "json", "text"),
     "access.analyze": ("admins", "everyone"),
     "access.subscriptions": ("admins", "everyone"),
+    "access.interests": ("admins", "everyone"),
 }
 
 
@@ -402,6 +406,9 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 f"{prefix}.channels: {channel!r} must look like slack:C0123456 "
                 "or discord:123456789."
             )
+    cap = monitor.max_cards_per_poll
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        raise ConfigError(f"{prefix}.max_cards_per_poll: must be a whole number of at least 1.")
     for category in monitor.categories:
         if not is_category(category):
             raise ConfigError(f"{prefix}.categories: {unknown_category_message(category)}")
@@ -438,6 +445,7 @@ def _check_positive(config: Config) -> None:
         "llm.max_input_tokens": config.llm.max_input_tokens,
         "subscriptions.max_keywords": config.subscriptions.max_keywords,
         "subscriptions.max_categories": config.subscriptions.max_categories,
+        "subscriptions.max_cards_per_poll": config.subscriptions.max_cards_per_poll,
     }
     for dotted, value in checks.items():
         if value <= 0:

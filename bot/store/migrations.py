@@ -196,12 +196,36 @@ def m005_uploads_and_search_cards(db: Database) -> None:
     )
 
 
+def m006_card_summaries(db: Database) -> None:
+    """Why a card was posted (the closest interest paper), and the summary messages that
+    list a poll's matches beyond a channel's card cap (intent, then message ID)."""
+    db.table("posts").add_column("similar_to", str)
+    db.table("summaries").create(
+        {
+            "platform": str,
+            "channel": str,
+            "nonce": str,
+            "monitor": str,
+            "papers": str,
+            "state": str,
+            "attempts": int,
+            "message_id": str,
+            "created": str,
+            "posted": str,
+        },
+        pk=("platform", "channel", "nonce"),
+        defaults={"attempts": 0},
+    )
+    db.table("summaries").create_index(["platform", "state"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_papers_matches_polls,
     m002_chat,
     m003_analysis,
     m004_job_request_deliveries,
     m005_uploads_and_search_cards,
+    m006_card_summaries,
 )
 
 
