@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InvalidArxivIdError
+from bot.ids import parse_arxiv_id
 from bot.matching import compile_keyword
 from bot.models import ANNOUNCE_TYPES
 from bot.redact import remember_envs
@@ -87,6 +88,16 @@ class MonitorConfig:
     schedule: str = DEFAULT_SCHEDULE
     report_schedule: str = DEFAULT_REPORT_SCHEDULE
     upload_report: bool = False
+    interests: tuple[str, ...] = ()  # arXiv IDs or URLs of papers the team cares about
+    interests_file: str = ""  # BibTeX / Zotero export, or a file of arXiv IDs, one a line
+
+
+@dataclass(frozen=True)
+class InterestsConfig:
+    """The interest profile that ranks matched papers (#16)."""
+
+    max_papers: int = 500  # profile size cap, most recent first
+    half_life_days: float = 30.0  # a reaction's weight halves every this many days
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
+    interests: InterestsConfig = field(default_factory=InterestsConfig)
     source: str = "built-in defaults"
 
     @property
@@ -210,6 +222,7 @@ _SECTIONS: dict[str, type] = {
     "server": ServerConfig,
     "subscriptions": SubscriptionsConfig,
     "access": AccessConfig,
+    "interests": InterestsConfig,
 }
 # Discord IDs may be written as integers or as strings of digits in every one of these keys.
 _DISCORD_ID_KEYS = frozenset(
@@ -411,6 +424,11 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 compile_keyword(keyword)
             except ConfigError as exc:
                 raise ConfigError(f"{prefix}.{key}: {exc.user_message}") from exc
+    for interest in monitor.interests:
+        try:
+            parse_arxiv_id(interest)
+        except InvalidArxivIdError as exc:
+            raise ConfigError(f"{prefix}.interests: {exc.user_message}") from exc
 
 
 def _check_slack_command(config: Config) -> None:
@@ -438,6 +456,8 @@ def _check_positive(config: Config) -> None:
         "llm.max_input_tokens": config.llm.max_input_tokens,
         "subscriptions.max_keywords": config.subscriptions.max_keywords,
         "subscriptions.max_categories": config.subscriptions.max_categories,
+        "interests.max_papers": config.interests.max_papers,
+        "interests.half_life_days": config.interests.half_life_days,
     }
     for dotted, value in checks.items():
         if value <= 0:
