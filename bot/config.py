@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InvalidArxivIdError
+from bot.ids import parse_arxiv_id
 from bot.matching import compile_keyword
 from bot.models import ANNOUNCE_TYPES
 from bot.redact import remember_envs
@@ -88,6 +89,16 @@ class MonitorConfig:
     report_schedule: str = DEFAULT_REPORT_SCHEDULE
     upload_report: bool = False
     max_cards_per_poll: int | None = None  # None: subscriptions.max_cards_per_poll
+    interests: tuple[str, ...] = ()  # arXiv IDs or URLs of papers the team cares about
+    interests_file: str = ""  # BibTeX / Zotero export, or a file of arXiv IDs, one a line
+
+
+@dataclass(frozen=True)
+class InterestsConfig:
+    """The interest profile that ranks matched papers (#16)."""
+
+    max_papers: int = 500  # profile size cap, most recent first
+    half_life_days: float = 30.0  # a reaction's weight halves every this many days
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,18 @@ class LlmConfig:
     max_output_tokens: int = 4096
     response_format: str = "auto"
     daily_token_budget: int = 0
+
+
+@dataclass(frozen=True)
+class EmbeddingsConfig:
+    """An OpenAI-compatible embeddings endpoint; an empty ``model`` turns embeddings off."""
+
+    base_url: str = "https://api.openai.com/v1"
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 30.0
+    batch_size: int = 64
+    max_retries: int = 2
 
 
 @dataclass(frozen=True)
@@ -183,11 +206,13 @@ class Config:
     monitors: tuple[MonitorConfig, ...] = (MonitorConfig(),)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
+    embeddings: EmbeddingsConfig = field(default_factory=EmbeddingsConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
+    interests: InterestsConfig = field(default_factory=InterestsConfig)
     source: str = "built-in defaults"
 
     @property
@@ -208,11 +233,13 @@ _SECTIONS: dict[str, type] = {
     "report": ReportConfig,
     "analysis": AnalysisConfig,
     "llm": LlmConfig,
+    "embeddings": EmbeddingsConfig,
     "slack": SlackConfig,
     "discord": DiscordConfig,
     "server": ServerConfig,
     "subscriptions": SubscriptionsConfig,
     "access": AccessConfig,
+    "interests": InterestsConfig,
 }
 # Discord IDs may be written as integers or as strings of digits in every one of these keys.
 _DISCORD_ID_KEYS = frozenset(
@@ -418,6 +445,11 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 compile_keyword(keyword)
             except ConfigError as exc:
                 raise ConfigError(f"{prefix}.{key}: {exc.user_message}") from exc
+    for interest in monitor.interests:
+        try:
+            parse_arxiv_id(interest)
+        except InvalidArxivIdError as exc:
+            raise ConfigError(f"{prefix}.interests: {exc.user_message}") from exc
 
 
 def _check_slack_command(config: Config) -> None:
@@ -443,9 +475,13 @@ def _check_positive(config: Config) -> None:
         "llm.timeout_s": config.llm.timeout_s,
         "llm.deadline_s": config.llm.deadline_s,
         "llm.max_input_tokens": config.llm.max_input_tokens,
+        "embeddings.timeout_s": config.embeddings.timeout_s,
+        "embeddings.batch_size": config.embeddings.batch_size,
         "subscriptions.max_keywords": config.subscriptions.max_keywords,
         "subscriptions.max_categories": config.subscriptions.max_categories,
         "subscriptions.max_cards_per_poll": config.subscriptions.max_cards_per_poll,
+        "interests.max_papers": config.interests.max_papers,
+        "interests.half_life_days": config.interests.half_life_days,
     }
     for dotted, value in checks.items():
         if value <= 0:

@@ -117,6 +117,9 @@ USE_CASES = {
     *("bot.service", "bot.announce", "bot.posting", "bot.workers", "bot.scheduler"),
     *("bot.digest", "bot.poll", "bot.cards", "bot.report", "bot.repeats", "bot.uploads"),
     *("bot.progress", "bot.health", "bot.health_state"),
+    *("bot.interests", "bot.ranking", "bot.ranking.bibtex", "bot.ranking.channels"),
+    *("bot.ranking.keywords", "bot.ranking.latex", "bot.ranking.lookup", "bot.ranking.profile"),
+    *("bot.ranking.rank", "bot.ranking.similarity", "bot.ranking.sources"),
 }
 RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),

@@ -1,0 +1,141 @@
+"""Ranking a day's matches by keyword strength and the team's interest profile (#16).
+
+Real feeds from the corpus; a real SQLite store; the chat side's API (signals,
+interests) as rank-chat calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, parse_config
+from bot.feeds import parse_feed
+from bot.interests import THUMBS_DOWN, add_interest, record_signal
+from bot.matching import Selection
+from bot.models import ChatRef, Paper
+from bot.ranking import rank_papers
+from bot.store import Store
+from tests.corpus import corpus_file
+
+NOW = datetime(2018, 8, 31, 12, tzinfo=UTC)
+RDF = "feeds/export_arxiv_org_rss_cs_RDF_2018-08-30.rdf"
+# Two differential-privacy papers of the 2018-08-30 cs announcement.
+DP_PROFILE = ("1808.10101", "1808.10410")  # DP-ADMM; The Bounded Laplace Mechanism in DP
+DP_CHANGE_POINT = "1808.10056"  # Differentially Private Change-Point Detection
+# Two machine-translation papers of the same announcement.
+MT_PROFILE = ("1808.10006", "1808.10432")  # Length bias in NMT; Human parity in NMT
+MT_OTHERS = ("1808.10196", "1808.10267")  # Pronoun translation; Multi-source syntactic NMT
+SLACK = ChatRef("slack", "C0TEAM")
+
+
+def cs_day() -> list[Paper]:
+    return list(parse_feed(corpus_file(RDF).read_bytes()).papers)
+
+
+def make_config(tmp_path: Path, extra: str = "") -> Config:
+    return parse_config(
+        f'[storage]\npath = "{tmp_path}/radar.db"\n'
+        "[[monitors]]\n"
+        'name = "cs"\n'
+        'categories = ["cs.CL", "cs.LG", "cs.CR"]\n'
+        "keywords = []\n"
+        'channels = ["slack:C0TEAM", "discord:42"]\n' + extra
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store.open(tmp_path / "radar.db", clock=lambda: NOW)
+    yield opened
+    opened.close()
+
+
+async def saved_day(store: Store) -> list[Paper]:
+    papers = cs_day()
+    await store.run(store.save_papers, papers)
+    return papers
+
+
+async def test_a_profile_on_one_topic_puts_that_topic_first(tmp_path, store) -> None:
+    config = make_config(tmp_path, f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"'))
+    papers = [p for p in await saved_day(store) if p.arxiv_id not in MT_PROFILE]
+    ranked = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=None
+    )
+    top = [r.paper.arxiv_id for r in ranked[:3]]
+    assert set(MT_OTHERS) <= set(top), [r.paper.title for r in ranked[:5]]
+    assert ranked[0].similar_to is not None
+    assert any(line.startswith("similar to: ") for line in ranked[0].reasons)
+
+
+async def test_without_a_profile_keyword_strength_ranks_and_ties_keep_feed_order(
+    tmp_path, store
+) -> None:
+    config = make_config(tmp_path)
+    monitor = replace(config.monitors[0], keywords=("translation", "privacy"))
+    papers = await saved_day(store)
+    ranked = await rank_papers(
+        store, config, monitor=monitor, channel=SLACK, papers=papers, matches=None
+    )
+    scores = [r.score for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    in_title = [r for r in ranked if r.reasons and "(title)" in r.reasons[0]]
+    abstract_only = [r for r in ranked if r.reasons and "(title)" not in r.reasons[0]]
+    assert in_title
+    assert abstract_only
+    assert min(r.score for r in in_title) > max(r.score for r in abstract_only)
+    zero = [r.paper.arxiv_id for r in ranked if r.score == 0]
+    assert zero == [p.arxiv_id for p in papers if p.arxiv_id in zero]  # announcement order
+    assert all(r.similar_to is None for r in ranked)
+
+
+async def test_a_thumbs_down_lowers_similar_papers_in_that_channel_only(tmp_path, store) -> None:
+    config = make_config(tmp_path)
+    monitor = config.monitors[0]
+    papers = await saved_day(store)
+    for arxiv_id in DP_PROFILE:
+        await add_interest(store, channel=SLACK, arxiv_id=arxiv_id, at=NOW)
+        await add_interest(store, channel=("discord", "42"), arxiv_id=arxiv_id, at=NOW)
+    day = [p for p in papers if p.arxiv_id not in DP_PROFILE]
+
+    async def scores(channel: ChatRef | tuple[str, str]) -> dict[str, float]:
+        ranked = await rank_papers(
+            store, config, monitor=monitor, channel=channel, papers=day, matches={}
+        )
+        return {r.paper.arxiv_id: r.score for r in ranked}
+
+    before = await scores(SLACK)
+    assert max(before, key=before.__getitem__) == DP_CHANGE_POINT
+    # Slack marks down another privacy paper: similar papers sink there, and only there.
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10151",  # VirtualIdentity: Privacy-Preserving User Profiling
+        kind=THUMBS_DOWN,
+        weight=-1.0,
+        at=NOW - timedelta(hours=1),
+    )
+    after = await scores(SLACK)
+    drop = {arxiv_id: before[arxiv_id] - after[arxiv_id] for arxiv_id in before}
+    assert drop[DP_CHANGE_POINT] > 3 * drop["1808.10000"]  # grammar induction: unrelated
+    assert drop["1808.10082"] > 3 * drop["1808.10000"]  # privacy protection in detection
+    assert await scores(("discord", "42")) == before
+
+
+async def test_the_same_inputs_give_the_same_order(tmp_path, store) -> None:
+    config = make_config(tmp_path, f"interests = {list(DP_PROFILE)!r}\n".replace("'", '"'))
+    papers = await saved_day(store)
+    matches = {p.arxiv_id: Selection() for p in papers}
+    first = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=matches
+    )
+    second = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=matches
+    )
+    assert first == second
+    assert len(first) == len(papers)
