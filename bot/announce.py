@@ -13,17 +13,21 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.cards import summary_heading
-from bot.config import Config
+from bot.config import Config, MonitorConfig
 from bot.errors import ConfigError
 from bot.ids import ArxivId
 from bot.models import CardSummary, ChatRef, Paper
 from bot.platform import ChatPlatform
-from bot.poll import PollOutcome, monitor_channels
+from bot.poll import CHANNEL_MONITOR_PREFIX, PollOutcome, channel_monitors, monitor_channels
 from bot.posting import Cards
-from bot.store import Store, matches, summaries
+from bot.ranking.rank import rank_papers, selections
+from bot.store import Store, StoredMatch, matches, summaries
+
+if TYPE_CHECKING:
+    from bot.arxiv import ArxivClient
 
 log = logging.getLogger(__name__)
 OWED_WINDOW = timedelta(days=2)  # matches older than this are never posted late
@@ -49,6 +53,7 @@ class Desk(Protocol):
     config: Config
     store: Store
     cards: Cards
+    arxiv: ArxivClient  # looks up interest papers not known yet, for the ranking
 
     @property
     def platforms(self) -> Mapping[str, ChatPlatform]: ...
@@ -116,10 +121,10 @@ async def _post_channel(
     platform: ChatPlatform,
     channel: str,
     monitor: str,
-    owed: list[tuple[Paper, tuple[str, ...]]],
+    owed: list[StoredMatch],
 ) -> int:
     """The best of ``owed`` as cards (at most the cap), then one summary of the rest."""
-    picks = [Pick(paper, keywords) for paper, keywords in owed]
+    picks = await ranked(desk, monitor, (platform.name, channel), owed)
     cap = card_cap(desk.config, monitor)
     cards, rest = picks[:cap], picks[cap:]
     if rest:
@@ -131,6 +136,41 @@ async def _post_channel(
         posted += await _post(desk, platform, channel, pick, monitor)
     await post_summaries(desk, platform, channel)
     return posted
+
+
+async def ranked(
+    desk: Desk, monitor: str, channel: tuple[str, str], owed: list[StoredMatch]
+) -> list[Pick]:
+    """``owed`` best first for ``channel`` (its interest profile and reactions), with why.
+
+    If the ranking fails, the cards still go out, in announcement order.
+    """
+    in_feed_order = [Pick(match.paper, match.keywords) for match in owed]
+    config = await desk.store.run(_monitor_config, desk.config, desk.store, monitor)
+    if config is None or not owed:
+        return in_feed_order
+    try:
+        order = await rank_papers(
+            desk.store,
+            desk.config,
+            monitor=config,
+            channel=channel,
+            papers=[match.paper for match in owed],
+            matches=selections(owed),
+            arxiv=desk.arxiv,
+        )
+    except Exception:
+        log.exception("ranking %s for %s:%s failed; cards keep feed order", monitor, *channel)
+        return in_feed_order
+    keywords = {match.paper.arxiv_id: match.keywords for match in owed}
+    return [Pick(r.paper, keywords[r.paper.arxiv_id], r.similar_to) for r in order]
+
+
+def _monitor_config(config: Config, store: Store, name: str) -> MonitorConfig | None:
+    """The configured monitor ``name``, or a channel's own (built from its subscriptions)."""
+    if name.startswith(CHANNEL_MONITOR_PREFIX):
+        return next((m for m in channel_monitors(config, store) if m.name == name), None)
+    return next((m for m in config.monitors if m.name == name), None)
 
 
 async def _post(desk: Desk, platform: ChatPlatform, channel: str, pick: Pick, monitor: str) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot import repeats, usage
+from bot import feedback, repeats, usage
 from bot.arxiv import ArxivClient
 from bot.commands import (
     DEFAULT_PREFIX,
@@ -134,6 +134,7 @@ class RadarService:
             return Reply(not_saved(f"the request to analyse {arxiv_id}", exc))
         except RadarError as exc:  # a spent budget, or an LLM engine without its key
             return Reply(exc.user_message)
+        await feedback.asked_for(self.store, ref, arxiv_id.id)
         if isinstance(outcome, repeats.Repeat):
             return Reply(self._repeat_text(arxiv_id, ref, outcome))
         self.jobs_changed.set()
@@ -213,6 +214,15 @@ class RadarService:
             return None
         ref = ChatRef(platform, channel, thread=message_id, user=user)
         return await self.enqueue_analysis(ArxivId(card.arxiv_id), ref, language)
+
+    async def react(
+        self, platform: str, channel: str, message_id: str, kind: str, *, removed: bool = False
+    ) -> bool:
+        """A 👍/⭐/👎 (``bot.interests`` signal kind) put on or taken off ``message_id``:
+        it moves this channel's ranking when the message is one of the bot's cards."""
+        return await feedback.react(
+            self.store, platform, channel, message_id, kind, removed=removed
+        )
 
     # commands ---------------------------------------------------------------------
 

@@ -261,10 +261,16 @@ def event_callback(event: dict[str, Any], event_id: str = "Ev111") -> dict[str, 
 
 
 def reaction_added(
-    ts: str, item_user: str, reaction: str = "mag", user: str = USER, event_id: str = "Ev111"
+    ts: str,
+    item_user: str,
+    reaction: str = "mag",
+    user: str = USER,
+    event_id: str = "Ev111",
+    kind: str = "reaction_added",
 ) -> dict[str, Any]:
+    """A ``reaction_added`` event on message ``ts`` (``kind="reaction_removed"``: taken off)."""
     event = {
-        "type": "reaction_added",
+        "type": kind,
         "user": user,
         "item": {"type": "message", "channel": CHANNEL, "ts": ts},
         "reaction": reaction,

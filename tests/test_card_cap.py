@@ -202,11 +202,11 @@ async def test_slack_summary_titles_are_inert(
         )
     summary = slack.called("chat.postMessage")[-1]
     lines = summary["blocks"][1]["text"]["text"].splitlines()
-    assert lines[0] == (
+    assert [line for line in lines if "2511.05397" in line] == [
         f"• <{ABS.format(id='2511.05397')}|VLA &lt;!channel&gt; @\u2060everyone "
         "[click](`http://evil.example/a`) &lt;script&gt;alert(1)&lt;/script&gt;"
         "&lt;img src=x onerror=alert(2)&gt; gnp.exe>"
-    )
+    ]
     text = str(summary["blocks"])
     assert "<!channel>" not in text
     assert "<http://evil" not in text
@@ -285,12 +285,12 @@ async def test_discord_summary_titles_are_inert_and_split_to_the_limit(
         long = CardSummary("40 more", tuple([service.store.paper(SEED_IDS[0])] * 40))
         await bot.adapter.platform.post_summary(CHANNEL_ID, long, "n" * 25, reconcile=False)
     sent = [message_payload(r) for r in discord_fake.posts(CHANNEL_ID)]
-    hostile = sent[1]["embeds"][0]["description"].splitlines()[0]
-    assert hostile == (
+    lines = sent[1]["embeds"][0]["description"].splitlines()
+    assert [line for line in lines if "2511.05397" in line] == [
         "• [VLA <!channel> @\u200beveryone \\[click\\](`http://evil.example/a`) "
         "<script>alert(1)<\u200b/script><img src=x onerror=alert(2)> gnp.exe]"
         f"({ABS.format(id='2511.05397')})"
-    )
+    ]
     parts = [s["embeds"][0] for s in sent[2:]]
     assert len(parts) == 2
     assert all(len(p["description"]) <= 4096 for p in parts)

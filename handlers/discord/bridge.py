@@ -19,6 +19,7 @@ from bot.commands import CHANGE_NAMES, CHANGES, Analyze
 from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
+from bot.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from bot.models import ChatRef
 from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
 from handlers.discord import access
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 ANALYZE = frozenset({"analyze", "analyse"})
+# Reactions on a card that move the channel's ranking (skin tones and VS16 cut off).
+SIGNAL_REACTIONS = {"👍": THUMBS_UP, "⭐": STAR, "🌟": STAR, "👎": THUMBS_DOWN}
+_EMOJI_VARIANTS = dict.fromkeys([0xFE0F, *range(0x1F3FB, 0x1F400)])
 
 
 class ServiceBridge:
@@ -61,10 +65,12 @@ class ServiceBridge:
         await self._answer(interaction, reply, ephemeral=True)
 
     async def reaction(self, event: discord.RawReactionActionEvent, bot_id: int) -> None:
-        """An emoji added to a message: an analysis request when it is a card of ours."""
+        """An emoji added to a message: an analysis request when it is a card of ours;
+        👍 ⭐ 👎 on a card move the channel's ranking."""
         if event.guild_id is None or event.user_id == bot_id:
             return
         if str(event.emoji) not in self.config.discord.analyze_reactions:
+            await self.signal(event, bot_id, removed=False)
             return
         if event.message_author_id != bot_id:  # Discord names the author of the message
             return
@@ -79,6 +85,16 @@ class ServiceBridge:
             reply = await self.service.reaction(PLATFORM, channel, card, str(event.user_id))
         if reply is not None:
             await self.platform.notify(ChatRef(PLATFORM, channel, thread=card), reply.text)
+
+    async def signal(
+        self, event: discord.RawReactionActionEvent, bot_id: int, *, removed: bool
+    ) -> None:
+        """A 👍/⭐/👎 put on or taken off a message: a signal when the message is a card."""
+        kind = SIGNAL_REACTIONS.get(str(event.emoji).translate(_EMOJI_VARIANTS))
+        if kind is None or event.guild_id is None or event.user_id == bot_id:
+            return
+        channel, message = str(event.channel_id), str(event.message_id)
+        await self.service.react(PLATFORM, channel, message, kind, removed=removed)
 
     async def _answer(
         self,
