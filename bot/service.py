@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import feedback, repeats, usage
 from bot.arxiv import ArxivClient
+from bot.chat_interests import interests_reply
 from bot.commands import (
     DEFAULT_PREFIX,
     Analyze,
@@ -26,6 +27,7 @@ from bot.commands import (
     Command,
     Digest,
     Help,
+    Interests,
     ListFollowed,
     Search,
     Subscribe,
@@ -250,6 +252,11 @@ class RadarService:
                     category,
                     add=action == "add",
                     all_papers=all_papers,
+                )
+            case Interests():
+                prefix = self.command_prefix(ref.platform)
+                return Reply(
+                    await interests_reply(self.store, self.arxiv, self.config, ref, command, prefix)
                 )
             case ListFollowed():
                 return Reply(await self.store.run(self._followed_text, ref))

@@ -15,7 +15,7 @@ from functools import partial
 
 import discord
 
-from bot.commands import CHANGE_NAMES, CHANGES, Analyze
+from bot.commands import CHANGE_NAMES, CHANGES, Analyze, Interests
 from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 ANALYZE = frozenset({"analyze", "analyse"})
+INTEREST_CHANGES = frozenset({"interests add", "interests remove"})  # app command names
 # Reactions on a card that move the channel's ranking (skin tones and VS16 cut off).
 SIGNAL_REACTIONS = {"👍": THUMBS_UP, "⭐": STAR, "🌟": STAR, "👎": THUMBS_DOWN}
 _EMOJI_VARIANTS = dict.fromkeys([0xFE0F, *range(0x1F3FB, 0x1F400)])
@@ -57,6 +58,8 @@ class ServiceBridge:
             return self._refusal(interaction.channel_id, interaction.user)
         if command in CHANGE_NAMES:
             return self._change_refusal(interaction.channel_id, interaction.user)
+        if command in INTEREST_CHANGES:
+            return self._interests_refusal(interaction.channel_id, interaction.user)
         return None
 
     async def button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
@@ -137,6 +140,10 @@ class ServiceBridge:
             refused = check(interaction.channel_id, interaction.user)
             if refused is not None:
                 return Reply(refused)
+        if isinstance(command, Interests) and command.action != "list":
+            refused = self._interests_refusal(interaction.channel_id, interaction.user)
+            if refused is not None:
+                return Reply(refused)
         return await self.service.handle(command, self._ref(interaction))
 
     async def _button_reply(self, interaction: discord.Interaction, arxiv_id: str) -> Reply:
@@ -164,6 +171,14 @@ class ServiceBridge:
             return None
         channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
         return access.change_refusal(self.config.discord, channels, access.role_ids(user))
+
+    def _interests_refusal(
+        self, channel_id: int | None, user: discord.abc.User | discord.Member | None
+    ) -> str | None:
+        if self.config.access.interests == "everyone":
+            return None
+        channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
+        return access.interests_refusal(self.config.discord, channels, access.role_ids(user))
 
     @staticmethod
     def _ref(interaction: discord.Interaction) -> ChatRef:

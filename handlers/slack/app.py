@@ -21,7 +21,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import CHANGES, Analyze, Command, parse_command
+from bot.commands import CHANGES, Analyze, Command, Interests, parse_command
 from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
@@ -47,6 +47,10 @@ CHANGE_REFUSAL = (
 # Reactions on a card that move the channel's ranking (Slack's names, skin tone cut off).
 SIGNAL_REACTIONS = {"+1": THUMBS_UP, "thumbsup": THUMBS_UP, "star": STAR}
 SIGNAL_REACTIONS |= {"-1": THUMBS_DOWN, "thumbsdown": THUMBS_DOWN}
+INTERESTS_REFUSAL = (
+    "Sorry, only approved members may change this channel's interest papers. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
 _MENTION = re.compile(r"<[@!#][^>]*>")
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
 
@@ -84,7 +88,8 @@ class Listeners:
         app.error(self.on_error)
 
     def allowed(self, user: str | None, action: str = "analyze") -> bool:
-        """Whether ``user`` may ``analyze`` or change ``subscriptions`` (config ``access``)."""
+        """Whether ``user`` may ``analyze``, change ``subscriptions`` or ``interests``
+        (config ``access``)."""
         if getattr(self.service.config.access, action) == "everyone":
             return True
         allowed = self.config.allowed_users
@@ -189,6 +194,10 @@ class Listeners:
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
         if isinstance(request, CHANGES) and not self.allowed(ref.user, "subscriptions"):
             await self._say(ref, CHANGE_REFUSAL, public=public)
+            return
+        changes_interests = isinstance(request, Interests) and request.action != "list"
+        if changes_interests and not self.allowed(ref.user, "interests"):
+            await self._say(ref, INTERESTS_REFUSAL, public=public)
             return
         reply = await self.service.handle(request, ref)
         if reply.text:
