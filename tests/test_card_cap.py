@@ -7,6 +7,7 @@ crash and restart, hostile titles inert in the summary.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,8 +16,9 @@ import pytest
 from bot.announce import announce, post_owed
 from bot.config import MonitorConfig, parse_config
 from bot.errors import ConfigError
-from bot.models import CardSummary
+from bot.models import CardSummary, Paper
 from bot.poll import poll_monitor
+from bot.ranking.rank import rank_papers, selections
 from bot.store import posts, summaries
 from tests.core_env import core
 from tests.discord_harness import running_bot as discord_bot
@@ -115,6 +117,47 @@ async def test_a_summarised_paper_gets_its_card_when_analysed(arxiv_fake, tmp_pa
     assert (post.state, post.message_id) == (posts.POSTED, card)
     assert [c.arxiv_id for c in env.platform.of("card")] == [*SEED_IDS[:2], SEED_IDS[3]]
     assert "find_card" not in env.platform.calls  # a summary line is no earlier card
+
+
+async def test_cards_and_summary_follow_the_ranking_of_the_channels_profile(
+    arxiv_fake, tmp_path
+) -> None:
+    """A monitor listing a paper on visual spatial reasoning: that topic's match leads."""
+    extra = capped("slack:C1", cap=2) + 'interests = ["2511.09999"]\n'
+    async with core(arxiv_fake, tmp_path, extra) as env:
+        await env.store.run(env.store.save_papers, [spatial_interest()])
+        env.fake.feeds["*"] = seed_feed()
+        monitor = env.config.monitors[0]
+        outcome = await poll_monitor(env.arxiv, env.store, monitor)
+        expected = await rank_papers(
+            env.store,
+            env.config,
+            monitor=monitor,
+            channel=("slack", "C1"),
+            papers=[m.paper for m in outcome.new_matches],
+            matches=selections(outcome.new_matches),
+        )
+        await announce(env.service, outcome)
+    order = [r.paper.arxiv_id for r in expected]
+    cards = env.platform.of("card")
+    assert order[0] == "2511.05491"  # Visual Spatial Tuning, last in the feed
+    assert order != SEED_IDS
+    assert [c.arxiv_id for c in cards] == order[:2]
+    assert cards[0].extra["similar_to"] == spatial_interest().title
+    assert [s.extra["arxiv_ids"] for s in env.platform.of("summary")] == [order[2:]]
+
+
+def spatial_interest() -> Paper:
+    return Paper(
+        arxiv_id="2511.09999",
+        version=1,
+        title="Spatial reasoning benchmarks for vision-language models",
+        authors=("Ada Lovelace",),
+        abstract="Spatial perception and spatial reasoning of vision-language models (VLMs) "
+        "across single views, multiple images and videos.",
+        categories=("cs.CV",),
+        published=datetime(2025, 11, 3, tzinfo=UTC),
+    )
 
 
 # Slack --------------------------------------------------------------------------------
