@@ -120,6 +120,7 @@ USE_CASES = {
     *("bot.interests", "bot.ranking", "bot.ranking.bibtex", "bot.ranking.channels"),
     *("bot.ranking.keywords", "bot.ranking.latex", "bot.ranking.lookup", "bot.ranking.profile"),
     *("bot.ranking.rank", "bot.ranking.similarity", "bot.ranking.sources"),
+    "bot.ranking.embedded",
 }
 RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),

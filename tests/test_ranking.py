@@ -6,12 +6,14 @@ interests) as rank-chat calls it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from analysis.embeddings import cosine
 from bot.config import Config, parse_config
 from bot.feeds import parse_feed
 from bot.interests import THUMBS_DOWN, add_interest, record_signal
@@ -20,6 +22,7 @@ from bot.models import ChatRef, Paper
 from bot.ranking import rank_papers
 from bot.store import Store
 from tests.corpus import corpus_file
+from tests.fakes.embeddings import EmbeddingsFake, bag_of_words
 
 NOW = datetime(2018, 8, 31, 12, tzinfo=UTC)
 RDF = "feeds/export_arxiv_org_rss_cs_RDF_2018-08-30.rdf"
@@ -48,7 +51,7 @@ def make_config(tmp_path: Path, extra: str = "") -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "radar.db", clock=lambda: NOW)
     yield opened
     opened.close()
@@ -139,3 +142,66 @@ async def test_the_same_inputs_give_the_same_order(tmp_path, store) -> None:
     )
     assert first == second
     assert len(first) == len(papers)
+
+
+@pytest.fixture
+def embeddings() -> Iterator[EmbeddingsFake]:
+    server = EmbeddingsFake(dimensions=256).start()
+    yield server
+    server.stop()
+
+
+async def test_embeddings_rank_by_cosine_and_each_paper_is_embedded_once(
+    tmp_path, store, embeddings, monkeypatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    interests = f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"')
+    config = make_config(
+        tmp_path,
+        interests + f'[embeddings]\nbase_url = "{embeddings.url}/v1"\nmodel = "fake-embed"\n',
+    )
+    papers = [p for p in await saved_day(store) if p.arxiv_id not in MT_PROFILE]
+    monitor = config.monitors[0]
+    ranked = await rank_papers(
+        store, config, monitor=monitor, channel=None, papers=papers, matches=None
+    )
+    sent = [text for batch in embeddings.inputs() for text in batch]
+    assert len(sent) == len(papers) + len(MT_PROFILE)
+    # The fake's vectors are hashed bags of words: the order is their cosine order.
+    profile = [p for p in cs_day() if p.arxiv_id in MT_PROFILE]
+
+    def closeness(paper: Paper) -> float:
+        vector = bag_of_words(f"{paper.title}\n{paper.abstract}", 256)
+        return max(cosine(vector, bag_of_words(f"{p.title}\n{p.abstract}", 256)) for p in profile)
+
+    expected = sorted(papers, key=lambda p: -closeness(p))
+    assert [r.paper.arxiv_id for r in ranked[:5]] == [p.arxiv_id for p in expected[:5]]
+    assert ranked[0].similar_to in {p.title for p in profile}
+    again = await rank_papers(
+        store, config, monitor=monitor, channel=None, papers=papers, matches=None
+    )
+    assert again == ranked
+    assert sum(len(b) for b in embeddings.inputs()) == len(sent)  # all from the cache
+
+
+async def test_a_failing_embeddings_endpoint_falls_back_to_bm25(
+    tmp_path, store, embeddings, monkeypatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    interests = f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"')
+    plain = make_config(tmp_path, interests)
+    config = make_config(
+        tmp_path,
+        interests
+        + f'[embeddings]\nbase_url = "{embeddings.url}/v1"\nmodel = "fake-embed"\n'
+        + "max_retries = 0\n",
+    )
+    embeddings.fail(500, "overloaded", times=5)
+    papers = [p for p in await saved_day(store) if p.arxiv_id not in MT_PROFILE]
+    ranked = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=None
+    )
+    by_bm25 = await rank_papers(
+        store, plain, monitor=plain.monitors[0], channel=None, papers=papers, matches=None
+    )
+    assert ranked == by_bm25
