@@ -126,6 +126,7 @@ RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),
     *("bot.plugins", "bot.__main__", "bot.preflight", "bot.online", "bot.healthcheck"),
     "analysis.cli",
+    "bot.cli_rank",
 }
 LAYERS = ("kernel", "storage and arXiv", "analysis", "use cases", "runtime and CLI", "handlers")
 
