@@ -15,11 +15,20 @@ import pytest
 
 from analysis.embeddings import cosine
 from bot.config import Config, parse_config
+from bot.errors import InvalidArxivIdError
 from bot.feeds import parse_feed
-from bot.interests import THUMBS_DOWN, add_interest, record_signal
+from bot.interests import (
+    THUMBS_DOWN,
+    SignalError,
+    add_interest,
+    list_interests,
+    record_signal,
+    remove_interest,
+)
 from bot.matching import Selection
 from bot.models import ChatRef, Paper
 from bot.ranking import rank_papers
+from bot.ranking.profile import build_profile
 from bot.store import Store
 from tests.corpus import corpus_file
 from tests.fakes.embeddings import EmbeddingsFake, bag_of_words
@@ -33,6 +42,7 @@ DP_CHANGE_POINT = "1808.10056"  # Differentially Private Change-Point Detection
 MT_PROFILE = ("1808.10006", "1808.10432")  # Length bias in NMT; Human parity in NMT
 MT_OTHERS = ("1808.10196", "1808.10267")  # Pronoun translation; Multi-source syntactic NMT
 SLACK = ChatRef("slack", "C0TEAM")
+SLACK_KEY = ("slack", "C0TEAM")
 
 
 def cs_day() -> list[Paper]:
@@ -205,3 +215,86 @@ async def test_a_failing_embeddings_endpoint_falls_back_to_bm25(
         store, plain, monitor=plain.monitors[0], channel=None, papers=papers, matches=None
     )
     assert ranked == by_bm25
+
+
+async def test_chat_interests_are_added_listed_and_removed_per_channel(tmp_path, store) -> None:
+    config = make_config(tmp_path, 'interests = ["1808.10410"]\n')
+    await saved_day(store)
+    assert await add_interest(store, channel=SLACK, arxiv_id="arXiv:1808.10101v2", at=NOW)
+    assert not await add_interest(store, channel=SLACK, arxiv_id="1808.10101", at=NOW)
+    await add_interest(
+        store, channel=SLACK, arxiv_id="https://arxiv.org/abs/1808.10056", at=NOW + timedelta(1)
+    )
+    items = await list_interests(store, channel=SLACK, config=config)
+    assert [(i.arxiv_id, i.source) for i in items] == [
+        ("1808.10056", "chat"),
+        ("1808.10101", "chat"),
+        ("1808.10410", "config:cs"),
+    ]
+    assert items[0].title == "Differentially Private Change-Point Detection"
+    assert await list_interests(store, channel=("discord", "7")) == []
+    assert await remove_interest(store, channel=SLACK, arxiv_id="1808.10056")
+    assert not await remove_interest(store, channel=SLACK, arxiv_id="1808.10056")
+    with pytest.raises(InvalidArxivIdError):
+        await add_interest(store, channel=SLACK, arxiv_id="<@U123> not an id")
+
+
+async def test_bad_signals_are_refused_with_a_reason(store) -> None:
+    for kind, weight in (("", 1.0), ("thumbsup", 0.0), ("thumbsup", float("nan"))):
+        with pytest.raises(SignalError):
+            await record_signal(
+                store,
+                monitor=None,
+                channel=SLACK,
+                arxiv_id="1808.10056",
+                kind=kind,
+                weight=weight,
+                at=NOW,
+            )
+
+
+async def test_reactions_decay_with_their_half_life(tmp_path, store) -> None:
+    config = make_config(tmp_path, "[interests]\nhalf_life_days = 10\n")
+    await saved_day(store)
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10056",
+        kind="thumbsup",
+        weight=1.0,
+        at=NOW - timedelta(days=10),
+    )
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10101",
+        kind="star",
+        weight=1.5,
+        at=(NOW - timedelta(days=20)).replace(tzinfo=None),  # naive: UTC
+    )
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10410",
+        kind="thumbsdown",
+        weight=-1.0,
+        at=NOW,
+    )
+    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    weights = {p.key: round(p.weight, 3) for p in (*profile.positive, *profile.negative)}
+    assert weights == {"1808.10056": 0.5, "1808.10101": 0.375, "1808.10410": -1.0}
+    assert [p.key for p in profile.negative] == ["1808.10410"]
+
+
+async def test_the_profile_keeps_the_most_recent_papers_up_to_max_papers(tmp_path, store) -> None:
+    ids = ["1808.10006", "1808.10432", "1808.10101", "1808.10410"]
+    config = make_config(tmp_path, "[interests]\nmax_papers = 2\n")
+    await saved_day(store)
+    for days, arxiv_id in enumerate(ids):
+        await add_interest(store, channel=SLACK, arxiv_id=arxiv_id, at=NOW + timedelta(days))
+    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    assert [p.key for p in profile.positive] == ["1808.10410", "1808.10101"]
+    assert profile.pending == ()
