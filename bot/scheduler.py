@@ -41,6 +41,7 @@ from bot.poll import (
     poll_monitors,
     record_error_verdict,
 )
+from bot.ranking.lookup import look_up_missing
 from bot.supervise import Supervisor
 from bot.uploads import Uploads
 
@@ -235,8 +236,9 @@ class RadarScheduler:
     # the jobs -----------------------------------------------------------------------
 
     async def poll(self, monitor: MonitorConfig) -> None:
-        """Poll one monitor and post its new matches."""
+        """Poll one monitor, look up its new interest papers, post its new matches (ranked)."""
         outcome = await poll_monitor(self.arxiv, self.store, monitor)
+        await look_up_missing(self.store, self.config, monitor, None, self.arxiv)
         await announce(self.desk, outcome)
 
     async def poll_channels(self) -> None:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.report import ReportEntry, render_report
 from tests.fakes.arxiv import ArxivFake
 from tests.feeds import SEED_IDS, seed_feed
 from tests.test_analysis_extractive import cue_paper
@@ -147,3 +148,18 @@ def test_interests_lists_the_profile_and_reports_unknown_ids_and_bad_entries(
     assert "+1.00  bib:ours2024  Depth-Aware VLMs for Robot Grasping  [library.bib]" in out
     assert "unknown to arXiv: 2405.99999" in out
     assert "entry @misc{broken skipped" in result.stderr
+
+
+def test_the_relevance_line_sits_in_the_basic_information_and_escapes_titles() -> None:
+    from tests.test_report import MATCH, report
+
+    hostile = "similar to: <@U0123> [link](https://evil.example)"
+    entry = ReportEntry(MATCH, score=72.5, reasons=("keywords: vla (title)", hostile))
+    text = render_report(report(entries=(entry,)))
+    line = next(line for line in text.splitlines() if line.startswith("- **相关度**"))
+    assert line.startswith("- **相关度**: 72.50 (keywords: vla (title); similar to: ")
+    assert "<@U0123>" not in line  # no live mention
+    assert "](https://evil.example)" not in line  # no link
+    basic = text.split("### 基本信息")[1].split("### 原文摘要")[0]
+    assert line in basic
+    assert "相关度" not in render_report(report())  # unranked entries have no line
