@@ -242,11 +242,14 @@ class RadarScheduler:
         await announce(self.desk, outcome)
 
     async def poll_channels(self) -> None:
-        """Poll the channels' own subscriptions and post their new matches."""
+        """Poll the channels' own subscriptions and post their new matches (ranked)."""
         monitors = await self.store.run(channel_monitors, self.config, self.store)
         if not monitors:
             return
-        for outcome in await poll_monitors(self.arxiv, self.store, monitors):
+        for monitor, outcome in zip(
+            monitors, await poll_monitors(self.arxiv, self.store, monitors), strict=True
+        ):
+            await look_up_missing(self.store, self.config, monitor, None, self.arxiv)
             await announce(self.desk, outcome)
 
     async def report(self, monitor: MonitorConfig) -> None:
