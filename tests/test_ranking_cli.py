@@ -148,6 +148,10 @@ def test_interests_lists_the_profile_and_reports_unknown_ids_and_bad_entries(
     assert "+1.00  bib:ours2024  Depth-Aware VLMs for Robot Grasping  [library.bib]" in out
     assert "unknown to arXiv: 2405.99999" in out
     assert "entry @misc{broken skipped" in result.stderr
+    again = CliRunner().invoke(main, ["--config", str(config), "interests"])
+    assert "unknown to arXiv: 2405.99999" in again.stdout
+    api = [r for r in served.requests if r.path.startswith("/api/")]
+    assert [r.query.get("id_list") for r in api] == [f"{SPATIAL},2405.99999"]  # asked once
 
 
 def test_the_relevance_line_sits_in_the_basic_information_and_escapes_titles() -> None:
