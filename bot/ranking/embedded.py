@@ -52,7 +52,7 @@ async def _vectors(
     from analysis.embeddings import embed_texts
 
     model = config.embeddings.model
-    hashes = {key: _text_hash(text) for key, text in items}
+    hashes = {key: text_hash(text) for key, text in items}
     known = await store.run(table.vectors, store.db, model, list(hashes.items()))
     wanted = {key: text for key, text in items if key not in known}
     if wanted:
@@ -79,5 +79,6 @@ def _unit(vector: list[float]) -> list[float]:
     return [x / norm for x in vector] if norm else vector
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
+    """The key under which a text's vector is cached (with the paper and the model)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
