@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bot.cards import summary_heading
 from bot.config import Config, MonitorConfig
@@ -25,9 +25,6 @@ from bot.poll import CHANNEL_MONITOR_PREFIX, PollOutcome, channel_monitors, moni
 from bot.posting import Cards
 from bot.ranking.rank import rank_papers, selections
 from bot.store import Store, StoredMatch, matches, summaries
-
-if TYPE_CHECKING:
-    from bot.arxiv import ArxivClient
 
 log = logging.getLogger(__name__)
 OWED_WINDOW = timedelta(days=2)  # matches older than this are never posted late
@@ -53,7 +50,6 @@ class Desk(Protocol):
     config: Config
     store: Store
     cards: Cards
-    arxiv: ArxivClient  # looks up interest papers not known yet, for the ranking
 
     @property
     def platforms(self) -> Mapping[str, ChatPlatform]: ...
@@ -143,7 +139,9 @@ async def ranked(
 ) -> list[Pick]:
     """``owed`` best first for ``channel`` (its interest profile and reactions), with why.
 
-    If the ranking fails, the cards still go out, in announcement order.
+    Interest papers are looked up by the poll job before it announces (never here, so
+    an unreachable arXiv cannot hold the cards back). If the ranking fails, the cards
+    still go out, in announcement order.
     """
     in_feed_order = [Pick(match.paper, match.keywords) for match in owed]
     config = await desk.store.run(_monitor_config, desk.config, desk.store, monitor)
@@ -157,7 +155,6 @@ async def ranked(
             channel=channel,
             papers=[match.paper for match in owed],
             matches=selections(owed),
-            arxiv=desk.arxiv,
         )
     except Exception:
         log.exception("ranking %s for %s:%s failed; cards keep feed order", monitor, *channel)

@@ -120,12 +120,14 @@ USE_CASES = {
     *("bot.interests", "bot.ranking", "bot.ranking.bibtex", "bot.ranking.channels"),
     *("bot.ranking.keywords", "bot.ranking.latex", "bot.ranking.lookup", "bot.ranking.profile"),
     *("bot.ranking.rank", "bot.ranking.similarity", "bot.ranking.sources"),
+    "bot.ranking.embedded",
     *("bot.feedback", "bot.chat_interests"),
 }
 RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),
     *("bot.plugins", "bot.__main__", "bot.preflight", "bot.online", "bot.healthcheck"),
     "analysis.cli",
+    "bot.cli_rank",
 }
 LAYERS = ("kernel", "storage and arXiv", "analysis", "use cases", "runtime and CLI", "handlers")
 

@@ -6,20 +6,32 @@ interests) as rank-chat calls it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from analysis.embeddings import cosine
 from bot.config import Config, parse_config
+from bot.errors import InvalidArxivIdError
 from bot.feeds import parse_feed
-from bot.interests import THUMBS_DOWN, add_interest, record_signal
+from bot.interests import (
+    THUMBS_DOWN,
+    SignalError,
+    add_interest,
+    list_interests,
+    record_signal,
+    remove_interest,
+)
 from bot.matching import Selection
 from bot.models import ChatRef, Paper
 from bot.ranking import rank_papers
+from bot.ranking.profile import build_profile
 from bot.store import Store
 from tests.corpus import corpus_file
+from tests.fakes.embeddings import EmbeddingsFake, bag_of_words
 
 NOW = datetime(2018, 8, 31, 12, tzinfo=UTC)
 RDF = "feeds/export_arxiv_org_rss_cs_RDF_2018-08-30.rdf"
@@ -30,6 +42,7 @@ DP_CHANGE_POINT = "1808.10056"  # Differentially Private Change-Point Detection
 MT_PROFILE = ("1808.10006", "1808.10432")  # Length bias in NMT; Human parity in NMT
 MT_OTHERS = ("1808.10196", "1808.10267")  # Pronoun translation; Multi-source syntactic NMT
 SLACK = ChatRef("slack", "C0TEAM")
+SLACK_KEY = ("slack", "C0TEAM")
 
 
 def cs_day() -> list[Paper]:
@@ -48,7 +61,7 @@ def make_config(tmp_path: Path, extra: str = "") -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "radar.db", clock=lambda: NOW)
     yield opened
     opened.close()
@@ -139,3 +152,149 @@ async def test_the_same_inputs_give_the_same_order(tmp_path, store) -> None:
     )
     assert first == second
     assert len(first) == len(papers)
+
+
+@pytest.fixture
+def embeddings() -> Iterator[EmbeddingsFake]:
+    server = EmbeddingsFake(dimensions=256).start()
+    yield server
+    server.stop()
+
+
+async def test_embeddings_rank_by_cosine_and_each_paper_is_embedded_once(
+    tmp_path, store, embeddings, monkeypatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    interests = f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"')
+    config = make_config(
+        tmp_path,
+        interests + f'[embeddings]\nbase_url = "{embeddings.url}/v1"\nmodel = "fake-embed"\n',
+    )
+    papers = [p for p in await saved_day(store) if p.arxiv_id not in MT_PROFILE]
+    monitor = config.monitors[0]
+    ranked = await rank_papers(
+        store, config, monitor=monitor, channel=None, papers=papers, matches=None
+    )
+    sent = [text for batch in embeddings.inputs() for text in batch]
+    assert len(sent) == len(papers) + len(MT_PROFILE)
+    # The fake's vectors are hashed bags of words: the order is their cosine order.
+    profile = [p for p in cs_day() if p.arxiv_id in MT_PROFILE]
+
+    def closeness(paper: Paper) -> float:
+        vector = bag_of_words(f"{paper.title}\n{paper.abstract}", 256)
+        return max(cosine(vector, bag_of_words(f"{p.title}\n{p.abstract}", 256)) for p in profile)
+
+    expected = sorted(papers, key=lambda p: -closeness(p))
+    assert [r.paper.arxiv_id for r in ranked[:5]] == [p.arxiv_id for p in expected[:5]]
+    assert ranked[0].similar_to in {p.title for p in profile}
+    again = await rank_papers(
+        store, config, monitor=monitor, channel=None, papers=papers, matches=None
+    )
+    assert again == ranked
+    assert sum(len(b) for b in embeddings.inputs()) == len(sent)  # all from the cache
+
+
+async def test_a_failing_embeddings_endpoint_falls_back_to_bm25(
+    tmp_path, store, embeddings, monkeypatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    interests = f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"')
+    plain = make_config(tmp_path, interests)
+    config = make_config(
+        tmp_path,
+        interests
+        + f'[embeddings]\nbase_url = "{embeddings.url}/v1"\nmodel = "fake-embed"\n'
+        + "max_retries = 0\n",
+    )
+    embeddings.fail(500, "overloaded", times=5)
+    papers = [p for p in await saved_day(store) if p.arxiv_id not in MT_PROFILE]
+    ranked = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=None
+    )
+    by_bm25 = await rank_papers(
+        store, plain, monitor=plain.monitors[0], channel=None, papers=papers, matches=None
+    )
+    assert ranked == by_bm25
+
+
+async def test_chat_interests_are_added_listed_and_removed_per_channel(tmp_path, store) -> None:
+    config = make_config(tmp_path, 'interests = ["1808.10410"]\n')
+    await saved_day(store)
+    assert await add_interest(store, channel=SLACK, arxiv_id="arXiv:1808.10101v2", at=NOW)
+    assert not await add_interest(store, channel=SLACK, arxiv_id="1808.10101", at=NOW)
+    await add_interest(
+        store, channel=SLACK, arxiv_id="https://arxiv.org/abs/1808.10056", at=NOW + timedelta(1)
+    )
+    items = await list_interests(store, channel=SLACK, config=config)
+    assert [(i.arxiv_id, i.source) for i in items] == [
+        ("1808.10056", "chat"),
+        ("1808.10101", "chat"),
+        ("1808.10410", "config:cs"),
+    ]
+    assert items[0].title == "Differentially Private Change-Point Detection"
+    assert await list_interests(store, channel=("discord", "7")) == []
+    assert await remove_interest(store, channel=SLACK, arxiv_id="1808.10056")
+    assert not await remove_interest(store, channel=SLACK, arxiv_id="1808.10056")
+    with pytest.raises(InvalidArxivIdError):
+        await add_interest(store, channel=SLACK, arxiv_id="<@U123> not an id")
+
+
+async def test_bad_signals_are_refused_with_a_reason(store) -> None:
+    for kind, weight in (("", 1.0), ("thumbsup", 0.0), ("thumbsup", float("nan"))):
+        with pytest.raises(SignalError):
+            await record_signal(
+                store,
+                monitor=None,
+                channel=SLACK,
+                arxiv_id="1808.10056",
+                kind=kind,
+                weight=weight,
+                at=NOW,
+            )
+
+
+async def test_reactions_decay_with_their_half_life(tmp_path, store) -> None:
+    config = make_config(tmp_path, "[interests]\nhalf_life_days = 10\n")
+    await saved_day(store)
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10056",
+        kind="thumbsup",
+        weight=1.0,
+        at=NOW - timedelta(days=10),
+    )
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10101",
+        kind="star",
+        weight=1.5,
+        at=(NOW - timedelta(days=20)).replace(tzinfo=None),  # naive: UTC
+    )
+    await record_signal(
+        store,
+        monitor="cs",
+        channel=SLACK,
+        arxiv_id="1808.10410",
+        kind="thumbsdown",
+        weight=-1.0,
+        at=NOW,
+    )
+    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    weights = {p.key: round(p.weight, 3) for p in (*profile.positive, *profile.negative)}
+    assert weights == {"1808.10056": 0.5, "1808.10101": 0.375, "1808.10410": -1.0}
+    assert [p.key for p in profile.negative] == ["1808.10410"]
+
+
+async def test_the_profile_keeps_the_most_recent_papers_up_to_max_papers(tmp_path, store) -> None:
+    ids = ["1808.10006", "1808.10432", "1808.10101", "1808.10410"]
+    config = make_config(tmp_path, "[interests]\nmax_papers = 2\n")
+    await saved_day(store)
+    for days, arxiv_id in enumerate(ids):
+        await add_interest(store, channel=SLACK, arxiv_id=arxiv_id, at=NOW + timedelta(days))
+    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    assert [p.key for p in profile.positive] == ["1808.10410", "1808.10101"]
+    assert profile.pending == ()

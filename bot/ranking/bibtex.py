@@ -22,6 +22,8 @@ _IN_TEXT = re.compile(
     r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
     re.IGNORECASE,
 )
+_BRACE_OR_LINE = re.compile(r"[{}\n]")
+_QUOTE_BRACE_OR_LINE = re.compile(r'[{}"\n]')
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
 
 
@@ -219,32 +221,38 @@ class _Reader:
     def _braced(self) -> str:
         """The text inside balanced braces starting at ``pos`` (which is at "{")."""
         depth, start = 0, self.pos
-        for index in range(self.pos, len(self.text)):
-            char = self.text[index]
-            if char == "{" and not self._escaped(index):
+        for found in _BRACE_OR_LINE.finditer(self.text, self.pos):
+            char, index = found.group(), found.start()
+            if char == "\n":
+                if _ENTRY_START.match(self.text, index + 1):
+                    break
+            elif self._escaped(index):
+                continue
+            elif char == "{":
                 depth += 1
-            elif char == "}" and not self._escaped(index):
+            else:
                 depth -= 1
                 if depth == 0:
                     self.pos = index + 1
                     return self.text[start + 1 : index]
-            elif char == "\n" and _ENTRY_START.match(self.text, index + 1):
-                break
         raise _Malformed("unbalanced braces")
 
     def _quoted(self) -> str:
         depth, start = 0, self.pos
-        for index in range(self.pos + 1, len(self.text)):
-            char = self.text[index]
-            if char == "{" and not self._escaped(index):
+        for found in _QUOTE_BRACE_OR_LINE.finditer(self.text, self.pos + 1):
+            char, index = found.group(), found.start()
+            if char == "\n":
+                if _ENTRY_START.match(self.text, index + 1):
+                    break
+            elif self._escaped(index):
+                continue
+            elif char == "{":
                 depth += 1
-            elif char == "}" and not self._escaped(index):
+            elif char == "}":
                 depth -= 1
-            elif char == '"' and depth == 0 and not self._escaped(index):
+            elif depth == 0:
                 self.pos = index + 1
                 return self.text[start + 1 : index]
-            elif char == "\n" and _ENTRY_START.match(self.text, index + 1):
-                break
         raise _Malformed("unterminated quoted value")
 
     def _escaped(self, index: int) -> bool:

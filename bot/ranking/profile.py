@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import Config, MonitorConfig
 from bot.ranking.channels import ChannelKey, monitor_channel_keys
@@ -22,6 +22,7 @@ from bot.store import interests as table
 
 CHAT = "chat"
 MAX_WEIGHT = 1.0  # many 👍 on one paper count as one fresh interest
+UNKNOWN_RETRY = timedelta(days=1)  # an ID arXiv did not know may be announced since
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,18 @@ def profile_seeds(
 
 
 def missing_ids(store: Store, seeds: Sequence[_Seed]) -> list[str]:
-    """arXiv IDs among ``seeds`` with no text anywhere: what to look up."""
+    """arXiv IDs among ``seeds`` with no text anywhere: what to look up.
+
+    An ID arXiv did not know is asked again after :data:`UNKNOWN_RETRY`.
+    """
     needed = [s.arxiv_id for s in seeds if s.arxiv_id and not s.title]
-    known = set(table.feed_texts(store.db, needed)) | set(table.cached_papers(store.db, needed))
+    retry_before = (store.clock() - UNKNOWN_RETRY).isoformat()
+    cached = table.cached_papers(store.db, needed)
+    known = set(table.feed_texts(store.db, needed)) | {
+        key
+        for key, paper in cached.items()
+        if paper.state == table.FOUND or paper.fetched >= retry_before
+    }
     return [arxiv_id for arxiv_id in dict.fromkeys(needed) if arxiv_id not in known]
 
 

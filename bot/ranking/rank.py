@@ -1,5 +1,8 @@
 """Rank a day's matched papers for one monitor in one channel (#16).
 
+Similarity to the profile is BM25 over SQLite FTS5, or the cosine of embeddings when
+``[embeddings]`` names a model.
+
 score = 100 × (0.3 × keyword strength + 0.7 × (similarity to the profile − similarity
 to papers marked 👎)); without a profile, score = 100 × keyword strength. Ties keep
 the announcement order, so the same inputs always give the same order.
@@ -13,9 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.config import Config, MonitorConfig
+from bot.errors import EmbeddingsError
 from bot.matching import Selection
 from bot.models import ChatRef, Paper
 from bot.ranking.channels import ChannelKey, channel_key
+from bot.ranking.embedded import embedding_similarities
 from bot.ranking.keywords import KeywordEvidence, KeywordJudge
 from bot.ranking.lookup import load_profile
 from bot.ranking.profile import Profile
@@ -66,7 +71,7 @@ async def rank_papers(
     profile = await load_profile(store, config, monitor, key, arxiv)
     judge = KeywordJudge(monitor)
     evidence = [judge.evidence(p, (matches or {}).get(p.arxiv_id)) for p in papers]
-    similar = await _similarities(profile, papers)
+    similar = await _similarities(store, config, profile, papers)
     ranked = [
         _ranked(paper, found, near, profile)
         for paper, found, near in zip(papers, evidence, similar, strict=True)
@@ -75,9 +80,17 @@ async def rank_papers(
     return [ranked[i] for i in order]
 
 
-async def _similarities(profile: Profile, papers: Sequence[Paper]) -> list[Similarity]:
+async def _similarities(
+    store: Store, config: Config, profile: Profile, papers: Sequence[Paper]
+) -> list[Similarity]:
+    """Embedding cosine when ``[embeddings]`` is on (BM25 if the endpoint fails), else BM25."""
     if profile.empty or not papers:
         return [Similarity() for _ in papers]
+    if config.embeddings.model.strip():
+        try:
+            return await embedding_similarities(store, config, profile, papers)
+        except EmbeddingsError as exc:
+            log.warning("ranking by BM25 instead of embeddings: %s", exc.user_message)
     return await bm25_similarities(profile, papers)
 
 

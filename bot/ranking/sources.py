@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.config import MonitorConfig
@@ -55,14 +56,26 @@ def declared_papers(monitor: MonitorConfig) -> Declared:
 
 
 def read_interests_file(path: Path) -> tuple[list[DeclaredPaper], list[str]]:
-    """The papers of a BibTeX or ID-list file, and warnings (an unreadable file is one)."""
+    """The papers of a BibTeX or ID-list file, and warnings (an unreadable file is one).
+
+    The file is parsed again only when its size or modification time changes.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        stat = path.stat()
+        papers, warnings = _read(str(path), stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
         return [], [f"cannot read the file: {exc.strerror or exc}"]
-    if _BIBTEX.search(text):
-        return _from_bibtex(text, path.name)
-    return _from_id_list(text, path.name)
+    return list(papers), list(warnings)
+
+
+@lru_cache(maxsize=16)
+def _read(path: str, mtime_ns: int, size: int) -> tuple[tuple[DeclaredPaper, ...], tuple[str, ...]]:
+    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    name = Path(path).name
+    papers, warnings = (
+        _from_bibtex(text, name) if _BIBTEX.search(text) else (_from_id_list(text, name))
+    )
+    return tuple(papers), tuple(warnings)
 
 
 def _from_bibtex(text: str, source: str) -> tuple[list[DeclaredPaper], list[str]]:
