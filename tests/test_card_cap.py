@@ -353,3 +353,43 @@ def test_a_monitor_cap_must_be_a_whole_number_of_at_least_one(value: str) -> Non
 def test_the_global_cap_must_be_positive() -> None:
     with pytest.raises(ConfigError, match=r"subscriptions\.max_cards_per_poll"):
         parse_config("[subscriptions]\nmax_cards_per_poll = 0\n")
+
+
+async def test_a_long_slack_summary_is_split_within_limits_and_reconciled(
+    tmp_path, monkeypatch, slack: SlackFake, arxiv_fake: ArxivFake
+) -> None:
+    papers = tuple(
+        Paper(
+            arxiv_id=f"2511.{n:05d}",
+            version=1,
+            title=f"Paper {n} " + "on a very long topic " * 14,
+            authors=(),
+            abstract="",
+            categories=("cs.CV",),
+        )
+        for n in range(150)
+    )
+    summary = CardSummary("150 more matches today, ranked in the report", papers)
+    async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake) as bot:
+        platform = bot.adapter.platform
+        first = await platform.post_summary(CHANNEL, summary, "n" * 25, reconcile=False)
+        again = await platform.post_summary(CHANNEL, summary, "n" * 25, reconcile=True)
+    sent = slack.called("chat.postMessage")
+    assert len(sent) == 2
+    assert first == again
+    assert [m["metadata"]["event_payload"]["part"] for m in sent] == [0, 1]
+    assert [m["text"] for m in sent] == [f"{summary.heading} ({n}/2)" for n in (1, 2)]
+    for message in sent:
+        texts = [block["text"]["text"] for block in message["blocks"]]
+        assert len(message["blocks"]) <= 50
+        assert all(len(text) <= 3000 for text in texts)
+        assert sum(len(text) for text in texts) <= 40000
+    lines = [
+        line
+        for message in sent
+        for block in message["blocks"][1 if message is sent[0] else 0 :]
+        for line in block["text"]["text"].splitlines()
+    ]
+    assert [line.split("|")[0] for line in lines] == [
+        f"• <{ABS.format(id=p.arxiv_id)}" for p in papers
+    ]
