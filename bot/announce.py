@@ -184,16 +184,27 @@ async def _post(desk: Desk, platform: ChatPlatform, channel: str, pick: Pick, mo
 
 
 async def post_summaries(desk: Desk, platform: ChatPlatform, channel: str | None = None) -> int:
-    """Post the summaries owed on ``platform`` (in ``channel`` if given); return how many."""
+    """Post the summaries owed on ``platform`` (in ``channel`` if given); return how many.
+
+    Each channel's are read and posted under its posting lock, so two polls posting to
+    one channel at once never send the same summary twice.
+    """
     store = desk.store
+    if channel is None:
+        owed = await store.run(summaries.pending, store.db, platform.name)
+        done = 0
+        for each in dict.fromkeys(summary.channel for summary in owed):
+            done += await post_summaries(desk, platform, each)
+        return done
     done = 0
-    for summary in await store.run(summaries.pending, store.db, platform.name, channel):
-        try:
-            await _post_summary(desk, platform, summary)
-        except Exception:
-            log.exception("summary for %s:%s not posted yet", platform.name, summary.channel)
-            continue
-        done += 1
+    async with desk.cards.lock(platform.name, channel):
+        for summary in await store.run(summaries.pending, store.db, platform.name, channel):
+            try:
+                await _post_summary(desk, platform, summary)
+            except Exception:
+                log.exception("summary for %s:%s not posted yet", platform.name, channel)
+                continue
+            done += 1
     return done
 
 

@@ -41,10 +41,12 @@ class Cards:
 
         ``similar_to`` (the closest interest paper's title) is shown on a new card.
         """
-        key = (platform.name, channel)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self.lock(platform.name, channel):
             return await self._ensure(platform, channel, paper, keywords, monitor, similar_to)
+
+    def lock(self, platform: str, channel: str) -> asyncio.Lock:
+        """The lock that keeps one channel's posts (cards and summaries) in order and single."""
+        return self._locks.setdefault((platform, channel), asyncio.Lock())
 
     async def _ensure(
         self,

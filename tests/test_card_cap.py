@@ -7,6 +7,7 @@ crash and restart, hostile titles inert in the summary.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -99,6 +100,15 @@ async def test_a_failed_summary_is_posted_by_the_next_poll(arxiv_fake, tmp_path)
         left = summaries.pending(env.store.db, "slack")
     assert [(s.arxiv_ids, s.attempts) for s in owed] == [(tuple(SEED_IDS[2:]), 1)]
     assert left == []
+    assert len(env.platform.of("card")) == 2
+    assert [s.extra["arxiv_ids"] for s in env.platform.of("summary")] == [SEED_IDS[2:]]
+
+
+async def test_two_polls_at_once_post_a_channels_summary_once(arxiv_fake, tmp_path) -> None:
+    async with core(arxiv_fake, tmp_path, capped("slack:C1")) as env:
+        env.fake.feeds["*"] = seed_feed()
+        await poll_monitor(env.arxiv, env.store, env.config.monitors[0])
+        await asyncio.gather(post_owed(env.service), post_owed(env.service))
     assert len(env.platform.of("card")) == 2
     assert [s.extra["arxiv_ids"] for s in env.platform.of("summary")] == [SEED_IDS[2:]]
 
