@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import MonitorConfig
-from bot.ranking.bibtex import arxiv_id_of, parse_bibtex
-from bot.ranking.latex import latex_to_text
-from bot.ranking.sources import declared_papers, read_interests_file
+from bot.kernel.config import MonitorConfig
+from bot.watch.ranking.bibtex import arxiv_id_of, parse_bibtex
+from bot.watch.ranking.latex import latex_to_text
+from bot.watch.ranking.sources import declared_papers, read_interests_file
 
 ZOTERO = r"""
 @comment{This file was created with Better BibTeX for Zotero}

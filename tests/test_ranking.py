@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 
 from analysis.embeddings import cosine
-from bot.config import Config, parse_config
-from bot.errors import InvalidArxivIdError
-from bot.feeds import parse_feed
-from bot.interests import (
+from bot.arxiv.feeds import parse_feed
+from bot.kernel.config import Config, parse_config
+from bot.kernel.errors import InvalidArxivIdError
+from bot.kernel.matching import Selection
+from bot.kernel.models import ChatRef, Paper
+from bot.store import Store
+from bot.watch.interests import (
     THUMBS_DOWN,
     SignalError,
     add_interest,
@@ -25,13 +28,10 @@ from bot.interests import (
     record_signal,
     remove_interest,
 )
-from bot.matching import Selection
-from bot.models import ChatRef, Paper
-from bot.ranking import rank_papers
-from bot.ranking.profile import build_profile
-from bot.store import Store
-from tests.corpus import corpus_file
-from tests.fakes.embeddings import EmbeddingsFake, bag_of_words
+from bot.watch.ranking import rank_papers
+from bot.watch.ranking.profile import build_profile
+from tests.support.corpus import corpus_file
+from tests.support.fakes.embeddings import EmbeddingsFake, bag_of_words
 
 NOW = datetime(2018, 8, 31, 12, tzinfo=UTC)
 RDF = "feeds/export_arxiv_org_rss_cs_RDF_2018-08-30.rdf"

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.report import ReportEntry, render_report
-from tests.fakes.arxiv import ArxivFake
-from tests.feeds import SEED_IDS, seed_feed
-from tests.test_analysis_extractive import cue_paper
-from tests.test_analysis_pipeline import atom
+from bot.runtime.cli import main
+from tests.support.analysis_env import atom
+from tests.support.cue_paper import cue_paper
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.feeds import SEED_IDS, seed_feed
 
 VERSIONS = {"2511.05275": 1, "2511.05397": 1, "2509.14117": 3, "2511.05491": 1}
 SPATIAL = "2405.00001"  # the team's paper, served by the fake API
@@ -152,18 +151,3 @@ def test_interests_lists_the_profile_and_reports_unknown_ids_and_bad_entries(
     assert "unknown to arXiv: 2405.99999" in again.stdout
     api = [r for r in served.requests if r.path.startswith("/api/")]
     assert [r.query.get("id_list") for r in api] == [f"{SPATIAL},2405.99999"]  # asked once
-
-
-def test_the_relevance_line_sits_in_the_basic_information_and_escapes_titles() -> None:
-    from tests.test_report import MATCH, report
-
-    hostile = "similar to: <@U0123> [link](https://evil.example)"
-    entry = ReportEntry(MATCH, score=72.5, reasons=("keywords: vla (title)", hostile))
-    text = render_report(report(entries=(entry,)))
-    line = next(line for line in text.splitlines() if line.startswith("- **相关度**"))
-    assert line.startswith("- **相关度**: 72.50 (keywords: vla (title); similar to: ")
-    assert "<@U0123>" not in line  # no live mention
-    assert "](https://evil.example)" not in line  # no link
-    basic = text.split("### 基本信息")[1].split("### 原文摘要")[0]
-    assert line in basic
-    assert "相关度" not in render_report(report())  # unranked entries have no line
