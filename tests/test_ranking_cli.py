@@ -6,6 +6,7 @@ its API, a real SQLite file; the commands run as a user runs them (click's runne
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.interests import add_interest
 from bot.report import ReportEntry, render_report
+from bot.store import Store
 from tests.fakes.arxiv import ArxivFake
 from tests.feeds import SEED_IDS, seed_feed
 from tests.test_analysis_extractive import cue_paper
@@ -167,3 +170,27 @@ def test_the_relevance_line_sits_in_the_basic_information_and_escapes_titles() -
     basic = text.split("### 基本信息")[1].split("### 原文摘要")[0]
     assert line in basic
     assert "相关度" not in render_report(report())  # unranked entries have no line
+
+
+def test_rank_and_interests_for_one_channel_use_its_own_profile(served, tmp_path) -> None:
+    config = write_config(served, tmp_path)
+    invoke(config, "poll")
+
+    async def add_from_chat() -> None:
+        store = Store.open(tmp_path / "radar.db")
+        try:
+            await add_interest(store, channel=("slack", "C0TEAM"), arxiv_id=SPATIAL)
+        finally:
+            store.close()
+
+    asyncio.run(add_from_chat())
+    everyone = ranked_ids(config)
+    assert everyone[0] == "2511.05275"  # no channel: no profile, keyword strength
+    args = ["rank", "--date", "2025-11-11", "--format", "json", "--channel", "slack:C0TEAM"]
+    team = [item["arxiv_id"] for item in json.loads(invoke(config, *args))]
+    assert team[0] == VISUAL_SPATIAL_TUNING
+    listed = invoke(config, "interests", "--channel", "slack:C0TEAM")
+    assert f"+1.00  {SPATIAL}  {SPATIAL_TITLE}  [chat]" in listed
+    bad = CliRunner().invoke(main, ["--config", str(config), "rank", "--channel", "irc:#x"])
+    assert bad.exit_code == 2
+    assert "slack:<channel id>" in bad.output
