@@ -2,7 +2,7 @@
 
 Off unless ``embeddings.model`` names a model. Texts go in batches of
 ``embeddings.batch_size``; every failure becomes an
-:class:`~bot.errors.EmbeddingsError` with a reason code and a message naming
+:class:`~bot.kernel.errors.EmbeddingsError` with a reason code and a message naming
 the config key to check. The key comes from ``$embeddings.api_key_env``; a
 server that needs none (a local one) works with the variable unset.
 """
@@ -16,8 +16,8 @@ import openai
 from openai import AsyncOpenAI
 from openai.types import CreateEmbeddingResponse
 
-from bot.config import EmbeddingsConfig, secret
-from bot.errors import EmbeddingsError
+from bot.kernel.config import EmbeddingsConfig, secret
+from bot.kernel.errors import EmbeddingsError
 
 NO_KEY = "no-key"  # sent to servers that take none: the openai client needs some value
 

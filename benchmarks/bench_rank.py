@@ -8,7 +8,7 @@ of 150-230 (about the size of arXiv's). The profile is a BibTeX file of 500 entr
 (titles and abstracts, no arXiv IDs, so nothing is looked up). Every paper is stored
 as a match of one announcement in a fresh SQLite file, then ranked:
 
-- in process, :func:`bot.ranking.rank_papers` with BM25 (best and median wall time of
+- in process, :func:`bot.watch.ranking.rank_papers` with BM25 (best and median wall time of
   ``--repeat``, and the best CPU time of the process, which a shared machine disturbs
   less), with the share of the BM25 step, and the Python heap peak (``tracemalloc``);
 - through the real ``arxiv-radar rank --format json --no-lookup`` as a fresh process:
@@ -41,14 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Config, load_config
-from bot.models import Paper
-from bot.ranking import rank_papers, selections
-from bot.ranking.embedded import embedding_similarities, text_hash
-from bot.ranking.lookup import load_profile
-from bot.ranking.similarity import bm25_similarities, paper_text
+from bot.kernel.config import Config, load_config
+from bot.kernel.models import Paper
 from bot.store import PollRecord, Store
 from bot.store import interests as table
+from bot.watch.ranking import rank_papers, selections
+from bot.watch.ranking.embedded import embedding_similarities, text_hash
+from bot.watch.ranking.lookup import load_profile
+from bot.watch.ranking.similarity import bm25_similarities, paper_text
 
 TARGET_SECONDS = 1.0
 DIMENSIONS = 1536

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from analysis.embeddings import cosine, embed_texts, enabled
-from bot.config import EmbeddingsConfig
-from bot.errors import EmbeddingsError
-from tests.fakes.embeddings import DIMENSIONS, EmbeddingsFake, bag_of_words
-from tests.fakes.server import Fault
+from bot.kernel.config import EmbeddingsConfig
+from bot.kernel.errors import EmbeddingsError
+from tests.support.fakes.embeddings import DIMENSIONS, EmbeddingsFake, bag_of_words
+from tests.support.fakes.server import Fault
 
 KEY_ENV = "ARXIV_RADAR_TEST_EMBEDDINGS_KEY"
 KEY = "sk-embed-0123456789abcdef"
