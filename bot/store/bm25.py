@@ -11,6 +11,7 @@ too (docs/ranking.md, "Similarity").
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import sqlite3
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 QUERY_TERMS = 24  # terms per query: the interest paper's highest tf-idf words
 PER_QUERY = 200  # day's papers scored per interest paper
+IDF_SAMPLE = 500  # day's papers counted for word rarity
 _WORD = re.compile(r"[^\W_]{3,}")
 # Words that say nothing about a paper's topic.
 _STOPWORD_TEXT = """about above after again against also among and any are based been before
@@ -49,7 +51,7 @@ def best_matches(
 ) -> list[tuple[Closest | None, Closest | None]]:
     """For each query text: its closest positive and closest negative text (None: no overlap)."""
     interests = [*positives, *negatives]
-    with _Index([*interests, *queries]) as index:
+    with _Index([*interests, *queries], len(interests)) as index:
         best = [index.closest_to(rowid, len(interests)) for rowid in range(1, len(interests) + 1)]
     positive: dict[int, tuple[int, float]] = {}
     negative: dict[int, tuple[int, float]] = {}
@@ -72,7 +74,9 @@ def _closest(found: tuple[int, float] | None) -> Closest | None:
 
 
 class _Index:
-    def __init__(self, texts: Sequence[str]) -> None:
+    """The FTS5 index of ``texts``, whose first ``interests`` are the interest papers."""
+
+    def __init__(self, texts: Sequence[str], interests: int) -> None:
         self.conn = sqlite3.connect(":memory:")
         self.conn.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(body, "
@@ -85,10 +89,14 @@ class _Index:
         # One b-tree per term instead of the insert's segments: queries a third cheaper.
         self.conn.execute("INSERT INTO docs (docs) VALUES ('optimize')")
         self.texts = texts
+        # Word rarity, for choosing query words: the interest papers and an even sample of
+        # at most IDF_SAMPLE day's papers (stop words are dropped from queries, not here).
+        step = max(1, (len(texts) - interests) // IDF_SAMPLE)
+        counted = [*texts[:interests], *texts[interests::step]]
         frequency: Counter[str] = Counter()
-        for text in texts:  # stop words are dropped from queries, not from the counts
+        for text in counted:
             frequency.update(set(_WORD.findall(text.lower())))
-        self.idf = {word: math.log(len(texts) / count) for word, count in frequency.items()}
+        self.idf = {word: math.log(len(counted) / count) for word, count in frequency.items()}
 
     def __enter__(self) -> _Index:
         return self
@@ -118,9 +126,9 @@ class _Index:
 
     def _expression(self, words: list[str]) -> str | None:
         """An FTS5 OR-query of the most distinctive ``words`` (None: no usable word)."""
-        counts = Counter(words)
-        weighted = sorted(counts, key=lambda w: (-counts[w] * self.idf.get(w, 0.0), w))
-        chosen = [w for w in weighted[:QUERY_TERMS] if self.idf.get(w, 0.0) > 0]
+        idf = self.idf
+        scored = [(-count * idf.get(w, 0.0), w) for w, count in Counter(words).items()]
+        chosen = [w for score, w in heapq.nsmallest(QUERY_TERMS, scored) if score < 0]
         return " OR ".join(f'"{word}"' for word in chosen) if chosen else None
 
 

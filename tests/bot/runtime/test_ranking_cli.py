@@ -6,6 +6,7 @@ its API, a real SQLite file; the commands run as a user runs them (click's runne
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.runtime.cli import main
+from bot.store import Store
+from bot.watch.interests import add_interest
 from tests.support.analysis_env import atom
 from tests.support.cue_paper import cue_paper
 from tests.support.fakes.arxiv import ArxivFake
@@ -151,3 +154,27 @@ def test_interests_lists_the_profile_and_reports_unknown_ids_and_bad_entries(
     assert "unknown to arXiv: 2405.99999" in again.stdout
     api = [r for r in served.requests if r.path.startswith("/api/")]
     assert [r.query.get("id_list") for r in api] == [f"{SPATIAL},2405.99999"]  # asked once
+
+
+def test_rank_and_interests_for_one_channel_use_its_own_profile(served, tmp_path) -> None:
+    config = write_config(served, tmp_path)
+    invoke(config, "poll")
+
+    async def add_from_chat() -> None:
+        store = Store.open(tmp_path / "radar.db")
+        try:
+            await add_interest(store, channel=("slack", "C0TEAM"), arxiv_id=SPATIAL)
+        finally:
+            store.close()
+
+    asyncio.run(add_from_chat())
+    everyone = ranked_ids(config)
+    assert everyone[0] == "2511.05275"  # no channel: no profile, keyword strength
+    args = ["rank", "--date", "2025-11-11", "--format", "json", "--channel", "slack:C0TEAM"]
+    team = [item["arxiv_id"] for item in json.loads(invoke(config, *args))]
+    assert team[0] == VISUAL_SPATIAL_TUNING
+    listed = invoke(config, "interests", "--channel", "slack:C0TEAM")
+    assert f"+1.00  {SPATIAL}  {SPATIAL_TITLE}  [chat]" in listed
+    bad = CliRunner().invoke(main, ["--config", str(config), "rank", "--channel", "irc:#x"])
+    assert bad.exit_code == 2
+    assert "slack:<channel id>" in bad.output
