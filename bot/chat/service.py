@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.arxiv.client import ArxivClient
-from bot.chat import repeats
+from bot.chat import feedback, repeats
+from bot.chat.interests_command import interests_reply
 from bot.chat.limits import subscription_refusal
 from bot.kernel.commands import (
     DEFAULT_PREFIX,
@@ -27,6 +28,7 @@ from bot.kernel.commands import (
     Command,
     Digest,
     Help,
+    Interests,
     ListFollowed,
     Search,
     Subscribe,
@@ -134,6 +136,7 @@ class RadarService:
             return Reply(not_saved(f"the request to analyse {arxiv_id}", exc))
         except RadarError as exc:  # a spent budget, or an LLM engine without its key
             return Reply(exc.user_message)
+        await feedback.asked_for(self.store, ref, arxiv_id.id)
         if isinstance(outcome, repeats.Repeat):
             return Reply(self._repeat_text(arxiv_id, ref, outcome))
         self.jobs_changed.set()
@@ -214,6 +217,15 @@ class RadarService:
         ref = ChatRef(platform, channel, thread=message_id, user=user)
         return await self.enqueue_analysis(ArxivId(card.arxiv_id), ref, language)
 
+    async def react(
+        self, platform: str, channel: str, message_id: str, kind: str, *, removed: bool = False
+    ) -> bool:
+        """A 👍/⭐/👎 (``bot.watch.interests`` signal kind) put on or taken off ``message_id``:
+        it moves this channel's ranking when the message is one of the bot's cards."""
+        return await feedback.react(
+            self.store, platform, channel, message_id, kind, removed=removed
+        )
+
     # commands ---------------------------------------------------------------------
 
     async def handle(self, command: Command, ref: ChatRef) -> Reply:
@@ -240,6 +252,11 @@ class RadarService:
                     category,
                     add=action == "add",
                     all_papers=all_papers,
+                )
+            case Interests():
+                prefix = self.command_prefix(ref.platform)
+                return Reply(
+                    await interests_reply(self.store, self.arxiv, self.config, ref, command, prefix)
                 )
             case ListFollowed():
                 return Reply(await self.store.run(self._followed_text, ref))

@@ -2,8 +2,8 @@
 
 ``parse_command("analyze 2511.05275 en")`` turns typed text into a :data:`Command`;
 platforms with typed options (Discord app commands) build one with the same checks
-through :func:`analyze`, :func:`subscribe`, :func:`unsubscribe`, :func:`categories`
-and :func:`search`. :data:`COMMANDS` documents every command (help text, docs).
+through :func:`analyze`, :func:`subscribe`, :func:`unsubscribe`, :func:`categories`,
+:func:`interests` and :func:`search`. :data:`COMMANDS` documents every command (help text, docs).
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ MAX_QUERY_CHARS = 200
 # 900 KB command took shlex 9 s of event-loop time). Real commands are < 300 chars.
 MAX_COMMAND_CHARS = 1000
 CATEGORIES_USAGE = "Usage: categories add|remove <category>, e.g. categories add cs.RO"
+INTERESTS_USAGE = (
+    "Usage: interests add|remove <arXiv ID or URL>, or interests list "
+    "(e.g. interests add 2212.04356)"
+)
+INTEREST_ACTIONS = ("add", "list", "remove")
 DEFAULT_PREFIX = "/arxiv"  # how commands are typed where the platform does not say
 
 
@@ -53,6 +58,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "categories",
         "categories add|remove <category> [--all]",
         "choose the arXiv categories this channel watches (--all: every paper, if allowed)",
+    ),
+    CommandSpec(
+        "interests",
+        "interests list|add|remove [<arXiv ID or URL>]",
+        "the papers this channel cares about: similar new papers are ranked first",
     ),
     CommandSpec("list", "list", "what this channel follows"),
     CommandSpec("digest", "digest", "the latest daily report"),
@@ -86,6 +96,12 @@ class Categories:
 
 
 @dataclass(frozen=True)
+class Interests:
+    action: str  # "add" | "list" | "remove"
+    arxiv_id: ArxivId | None = None  # None for "list"
+
+
+@dataclass(frozen=True)
 class ListFollowed:
     """What this channel follows."""
 
@@ -105,7 +121,17 @@ class Help:
     """The list of commands."""
 
 
-Command = Analyze | Subscribe | Unsubscribe | Categories | ListFollowed | Digest | Search | Help
+Command = (
+    Analyze
+    | Subscribe
+    | Unsubscribe
+    | Categories
+    | Interests
+    | ListFollowed
+    | Digest
+    | Search
+    | Help
+)
 CHANGES = (Subscribe, Unsubscribe, Categories)  # commands that change what a channel follows
 CHANGE_NAMES = frozenset({"subscribe", "unsubscribe", "categories"})
 
@@ -168,6 +194,19 @@ def categories(action: str, category: str, all_papers: bool = False) -> Categori
     return Categories(action, category, all_papers)
 
 
+def interests(action: str, paper: str | None = None) -> Interests:
+    """An ``interests add|remove <ID or URL>`` or ``interests list`` request."""
+    if action not in INTEREST_ACTIONS:
+        raise CommandError(INTERESTS_USAGE)
+    if action == "list":
+        if paper:
+            raise CommandError("'interests list' takes no paper.")
+        return Interests(action)
+    if not paper or not strip_invisible(paper).strip():
+        raise CommandError(INTERESTS_USAGE)
+    return Interests(action, parse_arxiv_id(strip_invisible(paper).strip()))
+
+
 def search(query: str) -> Search:
     query = strip_invisible(query).strip()
     if not query:
@@ -204,6 +243,14 @@ def _parse_categories(args: list[str]) -> Command:
     return categories(args[0].lower(), args[1], all_papers)
 
 
+def _parse_interests(args: list[str]) -> Command:
+    if not args:
+        return interests("list")
+    if len(args) > 2:
+        raise CommandError(INTERESTS_USAGE)
+    return interests(args[0].lower(), args[1] if len(args) == 2 else None)
+
+
 def _no_args(command: Command, name: str) -> Callable[[list[str]], Command]:
     def parse(args: list[str]) -> Command:
         if args:
@@ -219,6 +266,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "subscribe": lambda args: subscribe(" ".join(args)),
     "unsubscribe": lambda args: unsubscribe(" ".join(args)),
     "categories": _parse_categories,
+    "interests": _parse_interests,
     "list": _no_args(ListFollowed(), "list"),
     "digest": _no_args(Digest(), "digest"),
     "search": lambda args: search(" ".join(args)),

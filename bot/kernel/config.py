@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.kernel.errors import ConfigError
+from bot.kernel.errors import ConfigError, InvalidArxivIdError
+from bot.kernel.ids import parse_arxiv_id
 from bot.kernel.matching import compile_keyword
 from bot.kernel.models import ANNOUNCE_TYPES
 from bot.kernel.redact import remember_envs
@@ -87,6 +88,17 @@ class MonitorConfig:
     schedule: str = DEFAULT_SCHEDULE
     report_schedule: str = DEFAULT_REPORT_SCHEDULE
     upload_report: bool = False
+    max_cards_per_poll: int | None = None  # None: subscriptions.max_cards_per_poll
+    interests: tuple[str, ...] = ()  # arXiv IDs or URLs of papers the team cares about
+    interests_file: str = ""  # BibTeX / Zotero export, or a file of arXiv IDs, one a line
+
+
+@dataclass(frozen=True)
+class InterestsConfig:
+    """The interest profile that ranks matched papers (#16)."""
+
+    max_papers: int = 500  # profile size cap, most recent first
+    half_life_days: float = 30.0  # a reaction's weight halves every this many days
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ class SubscriptionsConfig:
     max_keywords: int = 20
     max_categories: int = 5
     allow_all: bool = False  # may a channel follow a category without keywords (--all)?
+    max_cards_per_poll: int = 10  # per channel and poll; the rest go into one summary message
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,7 @@ class AccessConfig:
 
     analyze: str = "admins"
     subscriptions: str = "admins"
+    interests: str = "admins"
 
 
 @dataclass(frozen=True)
@@ -198,6 +212,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
+    interests: InterestsConfig = field(default_factory=InterestsConfig)
     source: str = "built-in defaults"
 
     @property
@@ -224,6 +239,7 @@ _SECTIONS: dict[str, type] = {
     "server": ServerConfig,
     "subscriptions": SubscriptionsConfig,
     "access": AccessConfig,
+    "interests": InterestsConfig,
 }
 # Discord IDs may be written as integers or as strings of digits in every one of these keys.
 _DISCORD_ID_KEYS = frozenset(
@@ -243,6 +259,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "server.log_format": ("auto", "json", "text"),
     "access.analyze": ("admins", "everyone"),
     "access.subscriptions": ("admins", "everyone"),
+    "access.interests": ("admins", "everyone"),
 }
 
 
@@ -416,6 +433,9 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 f"{prefix}.channels: {channel!r} must look like slack:C0123456 "
                 "or discord:123456789."
             )
+    cap = monitor.max_cards_per_poll
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        raise ConfigError(f"{prefix}.max_cards_per_poll: must be a whole number of at least 1.")
     for category in monitor.categories:
         if not is_category(category):
             raise ConfigError(f"{prefix}.categories: {unknown_category_message(category)}")
@@ -425,6 +445,11 @@ def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
                 compile_keyword(keyword)
             except ConfigError as exc:
                 raise ConfigError(f"{prefix}.{key}: {exc.user_message}") from exc
+    for interest in monitor.interests:
+        try:
+            parse_arxiv_id(interest)
+        except InvalidArxivIdError as exc:
+            raise ConfigError(f"{prefix}.interests: {exc.user_message}") from exc
 
 
 def _check_slack_command(config: Config) -> None:
@@ -454,6 +479,9 @@ def _check_positive(config: Config) -> None:
         "embeddings.batch_size": config.embeddings.batch_size,
         "subscriptions.max_keywords": config.subscriptions.max_keywords,
         "subscriptions.max_categories": config.subscriptions.max_categories,
+        "subscriptions.max_cards_per_poll": config.subscriptions.max_cards_per_poll,
+        "interests.max_papers": config.interests.max_papers,
+        "interests.half_life_days": config.interests.half_life_days,
     }
     for dotted, value in checks.items():
         if value <= 0:

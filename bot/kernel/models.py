@@ -51,3 +51,11 @@ class ChatRef:
     channel: str
     thread: str | None = None  # Slack thread_ts / Discord card message id
     user: str | None = None
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """One message listing the matches of a poll beyond a channel's card cap, best first."""
+
+    heading: str
+    papers: tuple[Paper, ...]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.kernel.models import ChatRef, Paper
+from bot.kernel.models import CardSummary, ChatRef, Paper
 
 if TYPE_CHECKING:
     from analysis.schema import Analysis
@@ -22,12 +22,31 @@ class ChatPlatform(Protocol):
     command_prefix: str  # how users type commands here, e.g. "/arxiv" (help and retry hints)
 
     async def post_card(
-        self, channel: str, paper: Paper, keywords: tuple[str, ...], nonce: str
+        self,
+        channel: str,
+        paper: Paper,
+        keywords: tuple[str, ...],
+        nonce: str,
+        similar_to: str | None = None,
     ) -> str:
         """Post a paper card to ``channel``; return the message ID (Slack ts / Discord id).
 
-        ``nonce`` is stable for (paper, channel): platforms that support it use it
-        so a retried request cannot create a second message.
+        The card says why it is there: the matched ``keywords`` and, when the
+        channel's interest profile contributed, the title of the closest interest
+        paper (``similar_to``, untrusted text). ``nonce`` is stable for (paper,
+        channel): platforms that support it use it so a retried request cannot
+        create a second message.
+        """
+        ...
+
+    async def post_summary(
+        self, channel: str, summary: CardSummary, nonce: str, *, reconcile: bool
+    ) -> str:
+        """Post ``summary`` (split to the platform's limits); return its first message's ID.
+
+        Titles link to their arXiv abs pages (links the bot builds from the ID).
+        Every part carries ``nonce``; with ``reconcile`` (an earlier attempt may
+        have reached the platform) the parts already in ``channel`` are not sent again.
         """
         ...
 

@@ -52,6 +52,14 @@ LAZY_COMMANDS = {
         "bot.runtime.cli_runtime:jobs_command",
         "The analysis queue: list (default), retry ID, cancel ID.",
     ),
+    "rank": (
+        "bot.runtime.cli_rank:rank_command",
+        "Print the day's matches of a monitor, most relevant first, with scores and reasons.",
+    ),
+    "interests": (
+        "bot.runtime.cli_rank:interests_command",
+        "List the interest profile that ranks a monitor's papers: papers, weights, sources.",
+    ),
     "stats": (
         "bot.runtime.cli_runtime:stats_command",
         "Usage per day: analyses requested and tokens spent, in total and per user.",
@@ -311,6 +319,11 @@ async def _dry_run(config: Config, monitor_name: str | None) -> None:
 @click.option("--monitor", "monitor_name", help="Monitor to report on (default: the first).")
 @click.option("--no-analyze", is_flag=True, help="Skip the analysis sections.")
 @click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    help="Analyse only the N most relevant papers; list the others with their abstracts.",
+)
+@click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default report.language)."
 )
 @click.pass_obj
@@ -320,9 +333,10 @@ def digest(
     out: str | None,
     monitor_name: str | None,
     no_analyze: bool,
+    top: int | None,
     lang: str | None,
 ) -> None:
-    """Poll now, then write the daily Markdown report and print its path."""
+    """Poll now, then write the daily Markdown report (most relevant first) and print its path."""
     config = obj.config
     day = report_date.date() if report_date else datetime.now(config.tz).date()
     name = monitor_name or config.monitors[0].name
@@ -334,6 +348,7 @@ def digest(
             lang or config.report.language,
             Path(out) if out else None,
             not no_analyze,
+            top,
         )
     )
     click.echo(str(path))
@@ -343,7 +358,13 @@ def digest(
 
 
 async def _digest(
-    config: Config, monitor: str, day: date, language: str, out: Path | None, analyze: bool
+    config: Config,
+    monitor: str,
+    day: date,
+    language: str,
+    out: Path | None,
+    analyze: bool,
+    top: int | None,
 ) -> tuple[Path, str | None]:
     """The report's path, and the error of its poll when arXiv could not be reached."""
     from bot.chat.progress import DigestProgress
@@ -369,6 +390,7 @@ async def _digest(
                 progress=progress,
                 poll=False,
                 feed_error=outcome.error,
+                top=top,
             )
         return path, outcome.error
 

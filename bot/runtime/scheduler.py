@@ -42,6 +42,7 @@ from bot.watch.poll import (
     poll_monitors,
     record_error_verdict,
 )
+from bot.watch.ranking.lookup import look_up_missing
 from bot.watch.uploads import Uploads
 
 if TYPE_CHECKING:
@@ -235,16 +236,20 @@ class RadarScheduler:
     # the jobs -----------------------------------------------------------------------
 
     async def poll(self, monitor: MonitorConfig) -> None:
-        """Poll one monitor and post its new matches."""
+        """Poll one monitor, look up its new interest papers, post its new matches (ranked)."""
         outcome = await poll_monitor(self.arxiv, self.store, monitor)
+        await look_up_missing(self.store, self.config, monitor, None, self.arxiv)
         await announce(self.desk, outcome)
 
     async def poll_channels(self) -> None:
-        """Poll the channels' own subscriptions and post their new matches."""
+        """Poll the channels' own subscriptions and post their new matches (ranked)."""
         monitors = await self.store.run(channel_monitors, self.config, self.store)
         if not monitors:
             return
-        for outcome in await poll_monitors(self.arxiv, self.store, monitors):
+        for monitor, outcome in zip(
+            monitors, await poll_monitors(self.arxiv, self.store, monitors), strict=True
+        ):
+            await look_up_missing(self.store, self.config, monitor, None, self.arxiv)
             await announce(self.desk, outcome)
 
     async def report(self, monitor: MonitorConfig) -> None:

@@ -9,8 +9,7 @@ import json
 
 from sqlite_utils import Database
 
-from bot.kernel.models import Paper
-from bot.store.core import paper_from_row
+from bot.store.core import StoredMatch, paper_from_row
 
 
 def recent_monitors(db: Database, since: str) -> list[str]:
@@ -23,17 +22,27 @@ def recent_monitors(db: Database, since: str) -> list[str]:
 
 def unposted(
     db: Database, monitor: str, platform: str, channel: str, since: str
-) -> list[tuple[Paper, tuple[str, ...]]]:
-    """The monitor's recent matches without a card in ``channel``, in feed order."""
+) -> list[StoredMatch]:
+    """The monitor's recent matches without a card (or summary line) in ``channel``,
+    in feed order."""
     rows = db.query(
-        "SELECT m.keywords AS matched, p.* FROM matches m "
+        "SELECT m.keywords AS matched, m.authors AS matched_authors, m.announced AS day, p.* "
+        "FROM matches m "
         "JOIN papers p ON p.arxiv_id = m.arxiv_id "
         "WHERE m.monitor = ? AND m.first_seen >= ? AND NOT EXISTS (SELECT 1 FROM posts s "
         "WHERE s.platform = ? AND s.channel = ? AND s.arxiv_id = m.arxiv_id) "
         "ORDER BY m.first_seen, m.position",
         [monitor, since, platform, channel],
     )
-    return [(paper_from_row(row), tuple(json.loads(row["matched"]))) for row in rows]
+    return [
+        StoredMatch(
+            paper_from_row(row),
+            tuple(json.loads(row["matched"])),
+            tuple(json.loads(row["matched_authors"] or "[]")),
+            row["day"] or "",
+        )
+        for row in rows
+    ]
 
 
 def keywords(db: Database, monitor: str, arxiv_id: str) -> tuple[str, ...]:

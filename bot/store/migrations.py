@@ -249,6 +249,67 @@ def m006_ask_passages_and_answers(db: Database) -> None:
     db.table("answers").create_index(["arxiv_id", "version"])
 
 
+def m007_interests_and_signals(db: Database) -> None:
+    """Interest profiles (#16): chat-added papers, channel signals, profile and vector caches."""
+    db.table("interests").create(
+        {"platform": str, "channel": str, "arxiv_id": str, "monitor": str, "added": str},
+        pk=("platform", "channel", "arxiv_id"),
+    )
+    db.table("signals").create(
+        {
+            "id": int,
+            "platform": str,
+            "channel": str,
+            "monitor": str,
+            "arxiv_id": str,
+            "kind": str,
+            "weight": float,
+            "at": str,
+        },
+        pk="id",
+    )
+    db.table("signals").create_index(["platform", "channel"])
+    db.table("signals").create_index(["monitor"])
+    db.table("profile_papers").create(
+        {
+            "arxiv_id": str,
+            "title": str,
+            "abstract": str,
+            "published": str,
+            "state": str,
+            "fetched": str,
+        },
+        pk="arxiv_id",
+    )
+    db.table("embeddings").create(
+        {"paper": str, "model": str, "text_hash": str, "vector": str, "created": str},
+        pk=("paper", "model"),
+    )
+
+
+def m008_card_summaries(db: Database) -> None:
+    """Why a card was posted (the closest interest paper), and the summary messages that
+    list a poll's matches beyond a channel's card cap (intent, then message ID)."""
+    db.table("posts").add_column("similar_to", str)
+    db.table("summaries").create(
+        {
+            "platform": str,
+            "channel": str,
+            "nonce": str,
+            "monitor": str,
+            "papers": str,
+            "state": str,
+            "attempts": int,
+            "message_id": str,
+            "created": str,
+            "posted": str,
+        },
+        pk=("platform", "channel", "nonce"),
+        defaults={"attempts": 0},
+    )
+    db.table("summaries").create_index(["platform", "state"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_papers_matches_polls,
     m002_chat,
@@ -256,6 +317,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_job_request_deliveries,
     m005_uploads_and_search_cards,
     m006_ask_passages_and_answers,
+    m007_interests_and_signals,
+    m008_card_summaries,
 )
 
 

@@ -16,6 +16,7 @@ from bot.store.sqlite_tx import transaction
 
 INTENT = "intent"
 POSTED = "posted"
+SUMMARISED = "summarised"  # listed in a summary message instead of getting a card
 SEARCH = "search"  # Post.monitor of a card posted as a search result
 
 
@@ -27,6 +28,7 @@ class Post:
     monitor: str
     message_id: str | None
     state: str
+    similar_to: str | None = None  # the closest interest paper's title, shown on the card
 
 
 def nonce(platform: str, channel: str, arxiv_id: str) -> str:
@@ -35,15 +37,34 @@ def nonce(platform: str, channel: str, arxiv_id: str) -> str:
     return digest[:25]
 
 
-def claim(db: Database, platform: str, channel: str, arxiv_id: str, monitor: str, now: str) -> bool:
+def claim(
+    db: Database,
+    platform: str,
+    channel: str,
+    arxiv_id: str,
+    monitor: str,
+    now: str,
+    similar_to: str | None = None,
+) -> bool:
     """Record the intent to post; False when this paper was already claimed for the channel."""
     with transaction(db):
         cursor = db.execute(
-            "INSERT OR IGNORE INTO posts (platform, channel, arxiv_id, monitor, state, created) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [platform, channel, arxiv_id, monitor, INTENT, now],
+            "INSERT OR IGNORE INTO posts "
+            "(platform, channel, arxiv_id, monitor, state, created, similar_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [platform, channel, arxiv_id, monitor, INTENT, now, similar_to],
         )
     return bool(cursor.rowcount)
+
+
+def claim_summarised(db: Database, platform: str, channel: str, arxiv_id: str) -> None:
+    """Turn a paper listed in a summary into the intent to post its card after all."""
+    with transaction(db):
+        db.execute(
+            "UPDATE posts SET state = ? WHERE platform = ? AND channel = ? AND arxiv_id = ? "
+            "AND state = ?",
+            [INTENT, platform, channel, arxiv_id, SUMMARISED],
+        )
 
 
 def mark_posted(
@@ -111,4 +132,5 @@ def _post(row: dict[str, object]) -> Post:
         str(row["monitor"] or ""),
         str(row["message_id"]) if row["message_id"] else None,
         str(row["state"]),
+        str(row["similar_to"]) if row.get("similar_to") else None,
     )

@@ -1,4 +1,4 @@
-"""Plain-text paper cards: for ``poll --dry-run``, logs and chat fallbacks."""
+"""Plain-text paper cards (``poll --dry-run``, logs, chat fallbacks) and summary headings."""
 
 from __future__ import annotations
 
@@ -46,3 +46,9 @@ def text_card(
         f"  {abs_url.format(id=paper.arxiv_id)}",
     ]
     return "\n".join(lines)
+
+
+def summary_heading(count: int, *, in_report: bool) -> str:
+    """ "14 more matches today, ranked in the report" (channels without a report: best first)."""
+    more = f"{count} more match{'es' if count != 1 else ''} today"
+    return f"{more}, ranked in the report" if in_report else f"{more}, best first"

@@ -4,24 +4,26 @@ The report for day D covers the monitor's matches from the latest arXiv
 announcement published on D or the day before (by the feed's pubDate): what a
 reader sees that morning. Without one (weekend, holiday, feed not yet rebuilt) the
 report says so. Writing is atomic and the content depends only on stored data, so
-running it twice gives the same report.
+running it twice gives the same report. Papers are in ranking order (#16).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bot.arxiv.client import ArxivClient
-from bot.kernel.config import Config
+from bot.kernel.config import Config, MonitorConfig
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import ArxivId
 from bot.store import Store, StoredMatch, polls
 from bot.store.files import write_atomically
 from bot.watch.poll import poll_monitor
+from bot.watch.ranking import rank_papers, selections
 from bot.watch.report import ReportEntry, ReportInput, render_report
 
 if TYPE_CHECKING:
@@ -74,10 +76,14 @@ async def write_digest(
     progress: Progress | None = None,
     poll: bool = True,
     feed_error: str | None = None,
+    top: int | None = None,
 ) -> Path:
     """Poll ``monitor`` now, then write its report for ``report_date``; return the path.
 
-    With ``analyzer`` None the report has no analysis sections (``--no-analyze``).
+    Papers come in ranking order (:func:`bot.watch.ranking.rank_papers`, over all the
+    monitor's channels), each with its relevance line. With ``analyzer`` None the
+    report has no analysis sections (``--no-analyze``); with ``top`` only the ``top``
+    best-ranked papers are analysed, the others keep their abstracts.
     ``poll=False`` is for callers that have just polled (and announced) themselves;
     ``feed_error`` is then their poll's error, which the report states.
     """
@@ -86,7 +92,8 @@ async def write_digest(
     feed_error = outcome.error if outcome else feed_error
     announced = await store.run(covering_announcement, store, monitor, report_date)
     matches = await store.run(store.matches_announced, monitor, announced) if announced else []
-    entries = await _entries(matches, analyzer, language, config.analysis.concurrency, progress)
+    ranked = await _ranked(config, store, arxiv, monitor_config, matches)
+    entries = await _entries(ranked, analyzer, language, config.analysis.concurrency, progress, top)
     report = ReportInput(
         report_date=report_date,
         monitor=monitor_config,
@@ -104,33 +111,61 @@ async def write_digest(
     return path
 
 
-async def _entries(
+async def _ranked(
+    config: Config,
+    store: Store,
+    arxiv: ArxivClient,
+    monitor: MonitorConfig,
     matches: list[StoredMatch],
+) -> list[ReportEntry]:
+    """The matches best first, as report entries carrying their score and reasons."""
+    by_id = {match.paper.arxiv_id: match for match in matches}
+    ranked = await rank_papers(
+        store,
+        config,
+        monitor=monitor,
+        channel=None,
+        papers=[match.paper for match in matches],
+        matches=selections(matches),
+        arxiv=arxiv,
+    )
+    return [
+        ReportEntry(by_id[item.paper.arxiv_id], score=item.score, reasons=item.reasons)
+        for item in ranked
+    ]
+
+
+async def _entries(
+    ranked: list[ReportEntry],
     analyzer: Analyzer | None,
     language: str,
     concurrency: int,
     progress: Progress | None,
+    top: int | None,
 ) -> list[ReportEntry]:
+    """``ranked`` with the analyses of the first ``top`` (all when None) filled in."""
     if analyzer is None:
-        return [ReportEntry(match) for match in matches]
+        return ranked
+    chosen = ranked if top is None else ranked[:top]
     limit = asyncio.Semaphore(concurrency)
 
-    async def analyse(match: StoredMatch) -> ReportEntry:
+    async def analyse(entry: ReportEntry) -> ReportEntry:
         async with limit:
             if progress is not None:
-                progress.started(match, len(matches))
-            entry = await _analysed_entry(analyzer, match, language)
+                progress.started(entry.match, len(chosen))
+            analysed = await _analysed_entry(analyzer, entry, language)
             if progress is not None:
-                progress.finished(match, len(matches))
-        return entry
+                progress.finished(entry.match, len(chosen))
+        return analysed
 
-    return list(await asyncio.gather(*(analyse(match) for match in matches)))
+    analysed = list(await asyncio.gather(*(analyse(entry) for entry in chosen)))
+    return analysed + ranked[len(chosen) :]
 
 
-async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str) -> ReportEntry:
+async def _analysed_entry(analyzer: Analyzer, entry: ReportEntry, language: str) -> ReportEntry:
     from analysis.render import render_markdown
 
-    paper = match.paper
+    paper = entry.match.paper
     try:
         analysis = await analyzer.analyze(
             ArxivId(paper.arxiv_id, paper.version),
@@ -140,9 +175,11 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
         )
     except RadarError as exc:
         log.warning("analysis of %s failed: %s", paper.arxiv_id, exc.user_message)
-        return ReportEntry(match, failure=exc.user_message)
-    return ReportEntry(
-        match, render_markdown(analysis, language), full_text=analysis.source == "full_text"
+        return replace(entry, failure=exc.user_message)
+    return replace(
+        entry,
+        analysis_markdown=render_markdown(analysis, language),
+        full_text=analysis.source == "full_text",
     )
 
 

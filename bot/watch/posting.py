@@ -34,12 +34,19 @@ class Cards:
         paper: Paper,
         keywords: tuple[str, ...],
         monitor: str,
+        *,
+        similar_to: str | None = None,
     ) -> str:
-        """The message ID of ``paper``'s card in ``channel``, posting it if needed."""
-        key = (platform.name, channel)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            return await self._ensure(platform, channel, paper, keywords, monitor)
+        """The message ID of ``paper``'s card in ``channel``, posting it if needed.
+
+        ``similar_to`` (the closest interest paper's title) is shown on a new card.
+        """
+        async with self.lock(platform.name, channel):
+            return await self._ensure(platform, channel, paper, keywords, monitor, similar_to)
+
+    def lock(self, platform: str, channel: str) -> asyncio.Lock:
+        """The lock that keeps one channel's posts (cards and summaries) in order and single."""
+        return self._locks.setdefault((platform, channel), asyncio.Lock())
 
     async def _ensure(
         self,
@@ -48,6 +55,7 @@ class Cards:
         paper: Paper,
         keywords: tuple[str, ...],
         monitor: str,
+        similar_to: str | None,
     ) -> str:
         db, name, arxiv_id = self.store.db, platform.name, paper.arxiv_id
         post = await self.store.run(posts.card_in_channel, db, name, channel, arxiv_id)
@@ -55,16 +63,18 @@ class Cards:
             return post.message_id
         token = posts.nonce(name, channel, arxiv_id)
         if post is None:
-            await self.store.run(
-                posts.claim, db, name, channel, arxiv_id, monitor, self.store.now()
-            )
-        else:
+            now = self.store.now()
+            await self.store.run(posts.claim, db, name, channel, arxiv_id, monitor, now, similar_to)
+        elif post.state == posts.SUMMARISED:  # listed in a summary; now it gets its card
+            await self.store.run(posts.claim_summarised, db, name, channel, arxiv_id)
+        else:  # an intent: an earlier try may have posted it
+            similar_to = similar_to or post.similar_to
             found = await platform.find_card(channel, arxiv_id, token)
             if found:
                 log.info("card %s in %s:%s was posted before a restart", arxiv_id, name, channel)
                 await self._record(name, channel, arxiv_id, found)
                 return found
-        message_id = await platform.post_card(channel, paper, keywords, token)
+        message_id = await platform.post_card(channel, paper, keywords, token, similar_to)
         await self._record(name, channel, arxiv_id, message_id)
         log.info("card %s posted to %s:%s", arxiv_id, name, channel, extra={"event": "posted"})
         return message_id
@@ -107,6 +117,8 @@ class Cards:
             keywords = await self.store.run(
                 matches.keywords, self.store.db, post.monitor, post.arxiv_id
             )
-            message_id = await self.ensure(platform, post.channel, paper, keywords, post.monitor)
+            message_id = await self.ensure(
+                platform, post.channel, paper, keywords, post.monitor, similar_to=post.similar_to
+            )
             finished.append((post, message_id))
         return finished

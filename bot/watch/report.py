@@ -3,7 +3,8 @@
 Headings, zh: ``# arXiv论文监控报告 - <date>``, ``## 报告概览``, per paper
 ``## N. <title>`` with ``### 基本信息``, ``### 原文摘要`` and, when analysed,
 ``### AI分析（基于论文正文）`` followed by the analysis sections. ``en`` has the same
-structure with English headings.
+structure with English headings. Papers come in ranking order (#16), each with its
+relevance line (score and reasons) among the basic information.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Labels:
     published: str
     paper_categories: str
     matched: str
+    relevance: str
     links: str
     link_text: str
     abstract: str
@@ -71,6 +73,7 @@ ZH = Labels(
     published="发布日期",
     paper_categories="分类",
     matched="匹配关键词",
+    relevance="相关度",
     links="论文链接",
     link_text="arXiv链接",
     abstract="原文摘要",
@@ -98,6 +101,7 @@ EN = Labels(
     published="Published",
     paper_categories="Categories",
     matched="Matched keywords",
+    relevance="Relevance",
     links="Links",
     link_text="arXiv page",
     abstract="Abstract",
@@ -123,6 +127,8 @@ class ReportEntry:
     analysis_markdown: str | None = None
     full_text: bool = True
     failure: str | None = None
+    score: float | None = None  # the ranking's relevance score (#16), None when not ranked
+    reasons: tuple[str, ...] = ()  # why it scored so
 
 
 @dataclass(frozen=True)
@@ -195,9 +201,17 @@ def _paper(number: int, entry: ReportEntry, text: Labels, abs_url: str) -> str:
     matched = tuple(commonmark.inline(k) for k in keywords if commonmark.inline(k))
     if matched:
         lines.append(f"- **{text.matched}**: {', '.join(matched)}")
+    if entry.score is not None:
+        lines.append(f"- **{text.relevance}**: {_relevance(entry)}")
     lines += [f"- **{text.links}**: [{text.link_text}]({link})", "", f"### {text.abstract}"]
     lines += [_abstract_line(paper, entry.match), "", *_analysis(entry, text), SEPARATOR, ""]
     return "\n".join(lines)
+
+
+def _relevance(entry: ReportEntry) -> str:
+    """``72.31 (keywords: VLA (title); similar to: …)``; reasons are untrusted text."""
+    reasons = "; ".join(commonmark.inline(reason) for reason in entry.reasons)
+    return f"{entry.score:.2f} ({reasons})" if reasons else f"{entry.score:.2f}"
 
 
 def _abstract_line(paper: Paper, match: StoredMatch) -> str:

@@ -1,8 +1,9 @@
 """Who may spend analysis tokens: ``discord.allowed_roles`` and ``discord.allowed_channels``.
 
 Empty lists allow everyone and everywhere. A thread counts as its parent channel.
-The same lists guard subscription changes (:func:`change_refusal`); ``access.analyze``
-and ``access.subscriptions`` set to "everyone" lift them. List, digest, search and help
+The same lists guard subscription changes (:func:`change_refusal`) and interest-paper
+changes (:func:`interests_refusal`); ``access.analyze``, ``access.subscriptions`` and
+``access.interests`` set to "everyone" lift them. List, digest, search and help
 are open to all.
 """
 
@@ -34,6 +35,19 @@ def change_refusal(
         return "Sorry, this channel's subscriptions can't be changed here."
     if config.allowed_roles and not set(role_ids) & set(config.allowed_roles):
         return "Sorry, changing what this channel follows needs a role this server has allowed."
+    return None
+
+
+def interests_refusal(
+    config: DiscordConfig, channel_ids: Iterable[int], role_ids: Iterable[int]
+) -> str | None:
+    """Like :func:`refusal`, for ``interests add`` and ``interests remove``."""
+    if config.allowed_channels and not set(channel_ids) & set(config.allowed_channels):
+        return "Sorry, this channel's interest papers can't be changed here."
+    if config.allowed_roles and not set(role_ids) & set(config.allowed_roles):
+        return (
+            "Sorry, changing this channel's interest papers needs a role this server has allowed."
+        )
     return None
 
 

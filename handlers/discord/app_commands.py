@@ -32,6 +32,11 @@ _ACTIONS = [
     app_commands.Choice(name="add", value="add"),
     app_commands.Choice(name="remove", value="remove"),
 ]
+_INTEREST_ACTIONS = [
+    app_commands.Choice(name="list", value="list"),
+    app_commands.Choice(name="add", value="add"),
+    app_commands.Choice(name="remove", value="remove"),
+]
 
 
 CommandBuilder = Callable[[], Command]  # raises CommandError when an option is invalid
@@ -55,7 +60,7 @@ class ArxivGroup(
     description="Watch arXiv and analyse papers in full text",
     guild_only=True,
 ):
-    """``/arxiv analyze|subscribe|unsubscribe|categories|list|digest|search|help``."""
+    """``/arxiv analyze|subscribe|unsubscribe|categories|interests|list|digest|search|help``."""
 
     @app_commands.command(description=_SUMMARIES["analyze"])
     @app_commands.describe(
@@ -104,6 +109,21 @@ class ArxivGroup(
     ) -> None:
         build = partial(commands.categories, action.value, category, all_papers)
         await _run(interaction, "categories", build)
+
+    @app_commands.command(description=_SUMMARIES["interests"])
+    @app_commands.describe(
+        action="List, add or remove",
+        paper="arXiv ID or URL (for add and remove), e.g. 2212.04356",
+    )
+    @app_commands.choices(action=_INTEREST_ACTIONS)
+    async def interests(
+        self,
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str],
+        paper: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        build = partial(commands.interests, action.value, paper)
+        await _run(interaction, f"interests {action.value}", build)
 
     @app_commands.command(name="list", description=_SUMMARIES["list"])
     async def list_followed(self, interaction: discord.Interaction) -> None:

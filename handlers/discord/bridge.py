@@ -16,11 +16,12 @@ from functools import partial
 import discord
 
 from bot.chat.service import SAVE_FAILURES, RadarService, Reply, not_saved
-from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze
+from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze, Interests
 from bot.kernel.config import Config
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
 from bot.kernel.models import ChatRef
+from bot.watch.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL, CommandBuilder
 from handlers.discord.platform import DiscordPlatform
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 ANALYZE = frozenset({"analyze", "analyse"})
+INTEREST_CHANGES = frozenset({"interests add", "interests remove"})  # app command names
+# Reactions on a card that move the channel's ranking (skin tones and VS16 cut off).
+SIGNAL_REACTIONS = {"👍": THUMBS_UP, "⭐": STAR, "🌟": STAR, "👎": THUMBS_DOWN}
+_EMOJI_VARIANTS = dict.fromkeys([0xFE0F, *range(0x1F3FB, 0x1F400)])
 
 
 class ServiceBridge:
@@ -53,6 +58,8 @@ class ServiceBridge:
             return self._refusal(interaction.channel_id, interaction.user)
         if command in CHANGE_NAMES:
             return self._change_refusal(interaction.channel_id, interaction.user)
+        if command in INTEREST_CHANGES:
+            return self._interests_refusal(interaction.channel_id, interaction.user)
         return None
 
     async def button(self, interaction: discord.Interaction, arxiv_id: str) -> None:
@@ -61,10 +68,12 @@ class ServiceBridge:
         await self._answer(interaction, reply, ephemeral=True)
 
     async def reaction(self, event: discord.RawReactionActionEvent, bot_id: int) -> None:
-        """An emoji added to a message: an analysis request when it is a card of ours."""
+        """An emoji added to a message: an analysis request when it is a card of ours;
+        👍 ⭐ 👎 on a card move the channel's ranking."""
         if event.guild_id is None or event.user_id == bot_id:
             return
         if str(event.emoji) not in self.config.discord.analyze_reactions:
+            await self.signal(event, bot_id, removed=False)
             return
         if event.message_author_id != bot_id:  # Discord names the author of the message
             return
@@ -79,6 +88,16 @@ class ServiceBridge:
             reply = await self.service.reaction(PLATFORM, channel, card, str(event.user_id))
         if reply is not None:
             await self.platform.notify(ChatRef(PLATFORM, channel, thread=card), reply.text)
+
+    async def signal(
+        self, event: discord.RawReactionActionEvent, bot_id: int, *, removed: bool
+    ) -> None:
+        """A 👍/⭐/👎 put on or taken off a message: a signal when the message is a card."""
+        kind = SIGNAL_REACTIONS.get(str(event.emoji).translate(_EMOJI_VARIANTS))
+        if kind is None or event.guild_id is None or event.user_id == bot_id:
+            return
+        channel, message = str(event.channel_id), str(event.message_id)
+        await self.service.react(PLATFORM, channel, message, kind, removed=removed)
 
     async def _answer(
         self,
@@ -121,6 +140,10 @@ class ServiceBridge:
             refused = check(interaction.channel_id, interaction.user)
             if refused is not None:
                 return Reply(refused)
+        if isinstance(command, Interests) and command.action != "list":
+            refused = self._interests_refusal(interaction.channel_id, interaction.user)
+            if refused is not None:
+                return Reply(refused)
         return await self.service.handle(command, self._ref(interaction))
 
     async def _button_reply(self, interaction: discord.Interaction, arxiv_id: str) -> Reply:
@@ -148,6 +171,14 @@ class ServiceBridge:
             return None
         channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
         return access.change_refusal(self.config.discord, channels, access.role_ids(user))
+
+    def _interests_refusal(
+        self, channel_id: int | None, user: discord.abc.User | discord.Member | None
+    ) -> str | None:
+        if self.config.access.interests == "everyone":
+            return None
+        channels = access.channel_ids(self.platform.client, channel_id) if channel_id else set()
+        return access.interests_refusal(self.config.discord, channels, access.role_ids(user))
 
     @staticmethod
     def _ref(interaction: discord.Interaction) -> ChatRef:

@@ -87,3 +87,7 @@ class RadarClient(discord.Client):
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
         if self.user is not None:
             await self.bridge.reaction(event, self.user.id)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
+        if self.user is not None:
+            await self.bridge.signal(event, self.user.id, removed=True)

@@ -1,9 +1,12 @@
-"""Paper cards as Discord embeds, built within Discord's embed limits.
+"""Paper cards and card summaries as Discord embeds, built within Discord's embed limits.
 
 A card carries what the Slack card carries: linked title, authors, ID, categories
 (primary first), announce type, matched keywords, date, a shortened abstract and
 abs/PDF/HTML links. Its footer starts with ``arXiv:<id>`` so a card can be
-recognised in the channel history (:func:`card_arxiv_id`).
+recognised in the channel history (:func:`card_arxiv_id`). A card also says why it
+is there (matched keywords, the closest interest paper). A summary lists the
+matches beyond a channel's card cap as titles linked to their abs pages; its
+footer names its nonce and part (:func:`summary_part`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.kernel.config import ArxivConfig
-from bot.kernel.models import Paper
+from bot.kernel.models import CardSummary, Paper
 from bot.watch.cards import ANNOUNCE_BADGES, short_authors, shorten
 from handlers.discord.escape import escape, one_line, unescape
 from handlers.discord.text import clip
@@ -28,14 +31,22 @@ THREAD_NAME_LIMIT = 100
 
 ABSTRACT_CHARS = 600
 MAX_AUTHORS = 5
+SUMMARY_TITLE_CHARS = 200  # per listed title, before escaping
+SUMMARY_FOOTER = "arxiv-radar summary"
 CARD_COLOUR = discord.Colour(0xB31B1B)  # arXiv red
 _FOOTER_ID = re.compile(r"^arXiv:(?P<id>\S+?)(?:v\d+)?(?:\s|$)")
+_SUMMARY_FOOTER = re.compile(rf"^{SUMMARY_FOOTER} (?P<nonce>\w+) part (?P<part>\d+)/\d+$")
 
 
 def card_embed(
-    paper: Paper, keywords: Sequence[str], arxiv: ArxivConfig, hint: str
+    paper: Paper,
+    keywords: Sequence[str],
+    arxiv: ArxivConfig,
+    hint: str,
+    similar_to: str | None = None,
 ) -> discord.Embed:
-    """The card for ``paper``; ``hint`` tells readers how to ask for an analysis."""
+    """The card for ``paper``; ``hint`` tells readers how to ask for an analysis and
+    ``similar_to`` names the closest interest paper (untrusted, escaped)."""
     embed = discord.Embed(
         title=clip(escape(one_line(paper.title)), TITLE_LIMIT),
         url=arxiv.abs_url.format(id=paper.arxiv_id),
@@ -43,7 +54,7 @@ def card_embed(
         colour=CARD_COLOUR,
         timestamp=paper.published,
     )
-    for name, value, inline in _fields(paper, keywords):
+    for name, value, inline in _fields(paper, keywords, similar_to):
         embed.add_field(name=name, value=clip(value, FIELD_LIMIT), inline=inline)
     embed.set_footer(text=clip(f"arXiv:{paper.versioned_id} · {hint}", FOOTER_LIMIT))
     return embed
@@ -78,7 +89,46 @@ def _description(paper: Paper, arxiv: ArxivConfig) -> str:
     return clip(abstract, DESCRIPTION_LIMIT - len(links) - 2) + "\n\n" + links
 
 
-def _fields(paper: Paper, keywords: Sequence[str]) -> list[tuple[str, str, bool]]:
+def summary_embeds(summary: CardSummary, nonce: str, arxiv: ArxivConfig) -> list[discord.Embed]:
+    """One embed per message: the heading, then linked titles within the description limit."""
+    lines = [
+        f"• [{escape(shorten(one_line(paper.title), SUMMARY_TITLE_CHARS))}]"
+        f"({arxiv.abs_url.format(id=paper.arxiv_id)})"
+        for paper in summary.papers
+    ]
+    pages = _pages(lines, DESCRIPTION_LIMIT)
+    embeds = []
+    for index, page in enumerate(pages):
+        embed = discord.Embed(
+            title=clip(escape(summary.heading), TITLE_LIMIT), description=page, colour=CARD_COLOUR
+        )
+        embed.set_footer(text=f"{SUMMARY_FOOTER} {nonce} part {index + 1}/{len(pages)}")
+        embeds.append(embed)
+    return embeds
+
+
+def summary_part(embeds: Sequence[discord.Embed]) -> tuple[str, int] | None:
+    """(nonce, part index) of a summary message's embeds, or None for other messages."""
+    for embed in embeds:
+        match = _SUMMARY_FOOTER.match(embed.footer.text or "")
+        if match:
+            return match.group("nonce"), int(match.group("part")) - 1
+    return None
+
+
+def _pages(lines: list[str], limit: int) -> list[str]:
+    """Whole lines joined into pages of at most ``limit`` characters (at least one page)."""
+    pages = [""]
+    for line in lines:
+        if pages[-1] and len(pages[-1]) + 1 + len(line) > limit:
+            pages.append("")
+        pages[-1] = f"{pages[-1]}\n{line}" if pages[-1] else line
+    return pages
+
+
+def _fields(
+    paper: Paper, keywords: Sequence[str], similar_to: str | None
+) -> list[tuple[str, str, bool]]:
     fields = [
         (
             "Authors",
@@ -97,6 +147,8 @@ def _fields(paper: Paper, keywords: Sequence[str]) -> list[tuple[str, str, bool]
     matched = [escape(one_line(k)) for k in keywords if k.strip()]
     if matched:
         fields.append(("Matched keywords", ", ".join(matched), False))
+    if similar_to:
+        fields.append(("Similar to", escape(shorten(one_line(similar_to), 300)), False))
     return fields
 
 

@@ -20,8 +20,14 @@ import discord
 
 from bot.kernel.commands import DEFAULT_PREFIX
 from bot.kernel.config import Config
-from bot.kernel.models import ChatRef, Paper
-from handlers.discord.embeds import card_arxiv_id, card_embed, thread_name
+from bot.kernel.models import CardSummary, ChatRef, Paper
+from handlers.discord.embeds import (
+    card_arxiv_id,
+    card_embed,
+    summary_embeds,
+    summary_part,
+    thread_name,
+)
 from handlers.discord.escape import NO_MENTIONS, defuse
 from handlers.discord.text import MESSAGE_LIMIT, analysis_messages, clip
 from handlers.discord.views import card_view
@@ -52,9 +58,14 @@ class DiscordPlatform:
         return f"React with {emoji} or press Analyze for a full-text analysis"
 
     async def post_card(
-        self, channel: str, paper: Paper, keywords: tuple[str, ...], nonce: str
+        self,
+        channel: str,
+        paper: Paper,
+        keywords: tuple[str, ...],
+        nonce: str,
+        similar_to: str | None = None,
     ) -> str:
-        embed = card_embed(paper, keywords, self._config.arxiv, self.reaction_hint)
+        embed = card_embed(paper, keywords, self._config.arxiv, self.reaction_hint, similar_to)
         message = await self._messageable(channel).send(
             embed=embed, view=card_view(paper.arxiv_id), nonce=nonce, allowed_mentions=NO_MENTIONS
         )
@@ -71,6 +82,31 @@ class DiscordPlatform:
             ):
                 return str(message.id)
         return None
+
+    async def post_summary(
+        self, channel: str, summary: CardSummary, nonce: str, *, reconcile: bool
+    ) -> str:
+        """Post each part of the summary not already in ``channel``; the first part's ID."""
+        posted = await self._summary_parts(channel, nonce) if reconcile else {}
+        target = self._messageable(channel)
+        ids = []
+        for part, embed in enumerate(summary_embeds(summary, nonce, self._config.arxiv)):
+            if part not in posted:
+                message = await target.send(
+                    embed=embed, nonce=_part_nonce(nonce, part), allowed_mentions=NO_MENTIONS
+                )
+                posted[part] = str(message.id)
+            ids.append(posted[part])
+        return ids[0]
+
+    async def _summary_parts(self, channel: str, nonce: str) -> dict[int, str]:
+        me = self.client.user
+        found = {}
+        async for message in self._messageable(channel).history(limit=HISTORY_SCAN):
+            tagged = summary_part(message.embeds)
+            if me is not None and message.author.id == me.id and tagged and tagged[0] == nonce:
+                found[tagged[1]] = str(message.id)
+        return found
 
     async def start_progress(self, ref: ChatRef, text: str) -> str:
         message = await self._send(await self._thread(ref), text)
@@ -160,6 +196,11 @@ class DiscordPlatform:
 
     def _messageable(self, channel_id: str) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(channel_id))
+
+
+def _part_nonce(nonce: str, part: int) -> str:
+    """A stable nonce per summary message (Discord allows 25 characters)."""
+    return hashlib.sha256(f"{nonce}:{part}".encode()).hexdigest()[:25]
 
 
 def _nonce(ref: ChatRef, analysis: Analysis, part: int) -> str:

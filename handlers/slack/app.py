@@ -22,11 +22,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBolt
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.service import SAVE_FAILURES, RadarService, not_saved
-from bot.kernel.commands import CHANGES, Analyze, Command, parse_command
+from bot.kernel.commands import CHANGES, Analyze, Command, Interests, parse_command
 from bot.kernel.config import SlackConfig
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
 from bot.kernel.models import ChatRef
+from bot.watch.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
@@ -41,6 +42,13 @@ REFUSAL = (
 )
 CHANGE_REFUSAL = (
     "Sorry, only approved members may change what this channel follows. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
+# Reactions on a card that move the channel's ranking (Slack's names, skin tone cut off).
+SIGNAL_REACTIONS = {"+1": THUMBS_UP, "thumbsup": THUMBS_UP, "star": STAR}
+SIGNAL_REACTIONS |= {"-1": THUMBS_DOWN, "thumbsdown": THUMBS_DOWN}
+INTERESTS_REFUSAL = (
+    "Sorry, only approved members may change this channel's interest papers. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
 )
 _MENTION = re.compile(r"<[@!#][^>]*>")
@@ -75,11 +83,13 @@ class Listeners:
         app.command(self.config.command)(self.on_command)
         app.action(ANALYZE_ACTION)(self.on_button)
         app.event("reaction_added")(self.on_reaction)
+        app.event("reaction_removed")(self.on_reaction_removed)
         app.event("app_mention")(self.on_mention)
         app.error(self.on_error)
 
     def allowed(self, user: str | None, action: str = "analyze") -> bool:
-        """Whether ``user`` may ``analyze`` or change ``subscriptions`` (config ``access``)."""
+        """Whether ``user`` may ``analyze``, change ``subscriptions`` or ``interests``
+        (config ``access``)."""
         if getattr(self.service.config.access, action) == "everyone":
             return True
         allowed = self.config.allowed_users
@@ -138,12 +148,20 @@ class Listeners:
         self.spawn(self._analyze_card(ref, str(action.get("value", ""))), replace(ref, thread=None))
 
     async def on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """An analyze reaction queues an analysis; 👍 ⭐ 👎 move the channel's ranking."""
         event = body["event"]
         item = event.get("item") or {}
         ours = item.get("type") == "message" and event.get("item_user") == context.bot_user_id
         if ours and event.get("reaction") in self.config.analyze_reactions:
             asker = ChatRef(PLATFORM, item["channel"], None, str(event.get("user", "")))
             self.spawn(self._react(str(body["event_id"]), event, item), asker)
+        elif ours:
+            self._signal(body, removed=False)
+
+    async def on_reaction_removed(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        item = body["event"].get("item") or {}
+        if item.get("type") == "message" and body["event"].get("item_user") == context.bot_user_id:
+            self._signal(body, removed=True)
 
     async def on_mention(self, body: dict[str, Any]) -> None:
         event = body["event"]
@@ -177,6 +195,10 @@ class Listeners:
         if isinstance(request, CHANGES) and not self.allowed(ref.user, "subscriptions"):
             await self._say(ref, CHANGE_REFUSAL, public=public)
             return
+        changes_interests = isinstance(request, Interests) and request.action != "list"
+        if changes_interests and not self.allowed(ref.user, "interests"):
+            await self._say(ref, INTERESTS_REFUSAL, public=public)
+            return
         reply = await self.service.handle(request, ref)
         if reply.text:
             await self._say(ref, reply.text, public=public)
@@ -206,6 +228,22 @@ class Listeners:
             return
         if reply is not None and reply.text:
             await self.platform.whisper(in_channel, reply.text)
+
+    def _signal(self, body: dict[str, Any], *, removed: bool) -> None:
+        event = body["event"]
+        kind = SIGNAL_REACTIONS.get(str(event.get("reaction", "")).split("::")[0])
+        if kind is not None:
+            self.spawn(self._record_signal(str(body["event_id"]), event, kind, removed))
+
+    async def _record_signal(
+        self, event_id: str, event: dict[str, Any], kind: str, removed: bool
+    ) -> None:
+        if not await self.service.first_time(PLATFORM, event_id):
+            return
+        item = event.get("item") or {}
+        channel, message = item.get("channel"), item.get("ts")
+        if channel and message:
+            await self.service.react(PLATFORM, str(channel), str(message), kind, removed=removed)
 
     async def _mention(self, event_id: str, ref: ChatRef, text: str) -> None:
         if not await self.service.first_time(PLATFORM, event_id):

@@ -1,4 +1,4 @@
-"""Block Kit messages: paper cards, analyses split to Slack's limits, short notices.
+"""Block Kit messages: paper cards, card summaries and analyses split to Slack's limits, notices.
 
 Every piece of paper or analysis text goes through :mod:`handlers.slack.escape`, and
 every mrkdwn text object is ``verbatim`` (Slack auto-links no URL, channel or user
@@ -16,7 +16,7 @@ from typing import Any
 from analysis.render import analysis_sections, status_lines
 from analysis.schema import Analysis
 from bot.kernel.config import ArxivConfig
-from bot.kernel.models import Paper
+from bot.kernel.models import CardSummary, Paper
 from bot.watch.cards import ANNOUNCE_BADGES, short_authors
 from handlers.slack.escape import escape_inline, link, mrkdwn_from_markdown
 
@@ -24,6 +24,7 @@ Block = dict[str, Any]
 
 ANALYZE_ACTION = "arxiv_radar_analyze"
 CARD_EVENT = "arxiv_radar_card"
+SUMMARY_EVENT = "arxiv_radar_summary"
 CARD_BLOCK_PREFIX = "arxiv_radar_card:"
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -60,8 +61,17 @@ def context(*parts: str) -> Block:
 # paper cards -------------------------------------------------------------------
 
 
-def card(paper: Paper, keywords: tuple[str, ...], nonce: str, arxiv: ArxivConfig) -> Message:
-    """A paper card with an Analyze button; ``nonce`` goes in the metadata and a block_id."""
+def card(
+    paper: Paper,
+    keywords: tuple[str, ...],
+    nonce: str,
+    arxiv: ArxivConfig,
+    similar_to: str | None = None,
+) -> Message:
+    """A paper card with an Analyze button; ``nonce`` goes in the metadata and a block_id.
+
+    Why it is there: the matched keywords and the closest interest paper (escaped).
+    """
     urls = {name: template.format(id=paper.arxiv_id) for name, template in _links(arxiv)}
     blocks = [
         section("*" + link(urls["abs"], paper.title, TITLE_CHARS) + "*"),
@@ -69,9 +79,9 @@ def card(paper: Paper, keywords: tuple[str, ...], nonce: str, arxiv: ArxivConfig
         context(_facts(paper)),
         section(escape_inline(paper.abstract, ABSTRACT_CHARS) or "_(no abstract)_"),
     ]
-    if keywords:
-        matched = ", ".join(f"*{escape_inline(k, 80)}*" for k in keywords if k.strip())
-        blocks.append(context(f"Matched: {matched}"))
+    reasons = _reasons(keywords, similar_to)
+    if reasons:
+        blocks.append(context(*reasons))
     blocks.append(context(" · ".join(link(url, name) for name, url in urls.items())))
     blocks.append(_analyze_button(paper.arxiv_id, nonce))
     metadata = {
@@ -80,6 +90,14 @@ def card(paper: Paper, keywords: tuple[str, ...], nonce: str, arxiv: ArxivConfig
     }
     fallback = escape_inline(f"{paper.title} (arXiv:{paper.versioned_id})", MAX_FALLBACK_CHARS)
     return Message(fallback, blocks, metadata)
+
+
+def _reasons(keywords: tuple[str, ...], similar_to: str | None) -> list[str]:
+    matched = ", ".join(f"*{escape_inline(k, 80)}*" for k in keywords if k.strip())
+    reasons = [f"Matched: {matched}"] if matched else []
+    if similar_to:
+        reasons.append(f"Similar to: _{escape_inline(similar_to, TITLE_CHARS)}_")
+    return reasons
 
 
 def card_nonce(message: dict[str, Any]) -> str | None:
@@ -121,6 +139,52 @@ def _analyze_button(arxiv_id: str, nonce: str) -> Block:
         "value": arxiv_id,
     }
     return {"type": "actions", "block_id": CARD_BLOCK_PREFIX + nonce, "elements": [button]}
+
+
+# card summaries ----------------------------------------------------------------
+
+
+def summary_messages(summary: CardSummary, nonce: str, arxiv: ArxivConfig) -> list[Message]:
+    """The summary as a bold heading and one linked title per line, split to Slack's limits.
+
+    Each message's metadata carries ``nonce`` and its part number (:func:`summary_part`).
+    """
+    lines = [
+        "• " + link(arxiv.abs_url.format(id=paper.arxiv_id), paper.title, TITLE_CHARS)
+        for paper in summary.papers
+    ]
+    blocks = [section("*" + escape_inline(summary.heading, 200) + "*")]
+    blocks += [section(chunk) for chunk in _line_chunks(lines, MAX_SECTION_CHARS)]
+    pages = list(pack(blocks))
+    return [
+        Message(
+            _page_fallback(summary.heading, index + 1, len(pages)),
+            page,
+            {"event_type": SUMMARY_EVENT, "event_payload": {"nonce": nonce, "part": index}},
+        )
+        for index, page in enumerate(pages)
+    ]
+
+
+def summary_part(message: dict[str, Any]) -> tuple[str, int] | None:
+    """(nonce, part) of a summary message found in ``conversations.history``."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != SUMMARY_EVENT or "nonce" not in payload:
+        return None
+    return str(payload["nonce"]), int(payload.get("part", 0))
+
+
+def _line_chunks(lines: list[str], limit: int) -> Iterator[str]:
+    """Whole lines joined into chunks of at most ``limit`` characters (each line fits)."""
+    chunk = ""
+    for line in lines:
+        if chunk and len(chunk) + 1 + len(line) > limit:
+            yield chunk
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        yield chunk
 
 
 # analyses ----------------------------------------------------------------------

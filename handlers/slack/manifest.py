@@ -21,9 +21,9 @@ BOT_SCOPES = (
     "commands",  # the slash command
     "files:write",  # digest and report uploads (files_upload_v2)
     "groups:history",  # find_card in private channels the bot was invited to
-    "reactions:read",  # reaction_added events
+    "reactions:read",  # reaction_added / reaction_removed events
 )
-BOT_EVENTS = ("app_mention", "reaction_added")
+BOT_EVENTS = ("app_mention", "reaction_added", "reaction_removed")
 
 
 def manifest(config: SlackConfig, name: str = "arxiv-radar") -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from analysis.schema import Analysis
 from bot.arxiv.http import Pacer
 from bot.kernel.config import Config
-from bot.kernel.models import ChatRef, Paper
-from handlers.slack.blocks import Message, analysis_messages, card, card_nonce, notices
+from bot.kernel.models import CardSummary, ChatRef, Paper
+from handlers.slack.blocks import (
+    Message,
+    analysis_messages,
+    card,
+    card_nonce,
+    notices,
+    summary_messages,
+    summary_part,
+)
 
 log = logging.getLogger(__name__)
 HISTORY_PAGES = 5
@@ -51,13 +60,47 @@ class SlackPlatform:
     # ChatPlatform ------------------------------------------------------------------
 
     async def post_card(
-        self, channel: str, paper: Paper, keywords: tuple[str, ...], nonce: str
+        self,
+        channel: str,
+        paper: Paper,
+        keywords: tuple[str, ...],
+        nonce: str,
+        similar_to: str | None = None,
     ) -> str:
-        response = await self.send(channel, card(paper, keywords, nonce, self._arxiv))
+        message = card(paper, keywords, nonce, self._arxiv, similar_to)
+        response = await self.send(channel, message)
         return str(response["ts"])
 
     async def find_card(self, channel: str, arxiv_id: str, nonce: str) -> str | None:
         """Scan the newest messages of ``channel`` for the bot's card carrying ``nonce``."""
+        async for message in self._own_history(channel):
+            if card_nonce(message) == nonce:
+                return str(message["ts"])
+        return None
+
+    async def post_summary(
+        self, channel: str, summary: CardSummary, nonce: str, *, reconcile: bool
+    ) -> str:
+        """Post each part of the summary not already in ``channel``; the first part's ts."""
+        posted = await self._summary_parts(channel, nonce) if reconcile else {}
+        stamps = []
+        for part, message in enumerate(summary_messages(summary, nonce, self._arxiv)):
+            if part not in posted:
+                posted[part] = str((await self.send(channel, message))["ts"])
+            stamps.append(posted[part])
+        return stamps[0]
+
+    async def _summary_parts(self, channel: str, nonce: str) -> dict[int, str]:
+        """The parts of summary ``nonce`` the bot already posted in ``channel``: part -> ts."""
+        found = {}
+        async for message in self._own_history(channel):
+            tagged = summary_part(message)
+            if tagged is not None and tagged[0] == nonce:
+                found[tagged[1]] = str(message["ts"])
+        return found
+
+    async def _own_history(self, channel: str) -> AsyncIterator[dict[str, Any]]:
+        """The bot's messages among the newest of ``channel``, newest first, with metadata."""
         bot_id = await self.bot_id()
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
@@ -65,12 +108,11 @@ class SlackPlatform:
                 channel=channel, limit=HISTORY_PAGE_SIZE, include_all_metadata=True, cursor=cursor
             )
             for message in page.get("messages") or ():
-                if message.get("bot_id") == bot_id and card_nonce(message) == nonce:
-                    return str(message["ts"])
+                if message.get("bot_id") == bot_id:
+                    yield message
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        return None
 
     async def start_progress(self, ref: ChatRef, text: str) -> str:
         response = await self.send(ref.channel, notices(text)[0], ref.thread)

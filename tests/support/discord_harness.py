@@ -77,15 +77,16 @@ async def running_bot(
     arxiv: ArxivFake,
     settings: str = "",
     storage: str = "",
+    extra: str = "",
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Discord adapter; stop them all afterwards.
 
-    ``settings`` are more ``[discord]`` keys and ``storage`` more ``[storage]`` keys
-    (TOML lines).
+    ``settings`` are more ``[discord]`` keys, ``storage`` more ``[storage]`` keys and
+    ``extra`` more tables (TOML lines).
     """
     for name, value in TOKEN_ENV.items():
         monkeypatch.setenv(name, value)
-    toml = discord.config_toml(settings) + '[analysis]\nengine = "extractive"\n'
+    toml = discord.config_toml(settings) + '[analysis]\nengine = "extractive"\n' + extra
     async with core(arxiv, tmp_path, toml, register=False, storage=storage) as env:
         workers = env.workers()
         adapter = create_adapter(env.config, env.service)

@@ -33,9 +33,11 @@ from bot.kernel.config import (
     AnalysisConfig,
     ArxivConfig,
     Config,
+    MonitorConfig,
     ReportConfig,
     SlackConfig,
     StorageConfig,
+    SubscriptionsConfig,
 )
 from bot.kernel.ids import ArxivId
 from bot.kernel.models import Paper
@@ -127,11 +129,14 @@ async def running_bot(
     allowed_users: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     busy_timeout_s: float = 15.0,
+    monitors: tuple[MonitorConfig, ...] = (MonitorConfig(),),
+    subscriptions: SubscriptionsConfig | None = None,
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Slack adapter; stop them all afterwards.
 
     ``env`` overrides the secrets' environment variables (e.g. a rejected token);
-    ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it).
+    ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it);
+    ``monitors`` and ``subscriptions`` replace those parts of the config.
     """
     for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET} | (env or {})).items():
         monkeypatch.setenv(name, value)
@@ -151,6 +156,8 @@ async def running_bot(
             busy_timeout_s=busy_timeout_s,
         ),
         report=ReportConfig(language="en"),
+        monitors=monitors,
+        subscriptions=subscriptions or SubscriptionsConfig(),
         analysis=AnalysisConfig(engine="extractive"),
         slack=SlackConfig(
             enabled=True,
@@ -254,10 +261,16 @@ def event_callback(event: dict[str, Any], event_id: str = "Ev111") -> dict[str, 
 
 
 def reaction_added(
-    ts: str, item_user: str, reaction: str = "mag", user: str = USER, event_id: str = "Ev111"
+    ts: str,
+    item_user: str,
+    reaction: str = "mag",
+    user: str = USER,
+    event_id: str = "Ev111",
+    kind: str = "reaction_added",
 ) -> dict[str, Any]:
+    """A ``reaction_added`` event on message ``ts`` (``kind="reaction_removed"``: taken off)."""
     event = {
-        "type": "reaction_added",
+        "type": kind,
         "user": user,
         "item": {"type": "message", "channel": CHANNEL, "ts": ts},
         "reaction": reaction,

@@ -122,3 +122,16 @@ def test_unfetched_data_is_never_called_a_weekend(language: str) -> None:
     assert "weekend" not in text
     expected = "未能获取2025年11月11日的arXiv数据" if language == "zh" else "could not be fetched"
     assert expected in text
+
+
+def test_the_relevance_line_sits_in_the_basic_information_and_escapes_titles() -> None:
+    hostile = "similar to: <@U0123> [link](https://evil.example)"
+    entry = ReportEntry(MATCH, score=72.5, reasons=("keywords: vla (title)", hostile))
+    text = render_report(report(entries=(entry,)))
+    line = next(line for line in text.splitlines() if line.startswith("- **相关度**"))
+    assert line.startswith("- **相关度**: 72.50 (keywords: vla (title); similar to: ")
+    assert "<@U0123>" not in line  # no live mention
+    assert "](https://evil.example)" not in line  # no link
+    basic = text.split("### 基本信息")[1].split("### 原文摘要")[0]
+    assert line in basic
+    assert "相关度" not in render_report(report())  # unranked entries have no line

@@ -92,6 +92,7 @@ async def test_commands_are_synced_once_to_the_configured_guild(bot: Bot) -> Non
         "subscribe",
         "unsubscribe",
         "categories",
+        "interests",
         "list",
         "digest",
         "search",

@@ -39,7 +39,11 @@ def test_socket_mode_manifest_has_no_request_urls() -> None:
     settings = data["settings"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"] == {"is_enabled": True}
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "reaction_added"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "reaction_added",
+        "reaction_removed",
+    }
     assert set(data["oauth_config"]["scopes"]["bot"]) >= NEEDED_SCOPES
     [command] = data["features"]["slash_commands"]
     assert command["command"] == "/arxiv"

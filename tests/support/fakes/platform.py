@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.kernel.commands import DEFAULT_PREFIX
-from bot.kernel.models import ChatRef, Paper
+from bot.kernel.models import CardSummary, ChatRef, Paper
 
 
 class PlatformDown(Exception):
@@ -27,7 +27,7 @@ class PlatformDown(Exception):
 
 @dataclass
 class Sent:
-    kind: str  # card | progress | update | analysis | failure | report
+    kind: str  # card | summary | progress | update | analysis | failure | report
     channel: str
     thread: str | None = None
     message_id: str | None = None
@@ -78,11 +78,27 @@ class RecordingPlatform:
     # ChatPlatform ---------------------------------------------------------------------
 
     async def post_card(
-        self, channel: str, paper: Paper, keywords: tuple[str, ...], nonce: str
+        self,
+        channel: str,
+        paper: Paper,
+        keywords: tuple[str, ...],
+        nonce: str,
+        similar_to: str | None = None,
     ) -> str:
         card = Sent("card", channel, text=paper.title, arxiv_id=paper.arxiv_id, nonce=nonce)
-        card.extra["keywords"] = keywords
+        card.extra.update(keywords=keywords, similar_to=similar_to)
         return self._send("post_card", card)
+
+    async def post_summary(
+        self, channel: str, summary: CardSummary, nonce: str, *, reconcile: bool
+    ) -> str:
+        if reconcile:
+            for sent in self.of("summary"):
+                if sent.channel == channel and sent.nonce == nonce:
+                    return sent.message_id or ""
+        posted = Sent("summary", channel, text=summary.heading, nonce=nonce)
+        posted.extra["arxiv_ids"] = [paper.arxiv_id for paper in summary.papers]
+        return self._send("post_summary", posted)
 
     async def find_card(self, channel: str, arxiv_id: str, nonce: str) -> str | None:
         if self._fault("find_card") is not None:
