@@ -104,10 +104,16 @@ def _ranked(paper: Paper, found: KeywordEvidence, near: Similarity, profile: Pro
     reasons = list(found.reasons())
     similar_to = None
     if near.closest is not None and near.positive >= MIN_SIMILARITY:
-        similar_to = near.closest.title
-        reasons.append(f"similar to: {_short(similar_to)} ({near.positive:.2f})")
+        if near.closest.key == paper.arxiv_id:  # the team listed or liked this very paper
+            reasons.append(f"in the interest profile ({near.closest.source})")
+        else:
+            similar_to = near.closest.title
+            reasons.append(f"similar to: {_short(similar_to)} ({near.positive:.2f})")
     if near.against is not None and near.negative >= MIN_SIMILARITY:
-        reasons.append(f"like a paper marked down: {_short(near.against.title)}")
+        if near.against.key == paper.arxiv_id:
+            reasons.append(f"marked down ({near.against.source})")
+        else:
+            reasons.append(f"like a paper marked down: {_short(near.against.title)}")
     return Ranked(paper, round(score, 2), tuple(reasons), similar_to)
 
 

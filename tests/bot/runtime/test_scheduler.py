@@ -16,7 +16,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.runtime.assembly import Runtime, scheduler_for
 from bot.runtime.scheduler import CHANNELS_JOB, fire_times, previous_fire_time
-from bot.store import PollRecord, subscriptions
+from bot.store import PollRecord, interests, subscriptions
+from tests.support.analysis_env import atom
 from tests.support.core_env import core, serve_papers
 from tests.support.fakes.platform import RecordingAdapter
 from tests.support.fakes.server import Fault, until
@@ -236,3 +237,18 @@ async def _get_text(runtime: Runtime, path: str) -> str:
         session.get(f"http://127.0.0.1:{runtime.health.port}{path}") as response,
     ):
         return await response.text()
+
+
+async def test_the_poll_job_looks_up_new_interest_papers_before_it_posts(
+    arxiv_fake, tmp_path
+) -> None:
+    arxiv_fake.feeds["*"] = seed_feed()
+    arxiv_fake.api["2405.00001"] = atom("2405.00001", 1, "Spatial Tuning of VLMs", "Spatial.")
+    async with core(arxiv_fake, tmp_path, MONITOR + 'interests = ["2405.00001"]\n') as env:
+        schedule = scheduler_for(env.service)
+        await schedule.poll(env.config.monitors[0])
+        await schedule.poll(env.config.monitors[0])  # cached: not asked again
+        cached = await env.store.run(interests.cached_papers, env.store.db, ["2405.00001"])
+    assert cached["2405.00001"].title == "Spatial Tuning of VLMs"
+    api = [r.query.get("id_list") for r in arxiv_fake.requests if r.path.startswith("/api/")]
+    assert api == ["2405.00001"]

@@ -298,3 +298,17 @@ async def test_the_profile_keeps_the_most_recent_papers_up_to_max_papers(tmp_pat
     profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
     assert [p.key for p in profile.positive] == ["1808.10410", "1808.10101"]
     assert profile.pending == ()
+
+
+async def test_a_listed_paper_announced_today_says_so_instead_of_similar_to_itself(
+    tmp_path, store
+) -> None:
+    config = make_config(tmp_path, f"interests = {list(MT_PROFILE)!r}\n".replace("'", '"'))
+    papers = await saved_day(store)
+    ranked = await rank_papers(
+        store, config, monitor=config.monitors[0], channel=None, papers=papers, matches=None
+    )
+    assert {r.paper.arxiv_id for r in ranked[:2]} == set(MT_PROFILE)
+    for item in ranked[:2]:
+        assert item.similar_to is None
+        assert "in the interest profile (config)" in item.reasons
