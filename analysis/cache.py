@@ -40,14 +40,14 @@ class AnalysisCache:
         self.config = config
 
     async def get(self, key: str) -> Analysis | None:
-        return await self.store.run(_get, self.store.db, key)
+        return await self.store.run(_get, self.store._db, key)
 
     async def latest(
         self, arxiv_id: str, engine: str, language: str, prompt_version: str
     ) -> Analysis | None:
         """The cached analysis of the newest cached version of ``arxiv_id``, if any."""
         return await self.store.run(
-            _latest, self.store.db, arxiv_id, engine, language, prompt_version
+            _latest, self.store._db, arxiv_id, engine, language, prompt_version
         )
 
     async def keep(
@@ -63,7 +63,7 @@ class AnalysisCache:
         row = None if key is None else self._row(key, analysis, prompt_version)
         spent = analysis.usage
         await self.store.run(
-            _keep, self.store.db, row, day, requester, spent.input_tokens, spent.output_tokens
+            _keep, self.store._db, row, day, requester, spent.input_tokens, spent.output_tokens
         )
 
     def _row(self, key: str, analysis: Analysis, prompt_version: str) -> dict[str, object]:
@@ -82,7 +82,8 @@ class AnalysisCache:
     async def check_token_budget(self) -> None:
         """Raise :class:`~bot.errors.BudgetExceededError` once today's budget is spent."""
         day = usage_day(self.config, self.store.clock())
-        await self.store.run(check_token_budget, self.store.db, self.config, day)
+        total = await self.store.run(usage_table.row, self.store._db, day, usage_table.TOTAL)
+        check_token_budget(self.config, total)
 
 
 def _parse(key: str, body: str) -> Analysis | None:

@@ -19,7 +19,7 @@ from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.poll import PollOutcome, monitor_channels
 from bot.posting import Cards
-from bot.store import Store, matches
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 OWED_WINDOW = timedelta(days=2)  # matches older than this are never posted late
@@ -70,18 +70,14 @@ async def post_owed(desk: Desk, monitors: list[str] | None = None) -> int:
     posted = await _reconcile_all(desk)
     store = desk.store
     since = (store.clock() - OWED_WINDOW).isoformat()
-    names = (
-        monitors
-        if monitors is not None
-        else await store.run(matches.recent_monitors, store.db, since)
-    )
+    names = monitors if monitors is not None else await store.matches.recent_monitors(since)
     for name in names:
         for platform_name, channel in _channels(desk, name):
             platform = desk.platforms.get(platform_name)
             if platform is None:
                 log.warning("no %s connection: cards for %s wait", platform_name, channel)
                 continue
-            owed = await store.run(matches.unposted, store.db, name, platform_name, channel, since)
+            owed = await store.matches.unposted(name, platform_name, channel, since)
             for paper, keywords in owed:
                 posted += await _post(desk, platform, channel, paper, keywords, name)
     return posted

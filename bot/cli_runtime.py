@@ -26,7 +26,6 @@ from bot.redact import redact
 from bot.runtime import Runtime
 from bot.service import RadarService
 from bot.store import Store, jobs
-from bot.store import usage as usage_table
 
 T = TypeVar("T")
 
@@ -126,7 +125,7 @@ def cancel_job(obj: CliContext, job_id: int) -> None:
 @click.pass_obj
 def stats_command(obj: CliContext, days: int) -> None:
     """Usage per day: analyses requested and tokens spent, in total and per user."""
-    rows = _with_store(obj.config, lambda store: store.run(usage_table.report, store.db, days))
+    rows = _with_store(obj.config, lambda store: store.usage.report(days))
     click.echo(usage.format_report(rows))
 
 

@@ -22,7 +22,7 @@ from bot.files import write_atomically
 from bot.ids import ArxivId
 from bot.poll import poll_monitor
 from bot.report import ReportEntry, ReportInput, render_report
-from bot.store import Store, StoredMatch, polls
+from bot.store import Store, StoredMatch
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
@@ -92,7 +92,7 @@ async def write_digest(
         monitor=monitor_config,
         language=language,
         announced=date.fromisoformat(announced) if announced else None,
-        feed_status=await store.run(_feed_status, store, monitor, announced),
+        feed_status=await _feed_status(store, monitor, announced),
         feed_error=feed_error,
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
@@ -144,8 +144,8 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
     )
 
 
-def _feed_status(store: Store, monitor: str, announced: str | None) -> str | None:
+async def _feed_status(store: Store, monitor: str, announced: str | None) -> str | None:
     if announced is None:
         return None
-    verdict = polls.latest_verdict(store.db, monitor, announced)
+    verdict = await store.polls.latest_verdict(monitor, announced)
     return f"feed: {verdict}" if verdict else None

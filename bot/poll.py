@@ -23,7 +23,8 @@ from bot.config import Config, MonitorConfig
 from bot.errors import FetchError
 from bot.matching import MonitorFilter
 from bot.models import FeedResult, Paper
-from bot.store import PollRecord, Store, StoredMatch, iso, polls, subscriptions
+from bot.store import PollRecord, Store, StoredMatch, iso
+from bot.store.subscriptions import ChannelFollows
 
 log = logging.getLogger(__name__)
 CHANNEL_MONITOR_PREFIX = "channel:"
@@ -161,11 +162,12 @@ def _verdict(
         return "no-announcement"
     if unseen:
         return "ok"
-    return "ok" if polls.announcement_taken(store.db, monitor, announced) else "stale"
+    return "ok" if store.announcement_taken(monitor, announced) else "stale"
 
 
-def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:
-    """One implicit monitor per chat channel that subscribed to keywords or categories."""
+def channel_monitors(config: Config, channels: list[ChannelFollows]) -> list[MonitorConfig]:
+    """One implicit monitor per chat channel (of ``channels``: those with subscriptions)
+    that subscribed to keywords or categories."""
     default_categories = tuple(
         dict.fromkeys(c for monitor in config.monitors for c in monitor.categories)
     )
@@ -181,14 +183,14 @@ def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:
             channels=(follows.address,),
             auto_analyze=False,
         )
-        for follows in subscriptions.all_channels(store.db)
+        for follows in channels
         if follows.keywords or config.subscriptions.allow_all  # keywordless: every paper
     ]
 
 
 async def poll_all(arxiv: ArxivClient, store: Store, config: Config) -> list[PollOutcome]:
     """Poll every configured monitor, then every channel's own subscriptions."""
-    extra = await store.run(channel_monitors, config, store)
+    extra = channel_monitors(config, await store.subscriptions.all_channels())
     return await poll_monitors(arxiv, store, [*config.monitors, *extra])
 
 

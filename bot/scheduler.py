@@ -28,7 +28,6 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import uploads
 from bot.announce import Desk, announce
 from bot.arxiv import ArxivClient
 from bot.config import MonitorConfig
@@ -209,7 +208,8 @@ class RadarScheduler:
 
     async def _channel_names(self) -> list[str]:
         store = self.store
-        return [m.name for m in await store.run(channel_monitors, self.config, store)]
+        channels = await store.subscriptions.all_channels()
+        return [m.name for m in channel_monitors(self.config, channels)]
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -241,7 +241,7 @@ class RadarScheduler:
 
     async def poll_channels(self) -> None:
         """Poll the channels' own subscriptions and post their new matches."""
-        monitors = await self.store.run(channel_monitors, self.config, self.store)
+        monitors = channel_monitors(self.config, await self.store.subscriptions.all_channels())
         if not monitors:
             return
         for outcome in await poll_monitors(self.arxiv, self.store, monitors):
@@ -258,7 +258,7 @@ class RadarScheduler:
         await announce(self.desk, outcome)
         day = self.clock().astimezone(self.config.tz).date()
         targets = monitor_channels(self.config, monitor.name) if monitor.upload_report else []
-        await store.run(uploads.claim, store.db, monitor.name, day, targets, store.now())
+        await store.uploads.claim(monitor.name, day, targets)
         await write_digest(
             self.config,
             store,

@@ -11,35 +11,46 @@ total reaches it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-
-from sqlite_utils import Database
 
 from bot.config import Config
 from bot.errors import BudgetExceededError
-from bot.store.usage import TOTAL, UsageRow, row
+from bot.store.usage import TOTAL, UsageRow
 
 
 def usage_day(config: Config, moment: datetime) -> str:
     return moment.astimezone(config.tz).date().isoformat()
 
 
-def check_user_limit(db: Database, config: Config, day: str, user: str | None) -> None:
-    """Raise :class:`BudgetExceededError` when ``user`` has no analyses left today."""
+def admission(config: Config, *, llm: bool) -> Callable[[UsageRow, UsageRow], None]:
+    """The check a chat request passes before it is queued: the user's daily limit and,
+    for an LLM analysis, the day's token budget (given the user's and the total row)."""
+
+    def admit(mine: UsageRow, total: UsageRow) -> None:
+        check_user_limit(config, mine)
+        if llm:
+            check_token_budget(config, total)
+
+    return admit
+
+
+def check_user_limit(config: Config, mine: UsageRow) -> None:
+    """Raise :class:`BudgetExceededError` when the user of ``mine`` has no analyses left."""
     limit = config.analysis.max_per_user_per_day
-    if user is None or limit <= 0:
+    if not mine.user or limit <= 0:
         return
-    if row(db, day, user).analyses >= limit:
+    if mine.analyses >= limit:
         raise BudgetExceededError(
             f"You have used your {limit} analyses for today; the count resets at midnight "
             f"({config.report.timezone})."
         )
 
 
-def check_token_budget(db: Database, config: Config, day: str) -> None:
+def check_token_budget(config: Config, total: UsageRow) -> None:
     """Raise :class:`BudgetExceededError` when the day's LLM token budget is spent."""
     budget = config.llm.daily_token_budget
-    if budget > 0 and row(db, day, TOTAL).tokens >= budget:
+    if budget > 0 and total.tokens >= budget:
         raise BudgetExceededError(
             f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
             f"tomorrow ({config.report.timezone})."

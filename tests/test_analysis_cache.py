@@ -60,8 +60,9 @@ async def test_put_then_get_round_trips(cache: AnalysisCache, store: Store) -> N
     assert await cache.get(key) is None
     await cache.keep(key, analysis(), "p-1", ANYONE)
     assert await cache.get(key) == analysis()
-    row = store.db.execute("SELECT arxiv_id, version, engine, language, prompt_version, source, "
-                           "created FROM analyses").fetchone()  # fmt: skip
+    row = store.test_db.execute(
+        "SELECT arxiv_id, version, engine, language, prompt_version, source, created FROM analyses"
+    ).fetchone()
     assert row == ("2004.04906", 1, "llm:m", "en", "p-1", "full_text", NOW.isoformat())
 
 
@@ -90,7 +91,7 @@ async def test_latest_is_the_newest_cached_version_for_the_engine_and_prompt(
 async def test_an_unreadable_cached_body_is_a_miss(cache: AnalysisCache, store: Store) -> None:
     key = cache_key("2004.04906", 1, "llm:m", "en", "p-1")
     await cache.keep(key, analysis(), "p-1", ANYONE)
-    store.db.execute("UPDATE analyses SET body = '{\"overview\": 1}'")
+    store.test_db.execute("UPDATE analyses SET body = '{\"overview\": 1}'")
     assert await cache.get(key) is None
 
 
@@ -102,6 +103,7 @@ async def test_usage_is_booked_on_the_day_in_the_report_timezone_and_the_request
     spent = analysis(usage=Usage(input_tokens=1, output_tokens=2))
     await cache.keep(None, spent, "p-1", Requester("U1", counted=True))
     await cache.keep(None, analysis(usage=Usage()), "p-1", ANYONE)
-    rows = store.db.execute("SELECT day, user, analyses, input_tokens, output_tokens FROM usage "
-                            "ORDER BY user").fetchall()  # fmt: skip
+    rows = store.test_db.execute(
+        "SELECT day, user, analyses, input_tokens, output_tokens FROM usage ORDER BY user"
+    ).fetchall()
     assert rows == [("2025-11-11", "*", 2, 101, 22), ("2025-11-11", "U1", 0, 1, 2)]

@@ -115,12 +115,12 @@ class Env:
         return (await self.result(arxiv_id, **options)).analysis
 
     def usage_rows(self) -> list[tuple[str, int, int, int]]:
-        return self.store.db.execute(
+        return self.store.test_db.execute(
             "SELECT user, analyses, input_tokens, output_tokens FROM usage ORDER BY user"
         ).fetchall()
 
     def cached_rows(self) -> int:
-        return self.store.db.execute("SELECT count(*) FROM analyses").fetchone()[0]
+        return self.store.test_db.execute("SELECT count(*) FROM analyses").fetchone()[0]
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ async def test_the_llm_engine_is_used_when_a_key_is_set_and_its_answer_verified(
     async with make_env() as env:
         assert env.analyzer.engine_label() == "llm:fake-model"
         analysis = await env.analyze()
-        used = env.store.db.execute(
+        used = env.store.test_db.execute(
             "SELECT input_tokens, output_tokens FROM usage WHERE user = '*'"
         ).fetchone()
     assert analysis.engine == "llm:fake-model"

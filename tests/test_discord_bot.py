@@ -161,7 +161,7 @@ async def test_search_answers_with_cards_that_work_like_any_card(bot: Bot) -> No
         lambda r: r.method == "POST" and r.path == f"{API}/channels/{CHANNEL_ID}/messages"
     )
     assert [r.json["allowed_mentions"] for r in sent] == [{"parse": []}] * 2
-    db = bot.core.service.store.db
+    db = bot.core.service.store.test_db
     found = posts.card_for_message(db, "discord", cards[0]["id"])
     assert found is not None
     assert (found.arxiv_id, found.monitor) == (PAPER_ID, posts.SEARCH)

@@ -27,7 +27,7 @@ ALREADY = f"The analysis of {PAPER_ID}v1 is already in"
 
 def counts(service: RadarService) -> tuple[int, int, int]:
     """(jobs, job requests, analyses counted against users today)."""
-    db = service.store.db
+    db = service.store.test_db
     return (
         db.execute("SELECT count(*) FROM jobs").fetchone()[0],
         db.execute("SELECT count(*) FROM job_requests").fetchone()[0],
@@ -39,7 +39,7 @@ async def replied(service: RadarService, count: int) -> None:
     """Wait until ``count`` requests have had their final reply."""
 
     def done() -> bool:
-        rows = service.store.db.execute(
+        rows = service.store.test_db.execute(
             "SELECT count(*) FROM job_requests WHERE state = ?", [jobs.REPLIED]
         ).fetchone()
         return bool(rows[0] >= count)

@@ -10,7 +10,8 @@ import json
 from sqlite_utils import Database
 
 from bot.models import Paper
-from bot.store.core import paper_from_row
+from bot.store.papers import paper_from_row
+from bot.store.thread import Facade
 
 
 def recent_monitors(db: Database, since: str) -> list[str]:
@@ -42,3 +43,21 @@ def keywords(db: Database, monitor: str, arxiv_id: str) -> tuple[str, ...]:
         "SELECT keywords FROM matches WHERE monitor = ? AND arxiv_id = ?", [monitor, arxiv_id]
     ).fetchone()
     return tuple(json.loads(row[0])) if row else ()
+
+
+class Matches(Facade):
+    """The matches posting needs, on the store's database thread (``store.matches``)."""
+
+    async def recent_monitors(self, since: str) -> list[str]:
+        """The monitors with a match first seen at or after ``since``."""
+        return await self._call(recent_monitors, since)
+
+    async def unposted(
+        self, monitor: str, platform: str, channel: str, since: str
+    ) -> list[tuple[Paper, tuple[str, ...]]]:
+        """The monitor's recent matches without a card in ``channel``, in feed order."""
+        return await self._call(unposted, monitor, platform, channel, since)
+
+    async def keywords(self, monitor: str, arxiv_id: str) -> tuple[str, ...]:
+        """The keywords ``arxiv_id`` matched for ``monitor``."""
+        return await self._call(keywords, monitor, arxiv_id)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from bot.store.thread import Facade
+
 
 def latest_verdict(db: Database, monitor: str, announced: str) -> str | None:
     """The verdict of the newest poll of ``monitor`` that saw announcement ``announced``."""
@@ -24,3 +26,11 @@ def announcement_taken(db: Database, monitor: str, announced: str | None) -> boo
         [monitor, announced],
     ).fetchone()
     return row is not None
+
+
+class Polls(Facade):
+    """Announcement queries of the ``polls`` table (``store.polls``)."""
+
+    async def latest_verdict(self, monitor: str, announced: str) -> str | None:
+        """The verdict of the newest poll of ``monitor`` that saw ``announced``."""
+        return await self._call(latest_verdict, monitor, announced)

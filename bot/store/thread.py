@@ -2,7 +2,8 @@
 
 :class:`StoreThread` owns the SQLite connection and a single-worker executor:
 one writer, short transactions, never a blocked event loop. The table facades
-(:mod:`bot.store.queue` …) and :class:`~bot.store.core.Store` build on it.
+(:class:`Facade`: :mod:`bot.store.queue`, ``posts``, ``subscriptions`` …) and
+:class:`~bot.store.core.Store` build on it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class StoreThread:
     """The connection, the clock and :meth:`run`, which runs a query on the database thread."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
-        self.db = db
+        self._db = db  # private: only bot/store modules and analysis/cache.py reach it
         self.clock = clock
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
@@ -47,7 +48,7 @@ class StoreThread:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
-        self.db.close()
+        self._db.close()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on the store's single database thread.
@@ -66,3 +67,24 @@ class StoreThread:
 
     def now(self) -> str:
         return self.clock().isoformat()
+
+    @property
+    def test_db(self) -> Database:
+        """The connection itself, for tests only (seeding and inspecting rows, on the test
+        thread while no bot runs). The application goes through the facades;
+        ``tests/test_layering.py`` forbids this outside ``tests/``."""
+        return self._db
+
+
+class Facade:
+    """Base of the async table facades: each call runs one table function on the
+    database thread (``fn(db, *args)``)."""
+
+    def __init__(self, store: StoreThread) -> None:
+        self._store = store
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._store.run(fn, self._store._db, *args)
+
+    def _now(self) -> str:
+        return self._store.now()

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from bot.store.thread import Facade
+
 TOTAL = "*"
 
 
@@ -93,3 +95,14 @@ def report(db: Database, days: int) -> list[UsageRow]:
         [days, TOTAL],
     ).fetchall()
     return [UsageRow(*values) for values in rows]
+
+
+class UsageBook(Facade):
+    """The ``usage`` table on the store's database thread (``store.usage``)."""
+
+    async def row(self, day: str, user: str) -> UsageRow:
+        return await self._call(row, day, user)
+
+    async def report(self, days: int) -> list[UsageRow]:
+        """Usage of the last ``days`` active days, newest first, total row first."""
+        return await self._call(report, days)
