@@ -20,10 +20,11 @@ from pathlib import Path
 
 from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache, cache_key
-from analysis.choices import ENGINES, LANGUAGES, SOURCES
+from analysis.choices import ENGINES, LANGUAGES, SOURCES, EngineKind
 from analysis.document import Document, Quality
 from analysis.extractive import ExtractiveEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
+from analysis.fulltext.reasons import FALLBACK_TEXT, REDOWNLOAD, TRANSIENT, PdfReason
 from analysis.fulltext.source import (
     MissingFileError,
     file_digest,
@@ -48,33 +49,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], Awaitable[None]]
 LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 ANYONE = Requester()  # the CLI or the digest: booked on the day's total only
-
-# Why only the abstract was analysed, by PdfError / Quality reason code.
-FALLBACK_REASONS: dict[str, dict[str, str]] = {
-    "encrypted": {"zh": "PDF 已加密", "en": "the PDF is password-protected"},
-    "unreadable": {"zh": "PDF 已损坏或不完整", "en": "the PDF is damaged or incomplete"},
-    "not_pdf": {"zh": "arXiv 返回的文件不是 PDF", "en": "arXiv did not send a PDF"},
-    "timeout": {"zh": "PDF 文本提取超时", "en": "text extraction timed out"},
-    "memory": {"zh": "PDF 文本提取超出内存上限", "en": "text extraction ran out of memory"},
-    "crashed": {"zh": "PDF 解析器崩溃", "en": "the PDF parser crashed"},
-    "no_text_layer": {
-        "zh": "PDF 为扫描图像，没有文本层",
-        "en": "the PDF is a scan without a text layer",
-    },
-    "garbled_text": {
-        "zh": "PDF 字体编码损坏，提取的文字无法阅读",
-        "en": "the PDF's font encoding is broken, so its text is garbled",
-    },
-    "too_little_text": {
-        "zh": "PDF 中可提取的文字太少",
-        "en": "the PDF has too little extractable text",
-    },
-    "no_pdf": {"zh": "arXiv 没有该论文的 PDF", "en": "arXiv has no PDF for this paper"},
-}
-# Fallbacks that may not happen next time: their results are not cached.
-TRANSIENT_REASONS = frozenset({"timeout"})
-# A file that is not a readable PDF may be a bad download: fetch it again next time.
-REDOWNLOAD_REASONS = frozenset({"not_pdf", "unreadable"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +83,10 @@ class Analyzer:
     def engine_label(self, engine: str = "auto") -> str:
         """``llm:<model>`` or ``extractive``: what :meth:`analyze` would use."""
         return self._engine(engine).label
+
+    def engine_kind(self, engine: str = "auto") -> EngineKind:
+        """The engine :meth:`analyze` would use for ``engine`` (``auto`` resolved)."""
+        return self._engine(engine).kind
 
     async def cached(
         self,
@@ -169,7 +147,7 @@ class Analyzer:
         source_read = await self._source(versioned, paper, progress, mode)
         subject = Subject(paper.arxiv_id, paper.title, lang, self._reason(source_read, lang))
         analysis = await self._run(chosen, subject, version, source_read, progress)
-        cacheable = source_read.reason not in TRANSIENT_REASONS
+        cacheable = source_read.reason not in TRANSIENT
         return await self._keep(analysis, key if cacheable else None, variant, requester)
 
     async def analyze_file(
@@ -256,8 +234,8 @@ class Analyzer:
         progress: Progress | None,
     ) -> Analysis:
         """Analyse and verify the document read for ``subject``."""
-        await _report(progress, "analysing")
-        result = await engine.analyse(source.document, subject)
+        await _report(progress, "analyzing")
+        result = await engine.analyze(source.document, subject)
         full_text = subject.source_reason is None
         draft = Analysis(
             **result.answer.model_dump(),
@@ -285,7 +263,7 @@ class Analyzer:
 
     @staticmethod
     def _reason(source: Source, language: Language) -> str | None:
-        return FALLBACK_REASONS[source.reason][language] if source.reason else None
+        return FALLBACK_TEXT[PdfReason(source.reason)][language] if source.reason else None
 
     async def _source(
         self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None, mode: str
@@ -342,16 +320,16 @@ class Analyzer:
             await _report(progress, "extracting")
             document = await self._extract(path)
         except PaperNotFoundError:
-            return Source(abstract_document(paper), "no_pdf")
+            return Source(abstract_document(paper), PdfReason.NO_PDF)
         except PdfError as exc:
-            if exc.reason not in FALLBACK_REASONS:
+            if exc.reason not in FALLBACK_TEXT:
                 raise
             log.warning("%s: %s; analysing the abstract", arxiv_id, exc.user_message)
-            if exc.reason in REDOWNLOAD_REASONS:
+            if exc.reason in REDOWNLOAD:
                 self._cached_path(arxiv_id, "pdf").unlink(missing_ok=True)
             return Source(abstract_document(paper), exc.reason)
         if not document.quality.usable:
-            reason = document.quality.reason or "too_little_text"
+            reason = document.quality.reason or PdfReason.TOO_LITTLE_TEXT
             log.warning(
                 "%s: extracted text unusable (%s); analysing the abstract", arxiv_id, reason
             )
@@ -398,9 +376,9 @@ class Analyzer:
     def _engine(self, requested: str) -> Engine:
         if requested not in ENGINES:
             raise AnalysisError(f"Unknown engine {requested!r}; use one of {', '.join(ENGINES)}.")
-        name = self.config.analysis.engine if requested == "auto" else requested
+        name = self.config.analysis.engine if requested == EngineKind.AUTO else requested
         key = secret(self.config.llm.api_key_env)
-        if name == "extractive" or (name == "auto" and key is None):
+        if name == EngineKind.EXTRACTIVE or (name == EngineKind.AUTO and key is None):
             return self._extractive
         if key is None:
             raise AnalysisError(

@@ -4,5 +4,5 @@ STAGE_TEXT = {
     "downloading": "⏳ Downloading PDF…",
     "reading_html": "⏳ Reading arXiv HTML…",
     "extracting": "⏳ Extracting text…",
-    "analysing": "⏳ Analysing with {engine}…",
+    "analyzing": "⏳ Analysing with {engine}…",
 }

@@ -44,11 +44,11 @@ def report_path(
     report_date: date,
     language: str | None = None,
     *,
-    analysed: bool = True,
+    analyzed: bool = True,
 ) -> Path:
     """``<dir>/<monitor>-<date>.<language>.md``; ``.no-analysis`` before ``.md`` without
     analyses, so reports in other languages or modes never overwrite each other."""
-    mode = "" if analysed else ".no-analysis"
+    mode = "" if analyzed else ".no-analysis"
     name = f"{monitor}-{report_date.isoformat()}.{language or config.report.language}{mode}.md"
     return Path(config.report.dir) / name
 
@@ -97,7 +97,7 @@ async def write_digest(
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )
-    path = out or report_path(config, monitor, report_date, language, analysed=analyzer is not None)
+    path = out or report_path(config, monitor, report_date, language, analyzed=analyzer is not None)
     write_atomically(path, render_report(report))  # a full disk leaves no partial file
     await store.run(store.record_report, monitor, report_date, announced, str(path), len(entries))
     log.info("report %s written: %d papers", path, len(entries))
@@ -115,19 +115,19 @@ async def _entries(
         return [ReportEntry(match) for match in matches]
     limit = asyncio.Semaphore(concurrency)
 
-    async def analyse(match: StoredMatch) -> ReportEntry:
+    async def analyze(match: StoredMatch) -> ReportEntry:
         async with limit:
             if progress is not None:
                 progress.started(match, len(matches))
-            entry = await _analysed_entry(analyzer, match, language)
+            entry = await _analyzed_entry(analyzer, match, language)
             if progress is not None:
                 progress.finished(match, len(matches))
         return entry
 
-    return list(await asyncio.gather(*(analyse(match) for match in matches)))
+    return list(await asyncio.gather(*(analyze(match) for match in matches)))
 
 
-async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str) -> ReportEntry:
+async def _analyzed_entry(analyzer: Analyzer, match: StoredMatch, language: str) -> ReportEntry:
     from analysis.render import render_markdown
 
     paper = match.paper

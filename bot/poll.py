@@ -22,7 +22,7 @@ from bot.arxiv import ArxivClient
 from bot.config import Config, MonitorConfig
 from bot.errors import FetchError
 from bot.matching import MonitorFilter
-from bot.models import FeedResult, Paper
+from bot.models import FeedResult, Paper, Verdict
 from bot.store import PollRecord, Store, StoredMatch, iso
 from bot.store.subscriptions import ChannelFollows
 
@@ -33,7 +33,7 @@ CHANNEL_MONITOR_PREFIX = "channel:"
 @dataclass(frozen=True)
 class PollOutcome:
     monitor: str
-    verdict: str
+    verdict: Verdict
     items_seen: int = 0
     new_items: int = 0
     announced: str | None = None
@@ -86,12 +86,12 @@ def _record_error(
 ) -> PollOutcome:
     log.warning("poll of %s failed: %s", monitor.name, exc.user_message)
     record_error_verdict(store, monitor.name, exc.user_message, started)
-    return PollOutcome(monitor.name, "error", error=exc.user_message)
+    return PollOutcome(monitor.name, Verdict.ERROR, error=exc.user_message)
 
 
 def record_error_verdict(store: Store, monitor: str, message: str, started: str) -> None:
     """Store a poll of ``monitor`` that failed with ``message`` (verdict ``error``)."""
-    record = PollRecord(monitor, started, "error", 0, 0, 0, None, None, None, message)
+    record = PollRecord(monitor, started, Verdict.ERROR, 0, 0, 0, None, None, None, message)
     store.record_poll(record, (), ())
 
 
@@ -157,12 +157,12 @@ def _announcement_date(feed: FeedResult) -> str | None:
 
 def _verdict(
     store: Store, monitor: str, feed: FeedResult, unseen: int, announced: str | None
-) -> str:
+) -> Verdict:
     if not feed.papers:
-        return "no-announcement"
+        return Verdict.NO_ANNOUNCEMENT
     if unseen:
-        return "ok"
-    return "ok" if store.announcement_taken(monitor, announced) else "stale"
+        return Verdict.OK
+    return Verdict.OK if store.announcement_taken(monitor, announced) else Verdict.STALE
 
 
 def channel_monitors(config: Config, channels: list[ChannelFollows]) -> list[MonitorConfig]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from analysis.choices import EngineKind
 from bot import repeats, usage
 from bot.arxiv import ArxivClient
 from bot.commands import (
@@ -124,6 +125,7 @@ class RadarService:
         language = language or self.config.report.language
         try:
             label = self.analyzer.engine_label(engine)
+            llm = self.analyzer.engine_kind(engine) is EngineKind.LLM
             outcome = await self.write(
                 lambda: self.store.queue.request(
                     arxiv_id,
@@ -131,7 +133,7 @@ class RadarService:
                     language,
                     ref,
                     day=usage.usage_day(self.config, self.store.clock()),
-                    admit=usage.admission(self.config, llm=label.startswith("llm")),
+                    admit=usage.admission(self.config, llm=llm),
                     refresh=refresh,
                     engine_label=label,
                 )

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
+TIMED_OUT, INTERNAL = "timed_out", "internal"  # Failure.reason beside RadarError.reason
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an attempt ended: the user's message, whether to retry, and a reason code."""
+
+    message: str
+    retryable: bool
+    reason: str  # a RadarError's reason, TIMED_OUT or INTERNAL (a bug: logged in full)
 
 
 class JobCancelled(Exception):
@@ -55,15 +65,16 @@ def job_deadline_s(config: Config) -> float:
     return config.llm.deadline_s + config.analysis.extract_timeout_s + download
 
 
-def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
-    """(user-facing message, retryable) for an exception that ended an attempt."""
+def describe(exc: BaseException, deadline_s: float) -> Failure:
+    """The :class:`Failure` an exception that ended an attempt stands for."""
     if isinstance(exc, TimeoutError):
-        return f"The analysis took longer than {deadline_s:.0f} s and was stopped.", False
+        text = f"The analysis took longer than {deadline_s:.0f} s and was stopped."
+        return Failure(text, False, TIMED_OUT)
     if isinstance(exc, AnalysisError | FetchError | StoreError):
-        return exc.user_message, exc.retryable
+        return Failure(exc.user_message, exc.retryable, exc.reason)
     if isinstance(exc, RadarError):
-        return exc.user_message, False
-    return INTERNAL_ERROR, True
+        return Failure(exc.user_message, False, exc.reason)
+    return Failure(INTERNAL_ERROR, True, INTERNAL)
 
 
 def failure_text(job: Job, platform: ChatPlatform) -> str:
@@ -212,11 +223,12 @@ class Workers:
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
         job = run.job
-        message, retryable = describe(exc, self.deadline_s)
-        if message == INTERNAL_ERROR:
+        failure = describe(exc, self.deadline_s)
+        message = failure.message
+        if failure.reason == INTERNAL:
             log.error("job %d failed", job.id, exc_info=exc)
         max_attempts = self.config.analysis.max_attempts
-        if retryable and job.attempts < max_attempts:
+        if failure.retryable and job.attempts < max_attempts:
             delay = self.retry_backoff_s * 2 ** (job.attempts - 1)
             not_before = (self.store.clock() + timedelta(seconds=delay)).isoformat()
             await self.queue.retry_later(job, message, not_before)

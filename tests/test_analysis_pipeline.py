@@ -154,7 +154,7 @@ async def test_extractive_analysis_of_the_latest_version(
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
         analysis = await env.analyze()
-    assert env.stages == ["downloading", "extracting", "analysing"]
+    assert env.stages == ["downloading", "extracting", "analyzing"]
     assert (analysis.arxiv_id, analysis.version, analysis.title) == (PAPER_ID, 3, TITLE)
     assert (analysis.engine, analysis.source, analysis.source_reason) == (
         "extractive",

@@ -68,7 +68,7 @@ async def assert_analysis_in_thread(bot: Bot, card: str) -> None:
     assert stages[-1] == done
 
 
-async def test_reaction_on_a_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_reaction_on_a_card_analyzes_in_its_thread(bot: Bot) -> None:
     [paper] = bot.serve(PAPER_ID)
     card = await bot.post_card(paper)
 

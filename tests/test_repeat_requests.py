@@ -67,7 +67,7 @@ def analyses_posted(bot: Bot) -> list[dict[str, Any]]:
     return [p for p in posted if str(p.get("text", "")).startswith("Analysis: Twin")]
 
 
-async def test_slack_repeats_get_a_notice_and_refresh_analyses_again(slack_bot: Bot) -> None:
+async def test_slack_repeats_get_a_notice_and_refresh_analyzes_again(slack_bot: Bot) -> None:
     bot = slack_bot
     card_ts = await bot.post_card(sample_paper())
     await bot.event(reaction_added(card_ts, BOT_USER, event_id="EvFirst"))
@@ -146,7 +146,7 @@ async def discord_bot(
         yield running
 
 
-async def test_discord_repeats_get_a_notice_and_refresh_analyses_again(
+async def test_discord_repeats_get_a_notice_and_refresh_analyzes_again(
     discord_bot: discord_harness.Bot,
 ) -> None:
     bot, service = discord_bot, discord_bot.core.service

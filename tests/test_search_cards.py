@@ -38,7 +38,7 @@ async def search_result_card(bot: Bot) -> str:
     return result_ts
 
 
-async def test_a_reaction_on_a_search_result_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_a_reaction_on_a_search_result_card_analyzes_in_its_thread(bot: Bot) -> None:
     result_ts = await search_result_card(bot)
     post = bot.service.store.test_db.execute(
         "SELECT arxiv_id FROM search_cards WHERE message_id = ?", [result_ts]

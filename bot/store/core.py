@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.models import Paper
+from bot.models import Paper, Verdict
 from bot.store.events import Events
 from bot.store.matches import Matches
 from bot.store.papers import UPSERT_PAPER, announced_date, paper_from_row, paper_row
@@ -47,7 +47,7 @@ class StoredMatch:
 class PollRecord:
     monitor: str
     started: str
-    verdict: str
+    verdict: str  # a Verdict
     items_seen: int
     new_items: int
     matched: int
@@ -174,8 +174,8 @@ class Store(StoreThread):
         """The most recent announcement date (feed pubDate) seen for ``monitor`` up to a day."""
         row = self._db.execute(
             "SELECT max(announced) FROM polls WHERE monitor = ? AND announced IS NOT NULL "
-            "AND announced <= ? AND verdict IN ('ok', 'stale')",
-            [monitor, on_or_before.isoformat()],
+            "AND announced <= ? AND verdict IN (?, ?)",
+            [monitor, on_or_before.isoformat(), Verdict.OK, Verdict.STALE],
         ).fetchone()
         return row[0] if row and row[0] else None
 
@@ -200,7 +200,8 @@ class Store(StoreThread):
 
     def last_successful_poll(self, monitor: str) -> str | None:
         row = self._db.execute(
-            "SELECT max(started) FROM polls WHERE monitor = ? AND verdict = 'ok'", [monitor]
+            "SELECT max(started) FROM polls WHERE monitor = ? AND verdict = ?",
+            [monitor, Verdict.OK],
         ).fetchone()
         return row[0] if row else None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from bot.models import Verdict
 from bot.store.thread import Facade
 
 
@@ -22,8 +23,8 @@ def latest_verdict(db: Database, monitor: str, announced: str) -> str | None:
 def announcement_taken(db: Database, monitor: str, announced: str | None) -> bool:
     """Whether a poll of ``monitor`` already took announcement ``announced`` in full."""
     row = db.execute(
-        "SELECT 1 FROM polls WHERE monitor = ? AND announced = ? AND verdict = 'ok' LIMIT 1",
-        [monitor, announced],
+        "SELECT 1 FROM polls WHERE monitor = ? AND announced = ? AND verdict = ? LIMIT 1",
+        [monitor, announced, Verdict.OK],
     ).fetchone()
     return row is not None
 

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.store import jobs, repeats, usage
-from bot.store.jobs import Job, JobRequest
+from bot.store.jobs import Job, JobRequest, JobState, RequestState
 from bot.store.repeats import Repeat
 from bot.store.sqlite_tx import transaction
 from bot.store.thread import Facade
@@ -62,7 +62,7 @@ class Queue(Facade):
     async def get(self, job_id: int) -> Job | None:
         return await self._call(jobs.get, job_id)
 
-    async def state(self, job_id: int) -> str | None:
+    async def state(self, job_id: int) -> JobState | None:
         return await self._call(jobs.state, job_id)
 
     async def recover(
@@ -78,7 +78,7 @@ class Queue(Facade):
     async def retry_later(self, job: Job, error: str, not_before: str) -> None:
         await self._call(jobs.retry_later, job.id, error, not_before, self._now())
 
-    async def finish(self, job: Job, final_state: str, error: str | None = None) -> bool:
+    async def finish(self, job: Job, final_state: JobState, error: str | None = None) -> bool:
         """Move a running job to ``done`` or ``failed``; False if it was cancelled meanwhile."""
         return await self._call(jobs.finish, job.id, final_state, error, self._now())
 
@@ -109,7 +109,7 @@ class Queue(Facade):
     async def open_requests(self, job_id: int) -> list[JobRequest]:
         return await self._call(jobs.open_requests, job_id)
 
-    async def request_state(self, request: JobRequest) -> str | None:
+    async def request_state(self, request: JobRequest) -> RequestState | None:
         return await self._call(jobs.request_state, request.id)
 
     async def undelivered(self) -> list[tuple[Job, JobRequest]]:

@@ -57,7 +57,7 @@ def find(db: Database, ref: ChatRef, paper: ArxivId, engine: str, language: str)
         if (thread or card_thread) != target or not _same_version(db, paper.id, version, wanted):
             continue
         done = job_state == jobs.DONE and request_state == jobs.REPLIED
-        known = version if version is not None else wanted or _analysed(db, paper.id, language)
+        known = version if version is not None else wanted or _analyzed(db, paper.id, language)
         return Repeat(POSTED if done else COMING, thread or card_thread, known)
     return None
 
@@ -70,7 +70,7 @@ def _wanted_version(db: Database, paper: ArxivId) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def _analysed(db: Database, arxiv_id: str, language: str) -> int | None:
+def _analyzed(db: Database, arxiv_id: str, language: str) -> int | None:
     """The newest version of ``arxiv_id`` with a cached analysis in ``language``."""
     row = db.execute(
         "SELECT max(version) FROM analyses WHERE arxiv_id = ? AND language = ?",

@@ -19,7 +19,7 @@ from bot.commands import CHANGE_NAMES, CHANGES, Analyze
 from bot.config import Config
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
-from bot.models import ChatRef
+from bot.models import ChatRef, PlatformName
 from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL, CommandBuilder
@@ -27,7 +27,7 @@ from handlers.discord.platform import DiscordPlatform
 from handlers.discord.replies import send_followups
 
 log = logging.getLogger(__name__)
-PLATFORM = "discord"
+PLATFORM = PlatformName.DISCORD
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 ANALYZE = frozenset({"analyze", "analyse"})
 

@@ -25,7 +25,7 @@ from bot.commands import CHANGES, Analyze, Command, parse_command
 from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
-from bot.models import ChatRef
+from bot.models import ChatRef, PlatformName
 from bot.service import SAVE_FAILURES, RadarService, not_saved
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
@@ -33,7 +33,7 @@ from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
 from handlers.slack.requests import missing_fields
 
 log = logging.getLogger(__name__)
-PLATFORM = "slack"
+PLATFORM = PlatformName.SLACK
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "

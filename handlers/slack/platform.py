@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from analysis.schema import Analysis
 from bot.config import Config
 from bot.http import Pacer
-from bot.models import ChatRef, Paper
+from bot.models import ChatRef, Paper, PlatformName
 from handlers.slack.blocks import Message, analysis_messages, card, card_nonce, notices
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ POST_EVENT = "arxiv_radar_post"
 class SlackPlatform:
     """Posts cards, progress, analyses and reports; also the adapter's reply channel."""
 
-    name = "slack"
+    name: str = PlatformName.SLACK
 
     def __init__(self, client: AsyncWebClient, config: Config) -> None:
         self.client = client
