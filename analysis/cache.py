@@ -3,7 +3,7 @@
 An analysis is keyed by paper, version, engine (with the model), language and
 prompt version, so changing any of them analyses afresh. Only finished,
 verified analyses are stored, together with their tokens booked in the ``usage``
-table (:mod:`bot.store.usage`; :mod:`bot.usage` enforces ``llm.daily_token_budget``).
+table (:mod:`bot.store.usage`; :mod:`bot.store.usage` enforces ``llm.daily_token_budget``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from analysis.schema import Analysis
-from bot.config import Config
+from bot.kernel.config import Config
 from bot.store import Store
 from bot.store import usage as usage_table
 from bot.store.sqlite_tx import transaction
-from bot.store.usage import Requester
-from bot.usage import check_token_budget, usage_day
+from bot.store.usage import Requester, check_token_budget, usage_day
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ class AnalysisCache:
         }
 
     async def check_token_budget(self) -> None:
-        """Raise :class:`~bot.errors.BudgetExceededError` once today's budget is spent."""
+        """Raise :class:`~bot.kernel.errors.BudgetExceededError` once today's budget is spent."""
         day = usage_day(self.config, self.store.clock())
         total = await self.store.run(usage_table.row, self.store._db, day, usage_table.TOTAL)
         check_token_budget(self.config, total)

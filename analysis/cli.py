@@ -1,7 +1,7 @@
 """The ``analyze`` and ``extract`` commands (registered in the main CLI group).
 
-Both expect ``ctx.obj.config`` to hold the loaded :class:`~bot.config.Config`.
-Progress goes to stderr, the result to stdout; a :class:`~bot.errors.RadarError`
+Both expect ``ctx.obj.config`` to hold the loaded :class:`~bot.kernel.config.Config`.
+Progress goes to stderr, the result to stdout; a :class:`~bot.kernel.errors.RadarError`
 becomes one ``Error: …`` line on stderr and exit code 1.
 """
 
@@ -18,9 +18,9 @@ import click
 
 from analysis.choices import ENGINES, LANGUAGES, SOURCES
 from analysis.stages import STAGE_TEXT
-from bot.config import Config
-from bot.errors import InvalidArxivIdError, RadarError
-from bot.ids import ArxivId, parse_arxiv_id
+from bot.kernel.config import Config
+from bot.kernel.errors import InvalidArxivIdError, RadarError
+from bot.kernel.ids import ArxivId, parse_arxiv_id
 
 if TYPE_CHECKING:  # the pipeline loads only for what needs it: not for a local file
     from analysis.document import Document
@@ -154,7 +154,7 @@ async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | Arxi
 @asynccontextmanager
 async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
     from analysis.pipeline import Analyzer
-    from bot.radar import open_radar
+    from bot.runtime.radar import open_radar
 
     async with open_radar(config) as radar:
         yield Analyzer(config, radar.store, radar.arxiv)

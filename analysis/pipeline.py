@@ -22,7 +22,8 @@ from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache, cache_key
 from analysis.choices import ENGINES, LANGUAGES, SOURCES, EngineKind
 from analysis.document import Document, Quality
-from analysis.extractive import ExtractiveEngine
+from analysis.engines.extractive import ExtractiveEngine
+from analysis.engines.llm_deferred import DeferredLlmEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
 from analysis.fulltext.reasons import FALLBACK_TEXT, REDOWNLOAD, TRANSIENT, PdfReason
 from analysis.fulltext.source import (
@@ -32,16 +33,15 @@ from analysis.fulltext.source import (
     read_local_file,
     read_pdf,
 )
-from analysis.llm_deferred import DeferredLlmEngine
 from analysis.schema import Analysis, Engine, Language, Subject, Usage
 from analysis.verify import verify
-from bot.arxiv import ArxivClient
-from bot.config import Config, secret
-from bot.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
-from bot.files import FileCache
-from bot.ids import ArxivId
-from bot.models import Paper
+from bot.arxiv.client import ArxivClient
+from bot.kernel.config import Config, secret
+from bot.kernel.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import Paper
 from bot.store import Store
+from bot.store.files import FileCache
 from bot.store.usage import Requester
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class Analyzer:
         The paper's text is read again from the same source (the cache has it); ``path``
         names the local file of a local analysis.
         """
-        from analysis.llm import paper_budget  # the openai client only for this debug view
+        from analysis.engines.llm import paper_budget  # the openai client only for this debug view
 
         if path is not None:
             mode = analysis.text_source or "auto"

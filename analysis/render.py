@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from analysis.choices import EngineKind
 from analysis.schema import Analysis, FutureWork
-from bot.links import foreign_urls
-from bot.sanitize import strip_invisible
+from bot.kernel.links import foreign_urls
+from bot.kernel.sanitize import strip_invisible
 
 ZERO_WIDTH_SPACE = "\u200b"
 _HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)

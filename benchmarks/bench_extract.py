@@ -192,7 +192,7 @@ def main() -> None:
 
     from analysis.fulltext.pdf.extract import extract_document
     from analysis.fulltext.pdf.parse import parse_pdf
-    from analysis.pdf_worker import run_in_worker
+    from analysis.fulltext.worker import run_in_worker
 
     papers = corpus_papers()
     rounds = args.rounds

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from bot.config import Config, MonitorConfig, load_config
+from bot.kernel.config import Config, MonitorConfig, load_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 

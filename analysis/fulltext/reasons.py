@@ -1,6 +1,6 @@
 """Why a paper's PDF could not be used: the reason codes and their zh/en texts.
 
-A :class:`~bot.errors.PdfError` and a failed quality check carry a :class:`PdfReason`;
+A :class:`~bot.kernel.errors.PdfError` and a failed quality check carry a :class:`PdfReason`;
 when the reason is in :data:`FALLBACK_TEXT` the paper is analysed from its abstract
 and the analysis says why, in the analysis language. This is the one table of
 those texts.

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.models import Paper, Verdict
+from bot.kernel.models import Paper, Verdict
 from bot.store.events import Events
 from bot.store.matches import Matches
 from bot.store.papers import UPSERT_PAPER, announced_date, paper_from_row, paper_row

@@ -1,7 +1,7 @@
 """The figures ``/readyz`` and ``/metrics`` read from the database, in one go each.
 
 Read by :func:`read_health` on a connection of its own, read-only, on the health
-state's thread (:mod:`bot.health_state`), never on the store's writer thread: WAL
+state's thread (:mod:`bot.kernel.health_state`), never on the store's writer thread: WAL
 lets it read while another program holds the write lock.
 """
 

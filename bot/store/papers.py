@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.models import Paper
+from bot.kernel.models import Paper
 
 UPSERT_PAPER = """
 INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, announce_type,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from bot.models import Verdict
+from bot.kernel.models import Verdict
 from bot.store.thread import Facade
 
 

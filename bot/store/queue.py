@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 from sqlite_utils import Database
 
-from bot.ids import ArxivId
-from bot.models import ChatRef
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import ChatRef
 from bot.store import jobs, repeats, usage
 from bot.store.jobs import Job, JobRequest, JobState, RequestState
 from bot.store.repeats import Repeat

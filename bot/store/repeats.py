@@ -6,7 +6,7 @@ paper's card in the channel for an ``analyze`` command (the worker threads its
 reply there). When a job for the same paper version, engine and language already
 answered that thread, or is about to, a new request would only post the same
 analysis again; :func:`find` says so, and the service answers with a notice
-(:mod:`bot.repeats`) instead of a job.
+(:mod:`bot.chat.repeats`) instead of a job.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.ids import ArxivId
-from bot.models import ChatRef
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import ChatRef
 from bot.store import jobs, posts
 
 POSTED, COMING = "posted", "coming"

@@ -54,7 +54,7 @@ class StoreThread:
         """Run ``fn(*args)`` on the store's single database thread.
 
         A lock held past the busy timeout or a full disk raise a retryable
-        :class:`~bot.errors.StoreError` subclass with a clear message.
+        :class:`~bot.kernel.errors.StoreError` subclass with a clear message.
         """
         loop = asyncio.get_running_loop()
         try:

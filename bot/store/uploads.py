@@ -3,7 +3,7 @@
 A row per (monitor, day, platform, channel) moves ``pending`` → ``uploading`` (set
 just before the platform call) → ``uploaded``; a failed call leaves it ``pending``
 with the error, and after :data:`MAX_ATTEMPTS` it is ``failed``. The delivery
-itself is :class:`bot.uploads.Uploads`.
+itself is :class:`bot.watch.uploads.Uploads`.
 """
 
 from __future__ import annotations

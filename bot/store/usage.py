@@ -1,15 +1,24 @@
-"""The ``usage`` table: analyses requested and tokens spent, per day and user.
+"""Daily usage: analyses requested per user, tokens spent, and the limits on both.
 
-One row per (day, user) plus a total row per day under the user :data:`TOTAL`.
-The limits on these counts live in :mod:`bot.usage`.
+The ``usage`` table has one row per (day, user) plus a total row per day under the
+user :data:`TOTAL`. Days are calendar days in ``report.timezone``. A request counts
+against its user's ``analysis.max_per_user_per_day`` when accepted; tokens are
+booked when an analysis finishes (by :class:`analysis.pipeline.Analyzer`, whoever
+asked), to the day's total and to the user whose request started the job.
+``llm.daily_token_budget`` (0: unlimited) stops new LLM analyses once the day's
+total reaches it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlite_utils import Database
 
+from bot.kernel.config import Config
+from bot.kernel.errors import BudgetExceededError
 from bot.store.thread import Facade
 
 TOTAL = "*"
@@ -106,3 +115,59 @@ class UsageBook(Facade):
     async def report(self, days: int) -> list[UsageRow]:
         """Usage of the last ``days`` active days, newest first, total row first."""
         return await self._call(report, days)
+
+
+# limits ----------------------------------------------------------------------------
+
+
+def usage_day(config: Config, moment: datetime) -> str:
+    return moment.astimezone(config.tz).date().isoformat()
+
+
+def admission(config: Config, *, llm: bool) -> Callable[[UsageRow, UsageRow], None]:
+    """The check a chat request passes before it is queued: the user's daily limit and,
+    for an LLM analysis, the day's token budget (given the user's and the total row)."""
+
+    def admit(mine: UsageRow, total: UsageRow) -> None:
+        check_user_limit(config, mine)
+        if llm:
+            check_token_budget(config, total)
+
+    return admit
+
+
+def check_user_limit(config: Config, mine: UsageRow) -> None:
+    """Raise :class:`BudgetExceededError` when the user of ``mine`` has no analyses left."""
+    limit = config.analysis.max_per_user_per_day
+    if not mine.user or limit <= 0:
+        return
+    if mine.analyses >= limit:
+        raise BudgetExceededError(
+            f"You have used your {limit} analyses for today; the count resets at midnight "
+            f"({config.report.timezone})."
+        )
+
+
+def check_token_budget(config: Config, total: UsageRow) -> None:
+    """Raise :class:`BudgetExceededError` when the day's LLM token budget is spent."""
+    budget = config.llm.daily_token_budget
+    if budget > 0 and total.tokens >= budget:
+        raise BudgetExceededError(
+            f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
+            f"tomorrow ({config.report.timezone})."
+        )
+
+
+def format_report(rows: list[UsageRow]) -> str:
+    """The ``stats`` table: one line per day total, indented lines per user."""
+    if not rows:
+        return "No usage recorded yet."
+    lines = [f"{'day':<12}{'user':<24}{'analyses':>9}{'input tok':>12}{'output tok':>12}"]
+    for entry in rows:
+        who = "(all users)" if entry.user == TOTAL else f"  {entry.user}"
+        day = entry.day if entry.user == TOTAL else ""
+        lines.append(
+            f"{day:<12}{who:<24}{entry.analyses:>9}{entry.input_tokens:>12,}"
+            f"{entry.output_tokens:>12,}"
+        )
+    return "\n".join(lines)

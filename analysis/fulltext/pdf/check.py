@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.fulltext.reasons import PdfReason
-from bot.errors import PdfError
+from bot.kernel.errors import PdfError
 
 SNIFF_BYTES = 1024
 
