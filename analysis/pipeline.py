@@ -20,11 +20,12 @@ from pathlib import Path
 
 from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache, cache_key
-from analysis.choices import ENGINES, LANGUAGES, SOURCES
+from analysis.choices import ENGINES, LANGUAGES, SOURCES, EngineKind
 from analysis.document import Document, Quality
 from analysis.engines.extractive import ExtractiveEngine
 from analysis.engines.llm_deferred import DeferredLlmEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
+from analysis.fulltext.reasons import FALLBACK_TEXT, REDOWNLOAD, TRANSIENT, PdfReason
 from analysis.fulltext.source import (
     MissingFileError,
     file_digest,
@@ -32,7 +33,7 @@ from analysis.fulltext.source import (
     read_local_file,
     read_pdf,
 )
-from analysis.schema import Analysis, Engine, Language, Subject
+from analysis.schema import Analysis, Engine, Language, Subject, Usage
 from analysis.verify import verify
 from bot.arxiv.client import ArxivClient
 from bot.kernel.config import Config, secret
@@ -41,38 +42,23 @@ from bot.kernel.ids import ArxivId
 from bot.kernel.models import Paper
 from bot.store import Store
 from bot.store.files import FileCache
+from bot.store.usage import Requester
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
 LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
+ANYONE = Requester()  # the CLI or the digest: booked on the day's total only
 
-# Why only the abstract was analysed, by PdfError / Quality reason code.
-FALLBACK_REASONS: dict[str, dict[str, str]] = {
-    "encrypted": {"zh": "PDF 已加密", "en": "the PDF is password-protected"},
-    "unreadable": {"zh": "PDF 已损坏或不完整", "en": "the PDF is damaged or incomplete"},
-    "not_pdf": {"zh": "arXiv 返回的文件不是 PDF", "en": "arXiv did not send a PDF"},
-    "timeout": {"zh": "PDF 文本提取超时", "en": "text extraction timed out"},
-    "memory": {"zh": "PDF 文本提取超出内存上限", "en": "text extraction ran out of memory"},
-    "crashed": {"zh": "PDF 解析器崩溃", "en": "the PDF parser crashed"},
-    "no_text_layer": {
-        "zh": "PDF 为扫描图像，没有文本层",
-        "en": "the PDF is a scan without a text layer",
-    },
-    "garbled_text": {
-        "zh": "PDF 字体编码损坏，提取的文字无法阅读",
-        "en": "the PDF's font encoding is broken, so its text is garbled",
-    },
-    "too_little_text": {
-        "zh": "PDF 中可提取的文字太少",
-        "en": "the PDF has too little extractable text",
-    },
-    "no_pdf": {"zh": "arXiv 没有该论文的 PDF", "en": "arXiv has no PDF for this paper"},
-}
-# Fallbacks that may not happen next time: their results are not cached.
-TRANSIENT_REASONS = frozenset({"timeout"})
-# A file that is not a readable PDF may be a bad download: fetch it again next time.
-REDOWNLOAD_REASONS = frozenset({"not_pdf", "unreadable"})
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What :meth:`Analyzer.analyze` did: the analysis, whether it was made now (False:
+    from the cache) and the tokens this call spent (booked in the ``usage`` table)."""
+
+    analysis: Analysis
+    fresh: bool
+    usage: Usage
 
 
 @dataclass(frozen=True)
@@ -98,6 +84,10 @@ class Analyzer:
         """``llm:<model>`` or ``extractive``: what :meth:`analyze` would use."""
         return self._engine(engine).label
 
+    def engine_kind(self, engine: str = "auto") -> EngineKind:
+        """The engine :meth:`analyze` would use for ``engine`` (``auto`` resolved)."""
+        return self._engine(engine).kind
+
     async def cached(
         self,
         arxiv_id: ArxivId,
@@ -122,10 +112,10 @@ class Analyzer:
         engine: str = "auto",
         refresh: bool = False,
         progress: Progress | None = None,
-        record_usage: bool = False,
+        requester: Requester = ANYONE,
         paper: Paper | None = None,
         source: str | None = None,
-    ) -> Analysis:
+    ) -> AnalysisResult:
         """Analyse ``arxiv_id``, or return the cached analysis unless ``refresh``.
 
         ``source`` is ``auto``, ``html`` or ``pdf`` (default: ``analysis.source``).
@@ -133,9 +123,10 @@ class Analyzer:
         ``paper`` is the metadata when the caller already has it (the digest has it
         from the feed): then no arXiv API request is made for it.
 
-        With ``record_usage`` the tokens spent are added to the day's total in the
-        ``usage`` table (the CLI and the digest; chat jobs book them per user in
-        :mod:`bot.chat.workers`). An LLM analysis is refused once the day's budget is spent.
+        The tokens of a fresh analysis are booked on the day's total and on
+        ``requester`` (a chat job passes its first requester, whose request was
+        counted when accepted; the CLI and the digest pass nobody and count it now).
+        An LLM analysis is refused once the day's budget is spent.
         """
         chosen, lang = self._engine(engine), self._language(language)
         mode = self._mode(source)
@@ -143,20 +134,21 @@ class Analyzer:
         if arxiv_id.version and not refresh:  # a known version: no arXiv request on a hit
             hit = await self.cached(arxiv_id, language=lang, engine=engine, source=mode)
             if hit is not None:
-                return hit
+                return _from_cache(hit)
         if paper is None or paper.arxiv_id != arxiv_id.id:
             paper = await self.arxiv.paper(arxiv_id)
         version = arxiv_id.version or paper.version
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
-            return hit
+            return _from_cache(hit)
         if isinstance(chosen, DeferredLlmEngine):
             await self.cache.check_token_budget()
         versioned = ArxivId(paper.arxiv_id, version)
         source_read = await self._source(versioned, paper, progress, mode)
         subject = Subject(paper.arxiv_id, paper.title, lang, self._reason(source_read, lang))
         analysis = await self._run(chosen, subject, version, source_read, progress)
-        return await self._finish(analysis, key, variant, record_usage, source_read.reason)
+        cacheable = source_read.reason not in TRANSIENT
+        return await self._keep(analysis, key if cacheable else None, variant, requester)
 
     async def analyze_file(
         self,
@@ -167,7 +159,7 @@ class Analyzer:
         refresh: bool = False,
         progress: Progress | None = None,
         source: str | None = None,
-    ) -> Analysis:
+    ) -> AnalysisResult:
         """Analyse a local PDF or HTML file (a paper under review, one not on arXiv).
 
         The same engines, verification and cache as arXiv papers, keyed by the
@@ -182,7 +174,7 @@ class Analyzer:
         digest = await asyncio.to_thread(file_digest, path)
         key = cache_key(f"sha256:{digest}", 0, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
-            return hit
+            return _from_cache(hit)
         document = await read_local_file(self.config.analysis, path, mode)
         if not document.quality.usable:
             reason = document.quality.reason or "too_little_text"
@@ -191,7 +183,7 @@ class Analyzer:
             await self.cache.check_token_budget()
         subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
         analysis = await self._run(chosen, subject, 0, Source(document), progress)
-        return await self._finish(analysis, key, variant, True, None)
+        return await self._keep(analysis, key, variant, ANYONE)
 
     async def selection(self, analysis: Analysis, path: Path | None = None) -> str:
         """Which sections of the analysed paper the LLM is sent whole, trimmed or not at all.
@@ -255,8 +247,8 @@ class Analyzer:
         progress: Progress | None,
     ) -> Analysis:
         """Analyse and verify the document read for ``subject``."""
-        await _report(progress, "analysing")
-        result = await engine.analyse(source.document, subject)
+        await _report(progress, "analyzing")
+        result = await engine.analyze(source.document, subject)
         full_text = subject.source_reason is None
         draft = Analysis(
             **result.answer.model_dump(),
@@ -274,19 +266,17 @@ class Analyzer:
         )
         return verify(draft, source.document)
 
-    async def _finish(
-        self, analysis: Analysis, key: str, variant: str, record_usage: bool, reason: str | None
-    ) -> Analysis:
-        """Book the tokens and cache the result unless its fallback may not recur."""
-        if record_usage:
-            await self.cache.record_usage(analysis.usage)
-        if reason not in TRANSIENT_REASONS:
-            await self.cache.put(key, analysis, variant)
-        return analysis
+    async def _keep(
+        self, analysis: Analysis, key: str | None, variant: str, requester: Requester
+    ) -> AnalysisResult:
+        """Book the tokens of a fresh analysis and cache it under ``key`` (None: a
+        fallback that may not recur, not cached): the one place usage is booked."""
+        await self.cache.keep(key, analysis, variant, requester)
+        return AnalysisResult(analysis, fresh=True, usage=analysis.usage)
 
     @staticmethod
     def _reason(source: Source, language: Language) -> str | None:
-        return FALLBACK_REASONS[source.reason][language] if source.reason else None
+        return FALLBACK_TEXT[PdfReason(source.reason)][language] if source.reason else None
 
     async def _source(
         self, arxiv_id: ArxivId, paper: Paper, progress: Progress | None, mode: str
@@ -343,16 +333,16 @@ class Analyzer:
             await _report(progress, "extracting")
             document = await self._extract(path)
         except PaperNotFoundError:
-            return Source(abstract_document(paper), "no_pdf")
+            return Source(abstract_document(paper), PdfReason.NO_PDF)
         except PdfError as exc:
-            if exc.reason not in FALLBACK_REASONS:
+            if exc.reason not in FALLBACK_TEXT:
                 raise
             log.warning("%s: %s; analysing the abstract", arxiv_id, exc.user_message)
-            if exc.reason in REDOWNLOAD_REASONS:
+            if exc.reason in REDOWNLOAD:
                 self._cached_path(arxiv_id, "pdf").unlink(missing_ok=True)
             return Source(abstract_document(paper), exc.reason)
         if not document.quality.usable:
-            reason = document.quality.reason or "too_little_text"
+            reason = document.quality.reason or PdfReason.TOO_LITTLE_TEXT
             log.warning(
                 "%s: extracted text unusable (%s); analysing the abstract", arxiv_id, reason
             )
@@ -399,9 +389,9 @@ class Analyzer:
     def _engine(self, requested: str) -> Engine:
         if requested not in ENGINES:
             raise AnalysisError(f"Unknown engine {requested!r}; use one of {', '.join(ENGINES)}.")
-        name = self.config.analysis.engine if requested == "auto" else requested
+        name = self.config.analysis.engine if requested == EngineKind.AUTO else requested
         key = secret(self.config.llm.api_key_env)
-        if name == "extractive" or (name == "auto" and key is None):
+        if name == EngineKind.EXTRACTIVE or (name == EngineKind.AUTO and key is None):
             return self._extractive
         if key is None:
             raise AnalysisError(
@@ -426,6 +416,10 @@ def abstract_document(paper: Paper) -> Document:
     words = len(paper.abstract.split())
     quality = Quality(len(paper.abstract), words, 1.0, 0, usable=True, reason=None)
     return Document(paper.title, paper.abstract, 0, (), (), (), (), quality)
+
+
+def _from_cache(analysis: Analysis) -> AnalysisResult:
+    return AnalysisResult(analysis, fresh=False, usage=Usage())
 
 
 async def _report(progress: Progress | None, stage: str) -> None:

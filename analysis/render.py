@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from analysis.choices import EngineKind
 from analysis.schema import Analysis, FutureWork
 from bot.kernel.links import foreign_urls
 from bot.kernel.sanitize import strip_invisible
@@ -142,7 +143,7 @@ def neutralise_mentions(text: str) -> str:
 def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
     """The engine and source line (with HTML or PDF), then one line per warning."""
     words = labels(language or analysis.language)
-    engine = words.extractive if analysis.engine == "extractive" else analysis.engine
+    engine = words.extractive if analysis.engine == EngineKind.EXTRACTIVE else analysis.engine
     source = (
         words.full_text
         if analysis.source == "full_text"
@@ -151,7 +152,7 @@ def status_lines(analysis: Analysis, language: str | None = None) -> list[str]:
     if analysis.source == "full_text" and analysis.text_source:
         source += words.parenthesised(analysis.text_source.upper())
     lines = [f"{words.engine}{words.colon}{engine} · {words.source}{words.colon}{source}"]
-    if analysis.engine == "extractive":
+    if analysis.engine == EngineKind.EXTRACTIVE:
         lines.append(words.excerpts)
     warnings = [*analysis.warnings, *_links_warning(analysis, words)]
     lines += [f"⚠️ {words.warning}{words.colon}{warning}" for warning in warnings]
@@ -172,7 +173,7 @@ def _links_warning(analysis: Analysis, words: Labels) -> list[str]:
 def analysis_sections(analysis: Analysis, language: str | None = None) -> list[tuple[str, str]]:
     """(heading, body) pairs in the seed's order; mentions neutralised, no nested headings."""
     words = labels(language or analysis.language)
-    missing = words.not_found if analysis.engine == "extractive" else words.not_stated
+    missing = words.not_found if analysis.engine == EngineKind.EXTRACTIVE else words.not_stated
     experiments = analysis.experiments
     sections = [
         (words.overview, analysis.overview or missing),
@@ -241,7 +242,7 @@ def _future(analysis: Analysis, words: Labels, missing: str) -> str:
     if limitations.potential:
         parts.append(_numbered(words, words.potential, limitations.potential, missing))
     improvements = [_suggestion(item, words) for item in analysis.future_work]
-    label = words.authors_future if analysis.engine == "extractive" else words.improvements
+    label = words.authors_future if analysis.engine == EngineKind.EXTRACTIVE else words.improvements
     parts.append(_numbered(words, label, improvements, missing))
     return "\n\n".join(parts)
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from analysis.choices import EngineKind
 from analysis.document import Document
 
 Language = Literal["zh", "en"]
@@ -165,4 +166,9 @@ class Engine(Protocol):
         """Changes whenever the engine's output for the same input may change."""
         ...
 
-    async def analyse(self, document: Document, subject: Subject) -> EngineResult: ...
+    @property
+    def kind(self) -> EngineKind:
+        """Which engine this is (never ``auto``)."""
+        ...
+
+    async def analyze(self, document: Document, subject: Subject) -> EngineResult: ...

@@ -4,7 +4,7 @@ STAGE_TEXT = {
     "downloading": "⏳ Downloading PDF…",
     "reading_html": "⏳ Reading arXiv HTML…",
     "extracting": "⏳ Extracting text…",
-    "analysing": "⏳ Analysing with {engine}…",
+    "analyzing": "⏳ Analysing with {engine}…",
     "indexing": "⏳ Indexing the paper's passages…",
     "answering": "⏳ Answering with {engine}…",
 }

@@ -51,7 +51,7 @@ def whispers(bot: Bot) -> list[str]:
 
 
 def count(bot: Bot, sql: str) -> int:
-    return int(bot.service.store.db.execute(sql).fetchone()[0])
+    return int(bot.service.store.test_db.execute(sql).fetchone()[0])
 
 
 @asynccontextmanager
@@ -170,7 +170,7 @@ async def test_discord_change_that_could_not_be_stored_is_reported_as_failed(
         assert bot.callbacks(interaction)  # deferred at once, before any write
         assert answer["content"].startswith("Sorry, ")
         assert "could not be saved (database is locked)" in answer["content"]
-        db = bot.core.service.store.db
+        db = bot.core.service.store.test_db
         assert db.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 0
 
 

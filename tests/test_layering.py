@@ -7,6 +7,7 @@ the core never imports a chat SDK or an adapter, and finds adapters by entry poi
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from bot.runtime import plugins
@@ -173,3 +174,75 @@ def test_the_layer_check_sees_an_upward_import() -> None:
     assert layer("analysis.cli") == LAYERS.index("runtime and CLI")
     assert (layer("bot.chat.service") or 0) > (layer("analysis.pipeline") or 0)
     assert layer("bot.new_module") is None, "a module outside the layer folders"
+
+
+# Storage has one door: SQL lives in bot/store/ (and the analysis cache's own table
+# module); everything else goes through the store's facades and methods.
+SQL_HOMES = ("bot/store/", "analysis/cache.py")
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
+    r"|CREATE\s+(TABLE|INDEX)|PRAGMA\s+\w+)\b",
+    re.DOTALL,
+)
+QUERY_CALLS = {"execute", "executemany", "executescript", "query"}
+PRIVATE_DB = {"db", "_db", "test_db"}  # Store.test_db is for tests/ only
+
+
+def storage_faults(path: Path) -> list[str]:
+    """Where ``path`` writes SQL, runs a query or reaches the store's connection."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if "sqlite_utils" in {module, *names}:
+                found.append(f"{line}: imports sqlite_utils")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL.search(node.value):
+                found.append(f"{line}: SQL {node.value[:40]!r}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in QUERY_CALLS:
+                found.append(f"{line}: calls .{node.func.attr}()")
+        elif isinstance(node, ast.Attribute) and node.attr in PRIVATE_DB:
+            found.append(f"{line}: reaches .{node.attr}")
+    return found
+
+
+def test_no_sql_outside_the_store() -> None:
+    faults = [
+        f"{relative}:{fault}"
+        for package in ("bot", "analysis", "handlers")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if not (relative := path.relative_to(ROOT).as_posix()).startswith(SQL_HOMES)
+        for fault in storage_faults(path)
+    ]
+    assert not faults, "\n".join(faults)
+
+
+def test_the_sql_check_sees_sql_and_the_connection(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import sqlite_utils\n"
+        "rows = store._db.execute('SELECT arxiv_id FROM papers WHERE x = ?')\n"
+        "store.test_db\n"
+        "text = 'Select the papers from the feed, then update the set.'\n",
+        encoding="utf-8",
+    )
+    assert sorted(storage_faults(sample)) == [
+        "1: imports sqlite_utils",
+        "2: SQL 'SELECT arxiv_id FROM papers WHERE x = ?'",
+        "2: calls .execute()",
+        "2: reaches ._db",
+        "3: reaches .test_db",
+    ]
+
+
+def test_the_test_accessor_is_only_defined_in_the_store() -> None:
+    users = [
+        path.relative_to(ROOT).as_posix()
+        for package in ("bot", "analysis", "handlers")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "test_db" in path.read_text(encoding="utf-8")
+    ]
+    assert users == ["bot/store/thread.py"]

@@ -25,14 +25,9 @@ from analysis.ask.language import answer_language, words
 from analysis.ask.query import build_query
 from analysis.ask.types import Answer, AskResult, Citation, Turn
 from analysis.choices import ENGINES
+from analysis.fulltext.reasons import FALLBACK_TEXT, TRANSIENT, PdfReason
 from analysis.fulltext.source import MissingFileError, file_digest, read_local_file
-from analysis.pipeline import (
-    FALLBACK_REASONS,
-    LOCAL_FILE_PREFIX,
-    TRANSIENT_REASONS,
-    Analyzer,
-    Progress,
-)
+from analysis.pipeline import LOCAL_FILE_PREFIX, Analyzer, Progress
 from bot.arxiv.client import ArxivClient
 from bot.kernel.config import Config, secret
 from bot.kernel.errors import AnalysisError
@@ -154,7 +149,7 @@ class Asker:
         if not document.title:
             document = replace(document, title=meta.title)
         paper = await self.index.add(meta.arxiv_id, version, document, meta.version, source.reason)
-        if source.reason in TRANSIENT_REASONS:  # may read in full next time: do not keep it
+        if source.reason in TRANSIENT:  # may read in full next time: do not keep it
             await self.index.forget(paper.key)
         return paper
 
@@ -212,7 +207,7 @@ class Asker:
             warnings=(*retrieval.warnings, *draft.warnings),
             usage=draft.usage,
         )
-        if paper.fallback_reason not in TRANSIENT_REASONS:
+        if paper.fallback_reason not in TRANSIENT:
             await self.answers.put(key, answer)
         spent = retrieval.hits and not isinstance(engine, ExtractiveAsker)
         fresh_usage = draft.usage if spent else None
@@ -257,13 +252,19 @@ def _clean(question: str) -> str:
     return text
 
 
+def _fallback_text(reason: str, language: str) -> str:
+    """Why only the abstract was read, in ``language`` (the code itself when it has no text)."""
+    texts = FALLBACK_TEXT.get(PdfReason(reason)) if reason in set(PdfReason) else None
+    return (texts or {}).get("zh" if language == "zh" else "en", reason)
+
+
 def _paper_notes(paper: IndexedPaper, language: str) -> tuple[str, ...]:
     """What the reader should know about the paper the answer comes from."""
     w = words(language)
     notes = []
     if paper.fallback_reason:
-        reason = FALLBACK_REASONS.get(paper.fallback_reason, {}).get(language)
-        notes.append(w.abstract_only.format(reason=reason or paper.fallback_reason))
+        reason = _fallback_text(paper.fallback_reason, language)
+        notes.append(w.abstract_only.format(reason=reason))
     if paper.latest_version > paper.version:
         notes.append(w.newer_version.format(latest=paper.latest_version, version=paper.version))
     return tuple(notes)

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from analysis import prompts
 from analysis.budget import Fate, PaperText, select_text
+from analysis.choices import EngineKind
 from analysis.document import Document
 from analysis.schema import EngineResult, LlmAnswer, Subject, Usage, strict_json_schema
 from analysis.tokens import count_tokens
@@ -63,6 +64,8 @@ class LlmEngine:
         self._api_key = api_key
         self._json_schema_ok = config.response_format != "json_object"
 
+    kind = EngineKind.LLM
+
     @property
     def label(self) -> str:
         return f"llm:{self.config.model}"
@@ -71,7 +74,7 @@ class LlmEngine:
     def version(self) -> str:
         return prompts.PROMPT_VERSION
 
-    async def analyse(self, document: Document, subject: Subject) -> EngineResult:
+    async def analyze(self, document: Document, subject: Subject) -> EngineResult:
         started = time.monotonic()
         try:
             async with (

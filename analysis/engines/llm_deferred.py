@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analysis import prompts
+from analysis.choices import EngineKind
 from analysis.document import Document
 from analysis.schema import EngineResult, Subject
 from bot.kernel.config import LlmConfig
@@ -26,6 +27,8 @@ class DeferredLlmEngine:
         self._api_key = api_key
         self._engine: LlmEngine | None = None
 
+    kind = EngineKind.LLM
+
     @property
     def label(self) -> str:
         return f"llm:{self.config.model}"
@@ -34,9 +37,9 @@ class DeferredLlmEngine:
     def version(self) -> str:
         return prompts.PROMPT_VERSION
 
-    async def analyse(self, document: Document, subject: Subject) -> EngineResult:
+    async def analyze(self, document: Document, subject: Subject) -> EngineResult:
         if self._engine is None:
             from analysis.engines.llm import LlmEngine
 
             self._engine = LlmEngine(self.config, self._api_key)
-        return await self._engine.analyse(document, subject)
+        return await self._engine.analyze(document, subject)

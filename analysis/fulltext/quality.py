@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 from analysis.document import Quality
+from analysis.fulltext.reasons import PdfReason
 
 MIN_PAGE_CHARS = 100
 MIN_TEXT_PAGE_SHARE = 0.5
@@ -93,11 +94,11 @@ def looks_like_word(token: str) -> bool:
     return 0.2 <= vowels / len(lower) <= 0.7
 
 
-def _reason(chars: int, pages: int, text_pages: int, ratio: float) -> str | None:
+def _reason(chars: int, pages: int, text_pages: int, ratio: float) -> PdfReason | None:
     if text_pages == 0 or text_pages < pages * MIN_TEXT_PAGE_SHARE:
-        return "no_text_layer"
+        return PdfReason.NO_TEXT_LAYER
     if ratio < MIN_DICTIONARY_RATIO:
-        return "garbled_text"
+        return PdfReason.GARBLED_TEXT
     if chars < MIN_CHARS:
-        return "too_little_text"
+        return PdfReason.TOO_LITTLE_TEXT
     return None

@@ -2,17 +2,18 @@
 
 Native libraries such as MuPDF can hang, crash or balloon on hostile input; the
 caller must survive all three. :func:`run_in_worker` forks a fresh child from a
-``forkserver`` (modules named in :func:`preload` are imported there once, so a
-call costs a fork, not an interpreter start), caps the growth of the child's
-address space with ``RLIMIT_AS``, and kills it when the deadline passes. The result travels
-back through a pipe, so it must be picklable plain data.
+``forkserver`` (the modules a call names in ``preload`` are imported there once,
+when the first call starts it, so a call costs a fork, not an interpreter start),
+caps the growth of the child's address space with ``RLIMIT_AS``, and kills it when
+the deadline passes. The result travels back through a pipe, so it must be picklable
+plain data.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ T = TypeVar("T")
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _JOIN_GRACE_S = 5.0
+_PRELOADED: set[str] = set()  # modules the fork server is asked to import
 
 
 class WorkerError(Exception):
@@ -32,12 +34,22 @@ class WorkerError(Exception):
         self.detail = detail
 
 
-def preload(*modules: str) -> None:
-    """Import ``modules`` once in the fork server instead of in every child."""
-    _CONTEXT.set_forkserver_preload(list(modules))
+def _preload(modules: Sequence[str]) -> None:
+    """Have the fork server import ``modules`` once instead of every child (this takes
+    effect when the server starts: with the first call that names them)."""
+    wanted = set(modules) - _PRELOADED
+    if wanted:
+        _PRELOADED.update(wanted)
+        _CONTEXT.set_forkserver_preload(sorted(_PRELOADED))
 
 
-def run_in_worker(func: Callable[..., T], *args: Any, timeout_s: float, memory_mb: int) -> T:
+def run_in_worker(
+    func: Callable[..., T],
+    *args: Any,
+    timeout_s: float,
+    memory_mb: int,
+    preload: Sequence[str] = (),
+) -> T:
     """``func(*args)`` in a child process; :class:`WorkerError` if it does not return.
 
     ``func`` must be a module-level function. The child may map ``memory_mb``
@@ -45,8 +57,10 @@ def run_in_worker(func: Callable[..., T], *args: Any, timeout_s: float, memory_m
     its modules loaded). An exception ``func`` raises comes back as
     ``WorkerError("raised", "ExcType: message")``; exceeding the memory cap as
     ``"memory"``; dying of a signal or exiting without an answer as
-    ``"crashed"``; passing ``timeout_s`` as ``"timeout"``.
+    ``"crashed"``; passing ``timeout_s`` as ``"timeout"``. ``preload`` names the
+    modules ``func`` needs, imported once in the fork server.
     """
+    _preload(preload)
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     process = _CONTEXT.Process(target=_child, args=(sender, func, args, memory_mb), daemon=True)
     process.start()

@@ -12,11 +12,12 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from analysis.choices import EngineKind
 from bot.arxiv.client import ArxivClient
 from bot.chat import feedback, repeats
 from bot.chat.interests_command import interests_reply
@@ -41,8 +42,8 @@ from bot.kernel.ids import ArxivId
 from bot.kernel.models import ChatRef, Paper
 from bot.kernel.platform import ChatPlatform
 from bot.kernel.supervise import Supervisor
-from bot.store import Store, events, jobs, posts, subscriptions, usage
-from bot.store.sqlite_tx import transaction
+from bot.store import Store, subscriptions, usage
+from bot.store.repeats import Repeat
 from bot.watch.posting import Cards
 from bot.watch.uploads import Uploads
 
@@ -110,10 +111,7 @@ class RadarService:
 
     async def first_time(self, platform: str, event_id: str) -> bool:
         """True the first time an event ID is seen (platforms retry unacknowledged events)."""
-        return await self.write(self._first_time, platform, event_id)
-
-    def _first_time(self, platform: str, event_id: str) -> bool:
-        return events.first_time(self.store.db, platform, event_id, self.store.clock())
+        return await self.write(lambda: self.store.events.first_time(platform, event_id))
 
     # analyses ---------------------------------------------------------------------
 
@@ -129,63 +127,35 @@ class RadarService:
         language = language or self.config.report.language
         try:
             label = self.analyzer.engine_label(engine)
+            llm = self.analyzer.engine_kind(engine) is EngineKind.LLM
             outcome = await self.write(
-                self._enqueue, arxiv_id, engine, language, ref, label, refresh
+                lambda: self.store.queue.request(
+                    arxiv_id,
+                    engine,
+                    language,
+                    ref,
+                    day=usage.usage_day(self.config, self.store.clock()),
+                    admit=usage.admission(self.config, llm=llm),
+                    refresh=refresh,
+                    engine_label=label,
+                )
             )
         except SAVE_FAILURES as exc:
             return Reply(not_saved(f"the request to analyse {arxiv_id}", exc))
         except RadarError as exc:  # a spent budget, or an LLM engine without its key
             return Reply(exc.user_message)
         await feedback.asked_for(self.store, ref, arxiv_id.id)
-        if isinstance(outcome, repeats.Repeat):
-            return Reply(self._repeat_text(arxiv_id, ref, outcome))
+        if isinstance(outcome, Repeat):
+            prefix = self.command_prefix(ref.platform)
+            return Reply(repeats.notice(arxiv_id, ref, outcome, prefix))
         self.jobs_changed.set()
         if outcome:
             return Reply(f"{arxiv_id} is already being analysed — you'll get it too.")
         where = "in this thread" if ref.thread else "in a thread under its card"
         return Reply(f"Queued the analysis of {arxiv_id}; the result will be posted {where}.")
 
-    def _enqueue(
-        self,
-        arxiv_id: ArxivId,
-        engine: str,
-        language: str,
-        ref: ChatRef,
-        label: str,
-        refresh: bool,
-    ) -> bool | repeats.Repeat:
-        """Insert the request (True: it joined a running job), or the earlier one it repeats."""
-        db = self.store.db
-        day = usage.usage_day(self.config, self.store.clock())
-        with transaction(db):
-            found = repeats.find(db, ref, arxiv_id, engine, language)
-            if found and (not refresh or found.status == repeats.COMING):
-                return found  # a refresh of a job still running is that job
-            usage.check_user_limit(db, self.config, day, ref.user)
-            if label.startswith("llm"):
-                usage.check_token_budget(db, self.config, day)
-            if refresh:
-                repeats.forget_cached(db, arxiv_id.id, label, language)
-            _, joined = jobs.enqueue(db, arxiv_id, engine, language, ref, self.store.now())
-            usage.count_request(db, day, ref.user)
-        return joined
-
-    def _repeat_text(self, arxiv_id: ArxivId, ref: ChatRef, repeat: repeats.Repeat) -> str:
-        where = "this thread" if ref.thread else "the thread under its card in this channel"
-        if repeat.status == repeats.COMING:
-            return (
-                f"{arxiv_id} is already being analysed for {where}; "
-                "the result will be posted there."
-            )
-        version = f"v{repeat.version}" if repeat.version and arxiv_id.version is None else ""
-        again = f"`{self.command_prefix(ref.platform)} analyze {arxiv_id.id} refresh`"
-        return (
-            f"The analysis of {arxiv_id}{version} is already in {where}. "
-            f"To analyse it again, use {again}."
-        )
-
-    async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a write on the store thread, retrying while another process holds the lock.
+    async def write(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Make a store write, retrying while another process holds the lock.
 
         A lock held past the busy timeout raises ``database is locked``; the write is
         tried again with growing pauses for up to :attr:`write_retry_s` seconds.
@@ -194,7 +164,7 @@ class RadarService:
         pause = 0.5
         while True:
             try:
-                return await self.store.run(fn, *args)
+                return await write()
             except StorageBusyError as exc:
                 if time.monotonic() + pause > deadline:
                     raise
@@ -211,7 +181,7 @@ class RadarService:
         language: str | None = None,
     ) -> Reply | None:
         """An analyse-reaction on ``message_id``: None unless it is one of the bot's cards."""
-        card = await self.store.run(posts.card_for_message, self.store.db, platform, message_id)
+        card = await self.store.posts.card_for_message(platform, message_id)
         if card is None:
             return None
         ref = ChatRef(platform, channel, thread=message_id, user=user)
@@ -259,7 +229,7 @@ class RadarService:
                     await interests_reply(self.store, self.arxiv, self.config, ref, command, prefix)
                 )
             case ListFollowed():
-                return Reply(await self.store.run(self._followed_text, ref))
+                return Reply(await self._followed_text(ref))
             case Digest():
                 return await self.store.run(self._digest, ref)
             case Search(query):
@@ -271,23 +241,21 @@ class RadarService:
     async def _follow(
         self, ref: ChatRef, kind: str, value: str, *, add: bool, all_papers: bool = False
     ) -> Reply:
-        db = self.store.db
+        table = self.store.subscriptions
         what = f"keyword “{value}”" if kind == subscriptions.KEYWORD else f"category {value}"
         if add:
-            follows = await self.store.run(subscriptions.follows, db, ref.platform, ref.channel)
+            follows = await table.follows(ref.platform, ref.channel)
             limits = self.config.subscriptions
             refused = subscription_refusal(limits, follows, kind, value, all_papers=all_papers)
             if refused is not None:
                 return Reply(refused)
-            changed = await self.write(
-                subscriptions.add, db, ref.platform, ref.channel, kind, value, self.store.now()
-            )
+            changed = await self.write(lambda: table.add(ref.platform, ref.channel, kind, value))
             return Reply(
                 f"This channel now follows the {what}; new matches are posted here."
                 if changed
                 else f"This channel already follows the {what}."
             )
-        changed = await self.write(subscriptions.remove, db, ref.platform, ref.channel, kind, value)
+        changed = await self.write(lambda: table.remove(ref.platform, ref.channel, kind, value))
         return Reply(
             f"This channel no longer follows the {what}."
             if changed
@@ -298,7 +266,7 @@ class RadarService:
         address = f"{ref.platform}:{ref.channel}"
         return [m.name for m in self.config.monitors if address in m.channels]
 
-    def _followed_text(self, ref: ChatRef) -> str:
+    async def _followed_text(self, ref: ChatRef) -> str:
         lines = []
         for name in self._channel_monitors(ref):
             monitor = self.config.monitor(name)
@@ -306,7 +274,7 @@ class RadarService:
             lines.append(
                 f"• monitor {name}: keywords {keywords}; categories {', '.join(monitor.categories)}"
             )
-        own = subscriptions.follows(self.store.db, ref.platform, ref.channel)
+        own = await self.store.subscriptions.follows(ref.platform, ref.channel)
         if own.keywords:
             lines.append(f"• this channel's keywords: {', '.join(own.keywords)}")
         if own.categories:

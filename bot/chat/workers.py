@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -32,9 +32,9 @@ from bot.kernel.logs import bind
 from bot.kernel.models import ChatRef, Paper
 from bot.kernel.platform import ChatPlatform
 from bot.kernel.supervise import Supervisor
-from bot.store import Store, jobs, usage
+from bot.store import Store, jobs
 from bot.store.jobs import DONE, FAILED, Job, JobRequest
-from bot.store.sqlite_tx import transaction
+from bot.store.usage import Requester
 from bot.watch.posting import REQUEST_MONITOR, Cards
 
 if TYPE_CHECKING:
@@ -43,6 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
+TIMED_OUT, INTERNAL = "timed_out", "internal"  # Failure.reason beside RadarError.reason
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an attempt ended: the user's message, whether to retry, and a reason code."""
+
+    message: str
+    retryable: bool
+    reason: str  # a RadarError's reason, TIMED_OUT or INTERNAL (a bug: logged in full)
 
 
 class JobCancelled(Exception):
@@ -55,15 +65,16 @@ def job_deadline_s(config: Config) -> float:
     return config.llm.deadline_s + config.analysis.extract_timeout_s + download
 
 
-def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
-    """(user-facing message, retryable) for an exception that ended an attempt."""
+def describe(exc: BaseException, deadline_s: float) -> Failure:
+    """The :class:`Failure` an exception that ended an attempt stands for."""
     if isinstance(exc, TimeoutError):
-        return f"The analysis took longer than {deadline_s:.0f} s and was stopped.", False
+        text = f"The analysis took longer than {deadline_s:.0f} s and was stopped."
+        return Failure(text, False, TIMED_OUT)
     if isinstance(exc, AnalysisError | FetchError | StoreError):
-        return exc.user_message, exc.retryable
+        return Failure(exc.user_message, exc.retryable, exc.reason)
     if isinstance(exc, RadarError):
-        return exc.user_message, False
-    return INTERNAL_ERROR, True
+        return Failure(exc.user_message, False, exc.reason)
+    return Failure(INTERNAL_ERROR, True, INTERNAL)
 
 
 def failure_text(job: Job, platform: ChatPlatform) -> str:
@@ -95,6 +106,7 @@ class Workers:
     ) -> None:
         self.config = config
         self.store = store
+        self.queue = store.queue
         self.analyzer = analyzer
         self.arxiv = arxiv
         self.cards = cards  # posts the card a command's analysis threads under
@@ -161,7 +173,7 @@ class Workers:
 
     async def _claim(self) -> Job | None:
         async with self._claiming:
-            job = await self.store.run(jobs.claim_next, self.store.db, self.store.now())
+            job = await self.queue.claim_next()
             if job is not None:
                 self._active.add(job.id)
         return job
@@ -171,14 +183,7 @@ class Workers:
         max_attempts = self.config.analysis.max_attempts
         async with self._claiming:
             running = tuple(self._active)
-            requeued, failed = await self.store.run(
-                jobs.recover,
-                self.store.db,
-                self.store.now(),
-                max_attempts,
-                running,
-                self._storage_error,
-            )
+            requeued, failed = await self.queue.recover(max_attempts, running, self._storage_error)
         if requeued or failed:
             log.warning("jobs left running: %d requeued, %d abandoned", requeued, failed)
             self.jobs_changed.set()
@@ -202,11 +207,9 @@ class Workers:
         job = run.job
         log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
         try:
-            analysis, fresh = await asyncio.wait_for(run.analyse(), self.deadline_s)
+            analysis = await asyncio.wait_for(run.analyze(), self.deadline_s)
         except asyncio.CancelledError:
-            await asyncio.shield(
-                self.store.run(jobs.release, self.store.db, job.id, self.store.now())
-            )
+            await asyncio.shield(self.queue.release(job))
             raise
         except JobCancelled:
             log.info("job %d was cancelled while running", job.id)
@@ -214,21 +217,21 @@ class Workers:
         except Exception as exc:
             await self._failed(run, exc)
         else:
-            await self._succeeded(job, analysis, fresh)
+            await self.queue.finish(job, DONE)
+            log.info("analysed %s (%s)", job.paper_id, analysis.engine)
             await self.deliver_job(job.id, analysis)
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
         job = run.job
-        message, retryable = describe(exc, self.deadline_s)
-        if message == INTERNAL_ERROR:
+        failure = describe(exc, self.deadline_s)
+        message = failure.message
+        if failure.reason == INTERNAL:
             log.error("job %d failed", job.id, exc_info=exc)
         max_attempts = self.config.analysis.max_attempts
-        if retryable and job.attempts < max_attempts:
+        if failure.retryable and job.attempts < max_attempts:
             delay = self.retry_backoff_s * 2 ** (job.attempts - 1)
             not_before = (self.store.clock() + timedelta(seconds=delay)).isoformat()
-            await self.store.run(
-                jobs.retry_later, self.store.db, job.id, message, not_before, self.store.now()
-            )
+            await self.queue.retry_later(job, message, not_before)
             log.warning(
                 "job %d attempt %d failed (%s); retry in %.0f s",
                 job.id,
@@ -242,38 +245,22 @@ class Workers:
             )
             return
         log.warning("job %d failed for good: %s", job.id, message)
-        await self.store.run(jobs.finish, self.store.db, job.id, FAILED, message, self.store.now())
+        await self.queue.finish(job, FAILED, message)
         await self.deliver_job(job.id, None)
-
-    async def _succeeded(self, job: Job, analysis: Analysis, fresh: bool) -> None:
-        """Mark the job done and book the tokens of a fresh (not cached) analysis."""
-
-        def record() -> None:
-            db = self.store.db
-            with transaction(db):
-                if fresh:
-                    day = usage.usage_day(self.config, self.store.clock())
-                    spent = analysis.usage
-                    user = jobs.first_user(db, job.id)
-                    usage.add_tokens(db, day, user, spent.input_tokens, spent.output_tokens)
-                jobs.finish(db, job.id, DONE, None, self.store.now())
-
-        await self.store.run(record)
-        log.info("analysed %s (%s)", job.paper_id, analysis.engine)
 
     # delivery ---------------------------------------------------------------------
 
     async def deliver_job(self, job_id: int, analysis: Analysis | None) -> None:
         """Deliver the final reply to every open request of a finished job."""
-        job = await self.store.run(jobs.get, self.store.db, job_id)
+        job = await self.queue.get(job_id)
         if job is None:
             return
-        for request in await self.store.run(jobs.open_requests, self.store.db, job_id):
+        for request in await self.queue.open_requests(job_id):
             analysis = await self._deliver(job, request, analysis)
 
     async def deliver_owed(self) -> None:
         """Deliver replies owed by finished jobs to connected platforms (the sweep)."""
-        owed = await self.store.run(jobs.undelivered, self.store.db)
+        owed = await self.queue.undelivered()
         results: dict[int, Analysis | None] = {}
         now = time.monotonic()
         for job, request in owed:
@@ -290,7 +277,7 @@ class Workers:
             return analysis  # owed until the platform is connected
         self._inflight.add(request.id)
         try:
-            state = await self.store.run(jobs.request_state, self.store.db, request.id)
+            state = await self.queue.request_state(request)
             if state not in jobs.OPEN:
                 return analysis
             if state == jobs.DELIVERING:
@@ -301,13 +288,13 @@ class Workers:
             if job.state == DONE:
                 analysis = analysis or await self._cached(job)
                 ref = await self.card_thread(job, request)
-                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await self.queue.mark_delivering(request)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
             else:
                 text = failure_text(job, platform)
-                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await self.queue.mark_delivering(request)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
-            await self.store.run(jobs.mark_replied, self.store.db, request.id, self.store.now())
+            await self.queue.mark_replied(request)
             self._retry_at.pop(request.id, None)
         except Exception as exc:
             await self._delivery_failed(request, exc)
@@ -322,7 +309,7 @@ class Workers:
 
     async def _delivery_failed(self, request: JobRequest, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        failures = await self.store.run(jobs.delivery_failed, self.store.db, request.id, error)
+        failures = await self.queue.delivery_failed(request, error)
         if failures >= jobs.MAX_DELIVERIES:
             self._retry_at.pop(request.id, None)
             log.error(
@@ -339,9 +326,19 @@ class Workers:
         """The finished analysis of ``job`` again: from the cache, else analysed anew."""
         analyzer = self.analyzer
         found = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
-        return found or await analyzer.analyze(
-            job.paper_id, language=job.language, engine=job.engine
+        if found is not None:
+            return found
+        result = await analyzer.analyze(
+            job.paper_id,
+            language=job.language,
+            engine=job.engine,
+            requester=await self.requester(job),
         )
+        return result.analysis
+
+    async def requester(self, job: Job) -> Requester:
+        """Whom the job's tokens are billed to: its first requester, counted when accepted."""
+        return Requester(await self.queue.first_user(job), counted=True)
 
     async def card_thread(self, job: Job, request: JobRequest) -> ChatRef:
         """The request's thread; for a command with none, post (or find) the paper's card."""
@@ -352,7 +349,7 @@ class Workers:
         message_id = await self.cards.ensure(
             platform, request.ref.channel, paper, (), REQUEST_MONITOR
         )
-        await self.store.run(jobs.set_thread, self.store.db, request.id, message_id)
+        await self.queue.set_thread(request, message_id)
         return replace(request.ref, thread=message_id)
 
     async def paper(self, job: Job) -> Paper:
@@ -382,21 +379,23 @@ class _Run:
         self.text = f"⏳ Starting the analysis of {job.paper_id}…"
         self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
 
-    async def analyse(self) -> tuple[Analysis, bool]:
-        """The analysis, and whether it is fresh (False: it came from the cache)."""
+    async def analyze(self) -> Analysis:
+        """The job's analysis (its tokens are booked by the analyzer)."""
         analyzer, job = self.workers.analyzer, self.job
         self.engine = analyzer.engine_label(job.engine)
-        before = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
         await self.attach()
-        analysis = await analyzer.analyze(
-            job.paper_id, language=job.language, engine=job.engine, progress=self.stage
+        result = await analyzer.analyze(
+            job.paper_id,
+            language=job.language,
+            engine=job.engine,
+            progress=self.stage,
+            requester=await self.workers.requester(job),
         )
-        return analysis, before is None or before.version != analysis.version
+        return result.analysis
 
     async def stage(self, stage: str) -> None:
         """The analyzer's progress callback: check for cancellation, update every message."""
-        store = self.workers.store
-        if await store.run(jobs.state, store.db, self.job.id) == jobs.CANCELLED:
+        if await self.workers.queue.state(self.job.id) == jobs.CANCELLED:
             raise JobCancelled()
         await self.show(STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=self.engine))
 
@@ -415,9 +414,8 @@ class _Run:
 
     async def attach(self) -> set[int]:
         """Give requests that have none a thread and a progress message; return those IDs."""
-        store = self.workers.store
         fresh = set()
-        for request in await store.run(jobs.open_requests, store.db, self.job.id):
+        for request in await self.workers.queue.open_requests(self.job.id):
             if request.id in self.progress or self.workers.platform(request.ref.platform) is None:
                 continue
             if request.progress_id:
@@ -437,8 +435,7 @@ class _Run:
         except Exception:
             log.warning("no progress message for request %d", request.id, exc_info=True)
             return False
-        store = self.workers.store
-        await store.run(jobs.set_progress, store.db, request.id, message_id)
+        await self.workers.queue.set_progress(request, message_id)
         self.progress[request.id] = (ref, message_id)
         return True
 

@@ -6,17 +6,20 @@ Secrets never live in the file: the config names environment variables
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import tomllib
-import types
 import typing
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
+from annotated_types import Gt
 
 from bot.kernel.errors import ConfigError, InvalidArxivIdError
 from bot.kernel.ids import parse_arxiv_id
@@ -24,6 +27,10 @@ from bot.kernel.matching import compile_keyword
 from bot.kernel.models import ANNOUNCE_TYPES
 from bot.kernel.redact import remember_envs
 from bot.kernel.taxonomy import is_category, unknown_category_message
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+    from pydantic_core import ErrorDetails
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "ARXIV_RADAR_CONFIG"
@@ -43,6 +50,118 @@ DEFAULT_KEYWORDS = (
 DEFAULT_CATEGORIES = ("cs.AI", "cs.LG", "cs.RO", "cs.CV")
 
 
+# Field types: what pydantic checks for each key (see _adapter). ----------------------
+
+
+class _Check:
+    """Field metadata: pydantic passes the value through ``check`` (``before`` or after
+    its type is validated); ``check`` raises ValueError with the user's message."""
+
+    def __init__(self, check: Callable[[Any], Any], *, before: bool = False) -> None:
+        self.check = check
+        self.before = before
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        if self.before:
+            return core_schema.no_info_before_validator_function(self.check, handler(source))
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+def _monitor_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ValueError(f"{name!r} must be letters, digits, - _ or .")
+    return name
+
+
+def _category(name: str) -> str:
+    if not is_category(name):
+        raise ValueError(unknown_category_message(name))
+    return name
+
+
+def _keyword(keyword: str) -> str:
+    try:
+        compile_keyword(keyword)
+    except ConfigError as exc:
+        raise ValueError(exc.user_message) from None
+    return keyword
+
+
+def _interest(reference: str) -> str:
+    try:
+        parse_arxiv_id(reference)
+    except InvalidArxivIdError as exc:
+        raise ValueError(exc.user_message) from None
+    return reference
+
+
+def _announce_type(kind: str) -> str:
+    if kind not in ANNOUNCE_TYPES:
+        raise ValueError(f"unknown {kind!r}; use {ANNOUNCE_TYPES}")
+    return kind
+
+
+def _channel(address: str) -> str:
+    if not re.fullmatch(r"(slack:[A-Z0-9]+|discord:\d+)", address):
+        raise ValueError(f"{address!r} must look like slack:C0123456 or discord:123456789")
+    return address
+
+
+def _cron(expression: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {expression!r}: {exc}") from None
+    return expression
+
+
+def _slash_command(command: str) -> str:
+    """Slack accepts a slash command of ``/`` and at most 31 more characters, no spaces."""
+    if not re.fullmatch(r"/[^\s/]{1,31}", command):
+        raise ValueError(
+            f"{command!r} is not a Slack slash command: it must start with / and have at "
+            "most 32 characters, without spaces"
+        )
+    return command
+
+
+def _id_number(value: Any) -> Any:
+    """A Discord ID written as a string of digits, as an integer."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+def _id_text(value: Any) -> Any:
+    """A Discord ID written as an integer, as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+PositiveInt = Annotated[int, Gt(0)]
+PositiveFloat = Annotated[float, Gt(0)]
+TimeZoneName = Annotated[str, _Check(_time_zone)]
+MonitorName = Annotated[str, _Check(_monitor_name)]
+Category = Annotated[str, _Check(_category)]
+Keyword = Annotated[str, _Check(_keyword)]  # plain, or re:<regular expression>
+InterestPaper = Annotated[str, _Check(_interest)]  # an arXiv ID or URL
+AnnounceType = Annotated[str, _Check(_announce_type)]
+ChannelAddress = Annotated[str, _Check(_channel)]
+Cron = Annotated[str, _Check(_cron)]
+SlashCommand = Annotated[str, _Check(_slash_command)]
+DiscordId = Annotated[int, _Check(_id_number, before=True)]  # an integer or digits
+DiscordIdText = Annotated[str, _Check(_id_text, before=True)]
+
+
 @dataclass(frozen=True)
 class ArxivConfig:
     rss_url: str = "https://rss.arxiv.org/rss/{categories}"
@@ -50,7 +169,7 @@ class ArxivConfig:
     pdf_url: str = "https://arxiv.org/pdf/{id}"
     abs_url: str = "https://arxiv.org/abs/{id}"
     html_url: str = "https://arxiv.org/html/{id}"
-    timeout_s: float = 30.0
+    timeout_s: PositiveFloat = 30.0
     max_retries: int = 4
     backoff_s: float = 2.0
     user_agent: str = "arxiv-radar/{version} (+https://github.com/arxiv-radar/arxiv-radar)"
@@ -64,32 +183,32 @@ class ArxivConfig:
 class StorageConfig:
     path: str = "data/arxiv-radar.db"
     cache_dir: str = "data/cache"
-    cache_max_mb: int = 2048
-    busy_timeout_s: float = 15.0
+    cache_max_mb: PositiveInt = 2048
+    busy_timeout_s: PositiveFloat = 15.0
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     dir: str = "reports"
-    language: str = "zh"
-    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    timezone: TimeZoneName = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    name: str = "default"
-    categories: tuple[str, ...] = DEFAULT_CATEGORIES
-    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
-    exclude_keywords: tuple[str, ...] = ()
+    name: MonitorName = "default"
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    keywords: tuple[Keyword, ...] = DEFAULT_KEYWORDS
+    exclude_keywords: tuple[Keyword, ...] = ()
     authors: tuple[str, ...] = ()
-    announce_types: tuple[str, ...] = ANNOUNCE_TYPES
-    channels: tuple[str, ...] = ()
+    announce_types: tuple[AnnounceType, ...] = ANNOUNCE_TYPES
+    channels: tuple[ChannelAddress, ...] = ()
     auto_analyze: bool = False
-    schedule: str = DEFAULT_SCHEDULE
-    report_schedule: str = DEFAULT_REPORT_SCHEDULE
+    schedule: Cron = DEFAULT_SCHEDULE
+    report_schedule: Cron = DEFAULT_REPORT_SCHEDULE
     upload_report: bool = False
-    max_cards_per_poll: int | None = None  # None: subscriptions.max_cards_per_poll
-    interests: tuple[str, ...] = ()  # arXiv IDs or URLs of papers the team cares about
+    max_cards_per_poll: PositiveInt | None = None  # None: subscriptions.max_cards_per_poll
+    interests: tuple[InterestPaper, ...] = ()  # arXiv IDs or URLs of papers the team cares about
     interests_file: str = ""  # BibTeX / Zotero export, or a file of arXiv IDs, one a line
 
 
@@ -97,19 +216,19 @@ class MonitorConfig:
 class InterestsConfig:
     """The interest profile that ranks matched papers (#16)."""
 
-    max_papers: int = 500  # profile size cap, most recent first
-    half_life_days: float = 30.0  # a reaction's weight halves every this many days
+    max_papers: PositiveInt = 500  # profile size cap, most recent first
+    half_life_days: PositiveFloat = 30.0  # a reaction's weight halves every this many days
 
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    engine: str = "auto"
-    source: str = "auto"
-    concurrency: int = 2
-    max_attempts: int = 3
-    max_pdf_mb: int = 50
-    max_pages: int = 120
-    extract_timeout_s: float = 60.0
+    engine: Literal["auto", "llm", "extractive"] = "auto"
+    source: Literal["auto", "html", "pdf"] = "auto"
+    concurrency: PositiveInt = 2
+    max_attempts: PositiveInt = 3
+    max_pdf_mb: PositiveInt = 50
+    max_pages: PositiveInt = 120
+    extract_timeout_s: PositiveFloat = 60.0
     extract_memory_mb: int = 2048
     max_per_user_per_day: int = 20
 
@@ -119,13 +238,13 @@ class LlmConfig:
     base_url: str = "https://api.openai.com/v1"
     model: str = "gpt-4o-mini"
     api_key_env: str = "OPENAI_API_KEY"
-    timeout_s: float = 120.0
+    timeout_s: PositiveFloat = 120.0
     max_retries: int = 2
-    deadline_s: float = 600.0
+    deadline_s: PositiveFloat = 600.0
     temperature: float = 0.2
-    max_input_tokens: int = 60000
+    max_input_tokens: PositiveInt = 60000
     max_output_tokens: int = 4096
-    response_format: str = "auto"
+    response_format: Literal["auto", "json_schema", "json_object"] = "auto"
     daily_token_budget: int = 0
 
 
@@ -136,16 +255,16 @@ class EmbeddingsConfig:
     base_url: str = "https://api.openai.com/v1"
     model: str = ""
     api_key_env: str = "OPENAI_API_KEY"
-    timeout_s: float = 30.0
-    batch_size: int = 64
+    timeout_s: PositiveFloat = 30.0
+    batch_size: PositiveInt = 64
     max_retries: int = 2
 
 
 @dataclass(frozen=True)
 class SlackConfig:
     enabled: bool = False
-    mode: str = "socket"
-    command: str = "/arxiv"
+    mode: Literal["socket", "http"] = "socket"
+    command: SlashCommand = "/arxiv"
     analyze_reactions: tuple[str, ...] = ("mag",)
     api_url: str = "https://slack.com/api/"
     bot_token_env: str = "SLACK_BOT_TOKEN"
@@ -161,11 +280,11 @@ class SlackConfig:
 class DiscordConfig:
     enabled: bool = False
     token_env: str = "DISCORD_TOKEN"
-    application_id: str = ""
-    guild_ids: tuple[int, ...] = ()
+    application_id: DiscordIdText = ""
+    guild_ids: tuple[DiscordId, ...] = ()
     analyze_reactions: tuple[str, ...] = ("🔍",)
-    allowed_roles: tuple[int, ...] = ()
-    allowed_channels: tuple[int, ...] = ()
+    allowed_roles: tuple[DiscordId, ...] = ()
+    allowed_channels: tuple[DiscordId, ...] = ()
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
 
@@ -174,19 +293,19 @@ class DiscordConfig:
 class SubscriptionsConfig:
     """Caps on what one channel may follow (#14: no chat user turns a channel into a firehose)."""
 
-    max_keywords: int = 20
-    max_categories: int = 5
+    max_keywords: PositiveInt = 20
+    max_categories: PositiveInt = 5
     allow_all: bool = False  # may a channel follow a category without keywords (--all)?
-    max_cards_per_poll: int = 10  # per channel and poll; the rest go into one summary message
+    max_cards_per_poll: PositiveInt = 10  # per channel and poll; the rest go into one summary
 
 
 @dataclass(frozen=True)
 class AccessConfig:
     """Who may do what: "admins" (slack.allowed_users, discord.allowed_roles) or "everyone"."""
 
-    analyze: str = "admins"
-    subscriptions: str = "admins"
-    interests: str = "admins"
+    analyze: Literal["admins", "everyone"] = "admins"
+    subscriptions: Literal["admins", "everyone"] = "admins"
+    interests: Literal["admins", "everyone"] = "admins"
 
 
 @dataclass(frozen=True)
@@ -195,7 +314,7 @@ class ServerConfig:
     port: int = 8080
     shutdown_grace_s: float = 30.0
     metrics: bool = True
-    log_format: str = "auto"
+    log_format: Literal["auto", "json", "text"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -227,42 +346,6 @@ class Config:
         raise ConfigError(f"No monitor named {name!r} (configured: {known}).")
 
 
-_SECTIONS: dict[str, type] = {
-    "arxiv": ArxivConfig,
-    "storage": StorageConfig,
-    "report": ReportConfig,
-    "analysis": AnalysisConfig,
-    "llm": LlmConfig,
-    "embeddings": EmbeddingsConfig,
-    "slack": SlackConfig,
-    "discord": DiscordConfig,
-    "server": ServerConfig,
-    "subscriptions": SubscriptionsConfig,
-    "access": AccessConfig,
-    "interests": InterestsConfig,
-}
-# Discord IDs may be written as integers or as strings of digits in every one of these keys.
-_DISCORD_ID_KEYS = frozenset(
-    {
-        "discord.application_id",
-        "discord.guild_ids",
-        "discord.allowed_roles",
-        "discord.allowed_channels",
-    }
-)
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "report.language": ("zh", "en"),
-    "analysis.engine": ("auto", "llm", "extractive"),
-    "analysis.source": ("auto", "html", "pdf"),
-    "llm.response_format": ("auto", "json_schema", "json_object"),
-    "slack.mode": ("socket", "http"),
-    "server.log_format": ("auto", "json", "text"),
-    "access.analyze": ("admins", "everyone"),
-    "access.subscriptions": ("admins", "everyone"),
-    "access.interests": ("admins", "everyone"),
-}
-
-
 def secret(name: str) -> str | None:
     """The value of the environment variable ``name``, or None when unset or empty.
 
@@ -286,7 +369,7 @@ def resolve_config_path(explicit: str | None) -> Path | None:
 def load_config(path: Path | None) -> Config:
     """Load and validate ``path``; None gives the built-in defaults."""
     if path is None:
-        return _validate(Config())
+        return Config()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -295,199 +378,183 @@ def load_config(path: Path | None) -> Config:
 
 
 def parse_config(text: str, *, source: str = "<string>") -> Config:
-    """Parse TOML text into a validated :class:`Config`."""
+    """Parse TOML text into a validated :class:`Config`.
+
+    pydantic validates the TOML against the dataclasses above (strict types, no unknown
+    keys, the field types' checks); an error names the file, the line of the key (found
+    by its path: ``monitors[1].keywords`` is in the second ``[[monitors]]``) and the key.
+    """
+    from pydantic import ValidationError
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}.") from exc
     locator = _Locator(text, source)
-    sections: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "monitors":
-            sections[key] = _monitors(value, locator)
-        elif key in _SECTIONS:
-            sections[key] = _build(_SECTIONS[key], value, key, locator)
-        else:
-            raise ConfigError(f"{locator.where(key)}unknown section [{key}].")
-    return _validate(Config(**sections, source=source))
-
-
-class _Locator:
-    """Finds the line of a key in the TOML text, for error messages."""
-
-    def __init__(self, text: str, source: str) -> None:
-        self.lines = text.splitlines()
-        self.source = source
-
-    def where(self, dotted: str) -> str:
-        leaf = dotted.rsplit(".", 1)[-1].split("[")[0]
-        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(leaf)}\s*(=|\]|\.)")
-        for number, line in enumerate(self.lines, start=1):
-            if pattern.match(line):
-                return f"{self.source}:{number}: {dotted}: "
-        return f"{self.source}: {dotted}: "
-
-
-def _monitors(value: Any, locator: _Locator) -> tuple[MonitorConfig, ...]:
-    if not isinstance(value, list) or not value:
-        raise ConfigError(f"{locator.where('monitors')}expected one or more [[monitors]] tables.")
-    monitors = tuple(
-        _build(MonitorConfig, item, f"monitors[{index}]", locator)
-        for index, item in enumerate(value)
-    )
-    names = [m.name for m in monitors]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise ConfigError(f"{locator.source}: monitor names must be unique: {duplicated}.")
-    return monitors
-
-
-def _build(cls: type, table: Any, prefix: str, locator: _Locator) -> Any:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{locator.where(prefix)}expected a table.")
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        dotted = f"{prefix}.{key}"
-        if key not in known:
-            raise ConfigError(
-                f"{locator.where(dotted)}unknown key (known: {', '.join(sorted(known))})."
-            )
-        if dotted in _DISCORD_ID_KEYS:
-            value = _discord_ids(value, as_text=hints[key] is str)
-        values[key] = _coerce(value, hints[key], dotted, locator)
-    return cls(**values)
-
-
-def _discord_ids(value: Any, *, as_text: bool) -> Any:
-    """A Discord ID (or a list of them) as the key's type, from an integer or a digit string."""
-    if isinstance(value, list):
-        return [_discord_ids(item, as_text=as_text) for item in value]
-    if isinstance(value, str) and value.strip().isdigit() and not as_text:
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and as_text:
-        return str(value)
-    return value  # anything else is left for _coerce to report
-
-
-def _coerce(value: Any, hint: Any, dotted: str, locator: _Locator) -> Any:
-    if typing.get_origin(hint) is tuple:
-        item_type = typing.get_args(hint)[0]
-        if not isinstance(value, list):
-            raise ConfigError(f"{locator.where(dotted)}expected a list of {item_type.__name__}.")
-        return tuple(_coerce(item, item_type, dotted, locator) for item in value)
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    expected = hint if isinstance(hint, type) else None
-    if expected is None or isinstance(hint, types.UnionType):
-        return value
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        got = type(value).__name__
-        raise ConfigError(f"{locator.where(dotted)}expected {expected.__name__}, got {got}.")
-    return value
-
-
-def _validate(config: Config) -> Config:
-    _check_choices(config)
+    if "source" in data:
+        raise ConfigError(f"{locator.where(('source',))}unknown section [source].")
     try:
-        tz = config.tz
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"{config.source}: report.timezone: unknown time zone {config.report.timezone!r}."
-        ) from exc
-    for index, monitor in enumerate(config.monitors):
-        _check_monitor(monitor, f"{config.source}: monitors[{index}]", tz)
-    _check_positive(config)
-    _check_slack_command(config)
+        config = _adapter().validate_json(json.dumps({**data, "source": source}, default=_no_dates))
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc.errors()[0], data, locator)) from None
+    except _DateValue as exc:
+        raise ConfigError(f"{source}: a date or time ({exc}) is not a valid value here.") from None
+    _check(config, locator)
     return config
 
 
-def _check_choices(config: Config) -> None:
-    for dotted, allowed in _CHOICES.items():
-        section, key = dotted.split(".")
-        value = getattr(getattr(config, section), key)
-        if value not in allowed:
-            raise ConfigError(f"{config.source}: {dotted}: {value!r} is not one of {allowed}.")
+class _DateValue(TypeError):
+    """A TOML date or time, which no key takes."""
 
 
-def _check_monitor(monitor: MonitorConfig, prefix: str, tz: ZoneInfo) -> None:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", monitor.name):
-        raise ConfigError(f"{prefix}.name: {monitor.name!r} must be letters, digits, - _ or .")
-    for cron_key in ("schedule", "report_schedule"):
-        expression = getattr(monitor, cron_key)
-        try:
-            CronTrigger.from_crontab(expression, timezone=tz)
-        except ValueError as exc:
-            raise ConfigError(
-                f"{prefix}.{cron_key}: bad cron expression {expression!r}: {exc}."
-            ) from exc
-    unknown = set(monitor.announce_types) - set(ANNOUNCE_TYPES)
-    if unknown:
+def _no_dates(value: Any) -> Any:
+    if isinstance(value, date | time):
+        raise _DateValue(value.isoformat())
+    raise TypeError(f"unexpected {type(value).__name__}")
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[Config]:
+    """The validator of :class:`Config`: strict (JSON-like) types, unknown keys rejected."""
+    from pydantic import TypeAdapter
+
+    for section in _dataclasses(Config):
+        section.__pydantic_config__ = {"strict": True, "extra": "forbid"}  # type: ignore[attr-defined]
+    return TypeAdapter(Config)
+
+
+def _dataclasses(cls: type) -> set[type]:
+    """``cls`` and every dataclass its fields hold (the config's tables)."""
+    found = {cls}
+    for hint in typing.get_type_hints(cls).values():
+        for inner in (hint, *typing.get_args(hint)):
+            if isinstance(inner, type) and is_dataclass(inner):
+                found |= _dataclasses(inner)
+    return found
+
+
+def _check(config: Config, locator: _Locator) -> None:
+    """What spans keys: at least one monitor, unique names, arXiv's polite delay."""
+    if not config.monitors:
         raise ConfigError(
-            f"{prefix}.announce_types: unknown {sorted(unknown)}; use {ANNOUNCE_TYPES}."
+            f"{locator.where(('monitors',))}expected one or more [[monitors]] tables."
         )
-    for channel in monitor.channels:
-        if not re.fullmatch(r"(slack:[A-Z0-9]+|discord:\d+)", channel):
+    seen: set[str] = set()
+    for index, monitor in enumerate(config.monitors):
+        if monitor.name in seen:
             raise ConfigError(
-                f"{prefix}.channels: {channel!r} must look like slack:C0123456 "
-                "or discord:123456789."
+                f"{locator.where(('monitors', index, 'name'))}monitor names must be unique: "
+                f"{monitor.name!r} is used twice."
             )
-    cap = monitor.max_cards_per_poll
-    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
-        raise ConfigError(f"{prefix}.max_cards_per_poll: must be a whole number of at least 1.")
-    for category in monitor.categories:
-        if not is_category(category):
-            raise ConfigError(f"{prefix}.categories: {unknown_category_message(category)}")
-    for key in ("keywords", "exclude_keywords"):
-        for keyword in getattr(monitor, key):
-            try:
-                compile_keyword(keyword)
-            except ConfigError as exc:
-                raise ConfigError(f"{prefix}.{key}: {exc.user_message}") from exc
-    for interest in monitor.interests:
-        try:
-            parse_arxiv_id(interest)
-        except InvalidArxivIdError as exc:
-            raise ConfigError(f"{prefix}.interests: {exc.user_message}") from exc
-
-
-def _check_slack_command(config: Config) -> None:
-    """Slack accepts a slash command of ``/`` and at most 31 more characters, no spaces."""
-    command = config.slack.command
-    if not re.fullmatch(r"/[^\s/]{1,31}", command):
+        seen.add(monitor.name)
+    arxiv = config.arxiv
+    talks_to_arxiv = any("arxiv.org" in url for url in (arxiv.rss_url, arxiv.api_url))
+    if talks_to_arxiv and arxiv.api_delay_s < 3:
         raise ConfigError(
-            f"{config.source}: slack.command: {command!r} is not a Slack slash command: it must "
-            "start with / and have at most 32 characters, without spaces."
+            f"{locator.where(('arxiv', 'api_delay_s'))}arXiv asks for at least 3 s between "
+            "requests."
         )
 
 
-def _check_positive(config: Config) -> None:
-    checks = {
-        "arxiv.timeout_s": config.arxiv.timeout_s,
-        "storage.cache_max_mb": config.storage.cache_max_mb,
-        "storage.busy_timeout_s": config.storage.busy_timeout_s,
-        "analysis.concurrency": config.analysis.concurrency,
-        "analysis.max_attempts": config.analysis.max_attempts,
-        "analysis.max_pdf_mb": config.analysis.max_pdf_mb,
-        "analysis.max_pages": config.analysis.max_pages,
-        "analysis.extract_timeout_s": config.analysis.extract_timeout_s,
-        "llm.timeout_s": config.llm.timeout_s,
-        "llm.deadline_s": config.llm.deadline_s,
-        "llm.max_input_tokens": config.llm.max_input_tokens,
-        "embeddings.timeout_s": config.embeddings.timeout_s,
-        "embeddings.batch_size": config.embeddings.batch_size,
-        "subscriptions.max_keywords": config.subscriptions.max_keywords,
-        "subscriptions.max_categories": config.subscriptions.max_categories,
-        "subscriptions.max_cards_per_poll": config.subscriptions.max_cards_per_poll,
-        "interests.max_papers": config.interests.max_papers,
-        "interests.half_life_days": config.interests.half_life_days,
-    }
-    for dotted, value in checks.items():
-        if value <= 0:
-            raise ConfigError(f"{config.source}: {dotted}: must be greater than 0, got {value}.")
-    talks_to_arxiv = any("arxiv.org" in url for url in (config.arxiv.rss_url, config.arxiv.api_url))
-    if talks_to_arxiv and config.arxiv.api_delay_s < 3:
-        raise ConfigError(
-            f"{config.source}: arxiv.api_delay_s: arXiv asks for at least 3 s between requests."
-        )
+KeyPath = tuple[str | int, ...]  # a key's path: ("monitors", 1, "keywords")
+_TYPES = {"int_type": "int", "float_type": "float", "bool_type": "bool", "string_type": "str"}
+_TABLE_ERRORS = {"dataclass_type", "dataclass_exact_type", "dict_type", "model_type"}
+
+
+def _explain(error: ErrorDetails, data: dict[str, Any], locator: _Locator) -> str:
+    """``file:line: key.path: message`` for pydantic's first error."""
+    path = _key_path(error["loc"], data)
+    return locator.where(path) + _message(error, path)
+
+
+def _message(error: ErrorDetails, path: KeyPath) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "unexpected_keyword_argument":
+        if len(path) == 1:
+            return f"unknown section [{path[0]}]."
+        known = sorted(f.name for f in fields(_table_at(path[:-1])))
+        return f"unknown key (known: {', '.join(known)})."
+    if kind in _TYPES:
+        return f"expected {_TYPES[kind]}, got {type(value).__name__}."
+    if kind in ("tuple_type", "list_type"):
+        if path == ("monitors",):
+            return "expected one or more [[monitors]] tables."
+        return f"expected a list, got {type(value).__name__}."
+    if kind in _TABLE_ERRORS:
+        return "expected a table."
+    if kind == "literal_error":
+        return f"{value!r} is not one of {ctx['expected']}."
+    if kind == "greater_than":
+        return f"must be greater than {ctx['gt']:g}, got {value}."
+    if kind == "value_error":
+        text = str(ctx["error"])
+        return text if text.endswith((".", "?")) else f"{text}."
+    return f"{error['msg']}."
+
+
+def _key_path(loc: tuple[str | int, ...], data: Any) -> KeyPath:
+    """The key ``loc`` points into: indexes of arrays of tables kept, an item's dropped."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            if not (isinstance(node, list) and part < len(node) and isinstance(node[part], dict)):
+                break
+        elif not isinstance(node, dict):
+            break
+        path.append(part)
+        node = node[part] if isinstance(part, int) else node.get(part)
+    return tuple(path)
+
+
+def _table_at(path: KeyPath) -> type:
+    """The dataclass of the table at ``path`` (``("monitors", 0)``: MonitorConfig)."""
+    table: Any = Config
+    for part in path:
+        if isinstance(part, str):
+            table = typing.get_type_hints(table)[part]
+        table = next((t for t in (table, *typing.get_args(table)) if is_dataclass(t)), table)
+    return typing.cast(type, table)
+
+
+def _dotted(path: KeyPath) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)[1:]
+
+
+_ARRAY_HEADER = re.compile(r"\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
+_HEADER = re.compile(r"\[\s*([A-Za-z0-9_.-]+)\s*\]")
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+
+
+class _Locator:
+    """The line of each table and key of the TOML text, by path, for error messages."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.source = source
+        self.lines: dict[KeyPath, int] = {}
+        table: KeyPath = ()
+        counts: dict[str, int] = {}
+        in_string = False  # inside a multi-line string
+        for number, line in enumerate(text.splitlines(), start=1):
+            quotes = line.count('"""') + line.count("'''")
+            if in_string:
+                in_string = quotes % 2 == 0
+                continue
+            if match := _ARRAY_HEADER.match(line.strip()):
+                name = match[1]
+                counts[name] = counts.get(name, -1) + 1
+                table = (name, counts[name])
+                self.lines.setdefault(table, number)
+            elif match := _HEADER.match(line.strip()):
+                table = tuple(match[1].split("."))
+                self.lines.setdefault(table, number)
+            elif match := _KEY.match(line):
+                self.lines.setdefault((*table, match[1]), number)
+            in_string = quotes % 2 == 1
+
+    def where(self, path: KeyPath) -> str:
+        """``file:line: key.path: `` (no line when the key is not in the text)."""
+        for end in range(len(path), 0, -1):
+            if (number := self.lines.get(path[:end])) is not None:
+                return f"{self.source}:{number}: {_dotted(path)}: "
+        return f"{self.source}: {_dotted(path)}: "

@@ -1,8 +1,9 @@
 """The one error hierarchy of the core.
 
 Every subclass of :class:`RadarError` carries ``user_message``: the sentence a
-chat user or CLI user sees. Adapters turn these errors into replies; nothing
-else should reach a user.
+chat user or CLI user sees, and ``reason``: a short machine-readable code (the
+class's own, or a finer one such as a PDF's ``encrypted``) for code, logs and
+metrics. Adapters turn these errors into replies; nothing else should reach a user.
 """
 
 from __future__ import annotations
@@ -13,22 +14,31 @@ from bot.kernel.redact import redact
 class RadarError(Exception):
     """Base of every error arxiv-radar reports to a person."""
 
-    def __init__(self, user_message: str) -> None:
+    reason = "error"  # the machine-readable code of this kind of error
+
+    def __init__(self, user_message: str, *, reason: str | None = None) -> None:
         safe = redact(user_message)  # a secret echoed by a server never reaches a person
         super().__init__(safe)
         self.user_message = safe
+        self.reason = reason or type(self).reason
 
 
 class ConfigError(RadarError):
     """The configuration file or environment is invalid."""
 
+    reason = "config"
+
 
 class InvalidArxivIdError(RadarError):
     """A user-supplied string is not an arXiv ID or arXiv URL."""
 
+    reason = "invalid_id"
+
 
 class PaperNotFoundError(RadarError):
     """arXiv has no paper with that ID."""
+
+    reason = "not_found"
 
 
 class FetchError(RadarError):
@@ -37,33 +47,45 @@ class FetchError(RadarError):
     ``retryable`` says whether trying again later may succeed.
     """
 
-    def __init__(self, user_message: str, *, retryable: bool = True) -> None:
-        super().__init__(user_message)
+    reason = "fetch_failed"
+
+    def __init__(
+        self, user_message: str, *, retryable: bool = True, reason: str | None = None
+    ) -> None:
+        super().__init__(user_message, reason=reason)
         self.retryable = retryable
 
 
 class FeedError(FetchError):
     """A feed could not be fetched or parsed; nothing stored is touched."""
 
+    reason = "feed_failed"
+
 
 class PdfError(RadarError):
-    """A PDF cannot be used; ``reason`` is a short machine-readable code."""
+    """A PDF cannot be used; ``reason`` says why (a ``PdfReason`` of
+    :mod:`analysis.fulltext.reasons`)."""
 
     def __init__(self, user_message: str, *, reason: str) -> None:
-        super().__init__(user_message)
-        self.reason = reason
+        super().__init__(user_message, reason=reason)
 
 
 class AnalysisError(RadarError):
     """The analysis engine failed (LLM error, invalid output, deadline)."""
 
-    def __init__(self, user_message: str, *, retryable: bool = False) -> None:
-        super().__init__(user_message)
+    reason = "analysis_failed"
+
+    def __init__(
+        self, user_message: str, *, retryable: bool = False, reason: str | None = None
+    ) -> None:
+        super().__init__(user_message, reason=reason)
         self.retryable = retryable
 
 
 class BudgetExceededError(RadarError):
     """A daily token or per-user budget is used up."""
+
+    reason = "budget_exceeded"
 
 
 class StoreError(RadarError):
@@ -72,18 +94,21 @@ class StoreError(RadarError):
     ``retryable`` says whether the same step may succeed later on its own.
     """
 
+    reason = "storage"
     retryable = False
 
 
 class StorageBusyError(StoreError):
     """Another program held the database's write lock past the busy timeout."""
 
+    reason = "storage_busy"
     retryable = True
 
 
 class StorageFullError(StoreError):
     """The disk holding the database, the cache or the reports is full (ENOSPC)."""
 
+    reason = "storage_full"
     retryable = True
 
 

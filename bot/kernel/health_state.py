@@ -1,8 +1,8 @@
 """What the health endpoint shows, kept in memory and refreshed in the background.
 
-:class:`HealthState` reads the database on its own connection and thread every
-``refresh_s`` seconds (WAL lets it read while another program holds the write
-lock), so ``/readyz`` and ``/metrics`` answer at once from memory and never wait
+:class:`HealthState` reads the database on its own thread every ``refresh_s``
+seconds (through a reader such as :func:`bot.store.metrics.read_health`, on a
+connection of its own), so ``/readyz`` and ``/metrics`` answer at once from memory and never wait
 behind the store's writer. A failed read is kept as the database's error.
 """
 
@@ -14,24 +14,19 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from bot.kernel.supervise import Supervisor, error_text
 
 log = logging.getLogger(__name__)
-READ_TIMEOUT_S = 2.0
 
-Reader = Callable[[Database], dict[str, Any]]
+Reader = Callable[[], dict[str, Any]]  # one snapshot; raises sqlite3.Error or OSError
 
 
 class HealthState:
     """The latest database snapshot for health, with when it was taken or why it failed."""
 
-    def __init__(self, path: str | Path, read: Reader, *, refresh_s: float = 1.0) -> None:
-        self.uri = Path(path).absolute().as_uri() + "?mode=rw"  # never creates the file
+    def __init__(self, read: Reader, *, refresh_s: float = 1.0) -> None:
         self.read = read
         self.refresh_s = refresh_s
         self.snapshot: dict[str, Any] | None = None
@@ -53,7 +48,7 @@ class HealthState:
         """Read the database once; on failure keep the old snapshot and the error."""
         loop = asyncio.get_running_loop()
         try:
-            self.snapshot = await loop.run_in_executor(self._executor, self._read_once)
+            self.snapshot = await loop.run_in_executor(self._executor, self.read)
         except (sqlite3.Error, OSError) as exc:
             if self.error is None:
                 log.warning("health cannot read the database: %s", error_text(exc))
@@ -68,11 +63,3 @@ class HealthState:
         while True:
             await self.refresh()
             await asyncio.sleep(self.refresh_s)
-
-    def _read_once(self) -> dict[str, Any]:
-        conn = sqlite3.connect(self.uri, uri=True, timeout=READ_TIMEOUT_S)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-            return self.read(Database(conn))
-        finally:
-            conn.close()

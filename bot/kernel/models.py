@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+
+
+class Verdict(StrEnum):
+    """The feed-health verdict of one poll (see :mod:`bot.watch.poll`)."""
+
+    OK = "ok"  # new items, or the announcement seen in full before
+    STALE = "stale"  # only items already seen, announcement not taken in full
+    NO_ANNOUNCEMENT = "no-announcement"  # an empty feed (weekend, holiday)
+    ERROR = "error"  # the feed could not be fetched or parsed
+
+
+class PlatformName(StrEnum):
+    """The chat platforms arxiv-radar runs on (``ChatRef.platform``, config sections)."""
+
+    SLACK = "slack"
+    DISCORD = "discord"
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,7 @@ class FeedResult:
 class ChatRef:
     """Where to reply on a chat platform: a channel and optionally a thread."""
 
-    platform: str  # "slack" | "discord"
+    platform: str  # a PlatformName
     channel: str
     thread: str | None = None  # Slack thread_ts / Discord card message id
     user: str | None = None

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class ChatPlatform(Protocol):
     """One connected chat platform."""
 
-    name: str  # "slack" | "discord"
+    name: str  # a PlatformName
     command_prefix: str  # how users type commands here, e.g. "/arxiv" (help and retry hints)
 
     async def post_card(

@@ -21,6 +21,7 @@ from bot.kernel.config import Config, load_config, resolve_config_path, secret
 from bot.kernel.errors import RadarError
 from bot.kernel.log_noise import silence_unactionable_warnings
 from bot.kernel.logs import RedactSecrets, secret_env_names
+from bot.kernel.models import PlatformName, Verdict
 from bot.kernel.redact import redact_std_streams, remember_envs
 from bot.runtime.cli_context import CliContext, fail, run_async
 
@@ -188,22 +189,22 @@ async def _check_online(config: Config) -> bool:
 def _report_secrets(config: Config) -> list[str]:
     needed = [("llm", config.llm.api_key_env, False)]
     if config.slack.enabled:
-        needed.append(("slack", config.slack.bot_token_env, True))
+        needed.append((PlatformName.SLACK, config.slack.bot_token_env, True))
         mode_env = (
             config.slack.app_token_env
             if config.slack.mode == "socket"
             else config.slack.signing_secret_env
         )
-        needed.append(("slack", mode_env, True))
+        needed.append((PlatformName.SLACK, mode_env, True))
     if config.discord.enabled:
-        needed.append(("discord", config.discord.token_env, True))
+        needed.append((PlatformName.DISCORD, config.discord.token_env, True))
     missing = []
     for area, env, required in needed:
         state = "set" if secret(env) else "missing"
         click.echo(f"Secret ${env} ({area}): {state}")
         if state == "missing" and required:
             missing.append(env)
-    engine = config.analysis.engine
+    engine: str = config.analysis.engine
     if engine == "auto":
         engine = f"llm:{config.llm.model}" if secret(config.llm.api_key_env) else "extractive"
     slack = f"enabled ({config.slack.mode} mode)" if config.slack.enabled else "disabled"
@@ -217,7 +218,7 @@ def _report_secrets(config: Config) -> list[str]:
 
 def _poll_detail(poll: PollRecord) -> str:
     """What a recorded poll saw; never "announced None"."""
-    if poll.verdict == "error":
+    if poll.verdict == Verdict.ERROR:
         return "the feed could not be fetched"
     announced = f"announced {poll.announced}" if poll.announced else "no announcement date"
     return f"{poll.items_seen} items, {poll.new_items} new, {announced}"
@@ -270,7 +271,7 @@ async def _poll(config: Config, monitor_name: str | None) -> None:
             outcomes = await poll_all(radar.arxiv, radar.store, config)
     for outcome in outcomes:
         _print_outcome(config, outcome)
-    if any(outcome.verdict == "error" for outcome in outcomes):
+    if any(outcome.verdict == Verdict.ERROR for outcome in outcomes):
         sys.exit(1)  # cron and scripts see that arXiv could not be reached
 
 

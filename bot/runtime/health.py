@@ -16,19 +16,19 @@ scheduled-job runs from memory.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
-from sqlite_utils import Database
 
 from bot.kernel.config import Config
 from bot.kernel.health_state import HealthState
 from bot.kernel.platform import Adapter
 from bot.kernel.supervise import UNHEALTHY, Supervisor
-from bot.store.metrics import health_snapshot
+from bot.store.metrics import read_health
 
 log = logging.getLogger(__name__)
 PROMETHEUS_TYPE = "text/plain; version=0.0.4"
@@ -54,10 +54,8 @@ class HealthServer:
         self.accepting = False  # set by the runtime once started, cleared at shutdown
         with_metrics = config.server.metrics
 
-        def read(db: Database) -> dict[str, Any]:
-            return health_snapshot(db, with_metrics)
-
-        self.state = HealthState(config.storage.path, read, refresh_s=refresh_s)
+        read = functools.partial(read_health, config.storage.path, with_metrics)
+        self.state = HealthState(read, refresh_s=refresh_s)
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:

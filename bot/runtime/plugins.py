@@ -11,8 +11,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from bot.kernel.errors import ConfigError
+from bot.kernel.models import PlatformName
 
-PLATFORMS = ("slack", "discord")  # also the names of their config tables
+PLATFORMS = tuple(name.value for name in PlatformName)  # also their config tables
 ADAPTERS = "arxiv_radar.adapters"  # platform -> create_adapter(config, service) -> Adapter
 ONLINE_CHECKS = "arxiv_radar.online_checks"  # platform -> async check_connection(config) -> str
 COMMANDS = "arxiv_radar.commands"  # CLI command name -> click.Command

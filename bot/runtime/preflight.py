@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
+from analysis.choices import EngineKind
 from bot.kernel.config import Config, secret
-
-PLATFORMS = ("slack", "discord")
+from bot.kernel.models import PlatformName
 
 
 def problems(config: Config) -> list[str]:
     """What stops the bot from working at all, each naming the key and its value."""
     found = []
-    if config.analysis.engine == "llm" and not secret(config.llm.api_key_env):
+    if config.analysis.engine == EngineKind.LLM and not secret(config.llm.api_key_env):
         found.append(
             f'analysis.engine = "llm" needs an API key in ${config.llm.api_key_env} '
             '(llm.api_key_env); set it, or use engine = "auto" or "extractive".'
@@ -28,7 +28,7 @@ def warnings(config: Config) -> list[str]:
     for index, monitor in enumerate(config.monitors):
         for channel in monitor.channels:
             platform = channel.split(":", 1)[0]
-            if platform in PLATFORMS and not getattr(config, platform).enabled:
+            if platform in tuple(PlatformName) and not getattr(config, platform).enabled:
                 found.append(
                     f"monitors[{index}].channels: {channel!r} is on {platform}, which is "
                     f"not enabled ({platform}.enabled = false): nothing will be posted there."

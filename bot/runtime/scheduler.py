@@ -32,7 +32,6 @@ from bot.arxiv.client import ArxivClient
 from bot.kernel.config import MonitorConfig
 from bot.kernel.errors import StoreError
 from bot.kernel.supervise import Supervisor
-from bot.watch import uploads
 from bot.watch.announce import Desk, announce
 from bot.watch.digest import write_digest
 from bot.watch.poll import (
@@ -210,7 +209,8 @@ class RadarScheduler:
 
     async def _channel_names(self) -> list[str]:
         store = self.store
-        return [m.name for m in await store.run(channel_monitors, self.config, store)]
+        channels = await store.subscriptions.all_channels()
+        return [m.name for m in channel_monitors(self.config, channels)]
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -243,7 +243,7 @@ class RadarScheduler:
 
     async def poll_channels(self) -> None:
         """Poll the channels' own subscriptions and post their new matches (ranked)."""
-        monitors = await self.store.run(channel_monitors, self.config, self.store)
+        monitors = channel_monitors(self.config, await self.store.subscriptions.all_channels())
         if not monitors:
             return
         for monitor, outcome in zip(
@@ -263,7 +263,7 @@ class RadarScheduler:
         await announce(self.desk, outcome)
         day = self.clock().astimezone(self.config.tz).date()
         targets = monitor_channels(self.config, monitor.name) if monitor.upload_report else []
-        await store.run(uploads.claim, store.db, monitor.name, day, targets, store.now())
+        await store.uploads.claim(monitor.name, day, targets)
         await write_digest(
             self.config,
             store,

@@ -7,6 +7,7 @@ and :mod:`bot.store.sqlite_tx` open the file, shape its schema and run
 transactions.
 """
 
-from bot.store.core import PollRecord, Store, StoredMatch, iso, paper_from_row
+from bot.store.core import PollRecord, Store, iso, paper_from_row
+from bot.store.matches import StoredMatch
 
 __all__ = ["PollRecord", "Store", "StoredMatch", "iso", "paper_from_row"]

@@ -1,33 +1,31 @@
 """The SQLite store of papers, matches, polls and reports.
 
-All access from asyncio code goes through :meth:`Store.run`, which executes on one
-dedicated thread: a single writer, short transactions, never a blocked event loop.
+All access from asyncio code goes through :meth:`Store.run` (see
+:mod:`bot.store.thread`) or a table facade such as :attr:`Store.queue`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any
 
 from sqlite_utils import Database
 
-from bot.kernel.models import Paper
-from bot.store.db import BUSY_TIMEOUT_S, open_database
+from bot.kernel.models import Paper, Verdict
+from bot.store.events import Events
+from bot.store.matches import Matches, StoredMatch
+from bot.store.papers import UPSERT_PAPER, announced_date, paper_from_row, paper_row
+from bot.store.polls import Polls, announcement_taken
+from bot.store.posts import Posts
+from bot.store.queue import Queue
 from bot.store.sqlite_tx import transaction
-from bot.store.storage_faults import storage_error
-
-T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from bot.store.subscriptions import Subscriptions
+from bot.store.thread import StoreThread, utc_now
+from bot.store.uploads import ReportUploads
+from bot.store.usage import UsageBook
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -35,21 +33,10 @@ def iso(moment: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class StoredMatch:
-    """A paper a monitor selected, with what matched and the announcement date."""
-
-    paper: Paper
-    keywords: tuple[str, ...]
-    authors: tuple[str, ...]
-    announced: str
-    announce_type: str = ""  # as announced in that feed (the paper row keeps the latest)
-
-
-@dataclass(frozen=True)
 class PollRecord:
     monitor: str
     started: str
-    verdict: str
+    verdict: str  # a Verdict
     items_seen: int
     new_items: int
     matched: int
@@ -59,45 +46,26 @@ class PollRecord:
     error: str | None
 
 
-class Store:
-    """Typed access to the database; see :mod:`bot.store.migrations` for the schema."""
+class Store(StoreThread):
+    """Typed access to the database; see :mod:`bot.store.migrations` for the schema.
+
+    The async table facades hang off it: :attr:`queue` (:mod:`bot.store.queue`),
+    :attr:`posts`, :attr:`matches`, :attr:`subscriptions`, :attr:`events`, :attr:`polls`,
+    :attr:`usage`, :attr:`uploads`. The methods below are synchronous steps on the
+    database thread: call them through :meth:`run` (``await store.run(store.paper, id)``)
+    or from a function that already runs there.
+    """
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
-        self.db = db
-        self.clock = clock
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-
-    @classmethod
-    def open(
-        cls,
-        path: str | Path,
-        clock: Callable[[], datetime] = utc_now,
-        *,
-        busy_timeout_s: float = BUSY_TIMEOUT_S,
-    ) -> Store:
-        return cls(open_database(path, busy_timeout_s), clock)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-        self.db.close()
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the store's single database thread.
-
-        A lock held past the busy timeout or a full disk raise a retryable
-        :class:`~bot.kernel.errors.StoreError` subclass with a clear message.
-        """
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, fn, *args)
-        except (sqlite3.OperationalError, OSError) as exc:
-            known = storage_error(exc)
-            if known is None or known is exc:
-                raise
-            raise known from exc
-
-    def now(self) -> str:
-        return self.clock().isoformat()
+        super().__init__(db, clock)
+        self.queue = Queue(self)
+        self.posts = Posts(self)
+        self.matches = Matches(self)
+        self.subscriptions = Subscriptions(self)
+        self.events = Events(self)
+        self.polls = Polls(self)
+        self.usage = UsageBook(self)
+        self.uploads = ReportUploads(self)
 
     # papers and matches ------------------------------------------------------
 
@@ -107,7 +75,7 @@ class Store:
         if not wanted:
             return set()
         marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({marks})", wanted)
+        rows = self._db.execute(f"SELECT arxiv_id FROM papers WHERE arxiv_id IN ({marks})", wanted)
         return set(wanted) - {row[0] for row in rows.fetchall()}
 
     def matched_ids(self, monitor: str, arxiv_ids: Iterable[str]) -> set[str]:
@@ -116,7 +84,7 @@ class Store:
         if not wanted:
             return set()
         marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(
+        rows = self._db.execute(
             f"SELECT arxiv_id FROM matches WHERE monitor = ? AND arxiv_id IN ({marks})",
             [monitor, *wanted],
         )
@@ -125,9 +93,9 @@ class Store:
     def save_papers(self, papers: Iterable[Paper]) -> None:
         """Insert or refresh paper metadata (first_seen is kept)."""
         now = self.now()
-        with transaction(self.db):
+        with transaction(self._db):
             for paper in papers:
-                self.db.execute(_UPSERT_PAPER, {**paper_row(paper), "now": now})
+                self._db.execute(UPSERT_PAPER, {**paper_row(paper), "now": now})
 
     def record_poll(
         self,
@@ -142,11 +110,11 @@ class Store:
         """
         now = self.now()
         new: list[Paper] = []
-        with transaction(self.db):
+        with transaction(self._db):
             for paper in papers:
-                self.db.execute(_UPSERT_PAPER, {**paper_row(paper), "now": now})
+                self._db.execute(UPSERT_PAPER, {**paper_row(paper), "now": now})
             for position, (paper, keywords, authors) in enumerate(matches):
-                cursor = self.db.execute(
+                cursor = self._db.execute(
                     _INSERT_MATCH,
                     [
                         poll.monitor,
@@ -161,12 +129,12 @@ class Store:
                 )
                 if cursor.rowcount:
                     new.append(paper)
-            self.db.table("polls").insert({**poll.__dict__, "finished": now, "matched": len(new)})
+            self._db.table("polls").insert({**poll.__dict__, "finished": now, "matched": len(new)})
         return new
 
     def matches_announced(self, monitor: str, announced: str) -> list[StoredMatch]:
         """The monitor's matches from one announcement, in feed order."""
-        rows = self.db.query(
+        rows = self._db.query(
             "SELECT p.*, m.keywords AS match_keywords, m.authors AS match_authors, "
             "m.announced AS match_announced, m.announce_type AS match_type "
             "FROM matches m "
@@ -186,23 +154,27 @@ class Store:
         ]
 
     def paper(self, arxiv_id: str) -> Paper | None:
-        rows = list(self.db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
+        rows = list(self._db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
         return paper_from_row(rows[0]) if rows else None
 
     # polls --------------------------------------------------------------------
 
     def latest_announcement(self, monitor: str, on_or_before: date) -> str | None:
         """The most recent announcement date (feed pubDate) seen for ``monitor`` up to a day."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT max(announced) FROM polls WHERE monitor = ? AND announced IS NOT NULL "
-            "AND announced <= ? AND verdict IN ('ok', 'stale')",
-            [monitor, on_or_before.isoformat()],
+            "AND announced <= ? AND verdict IN (?, ?)",
+            [monitor, on_or_before.isoformat(), Verdict.OK, Verdict.STALE],
         ).fetchone()
         return row[0] if row and row[0] else None
 
+    def announcement_taken(self, monitor: str, announced: str | None) -> bool:
+        """Whether a poll of ``monitor`` already took announcement ``announced`` in full."""
+        return announcement_taken(self._db, monitor, announced)
+
     def recent_polls(self, monitor: str | None = None, limit: int = 5) -> list[PollRecord]:
         where, params = ("WHERE monitor = ?", [monitor]) if monitor else ("", [])
-        rows = self.db.query(
+        rows = self._db.query(
             f"SELECT * FROM polls {where} ORDER BY id DESC LIMIT ?", [*params, limit]
         )
         fields = PollRecord.__dataclass_fields__
@@ -210,14 +182,15 @@ class Store:
 
     def first_poll(self, monitor: str) -> str | None:
         """When ``monitor`` was first polled (its deployment began), if ever."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT min(started) FROM polls WHERE monitor = ?", [monitor]
         ).fetchone()
         return row[0] if row else None
 
     def last_successful_poll(self, monitor: str) -> str | None:
-        row = self.db.execute(
-            "SELECT max(started) FROM polls WHERE monitor = ? AND verdict = 'ok'", [monitor]
+        row = self._db.execute(
+            "SELECT max(started) FROM polls WHERE monitor = ? AND verdict = ?",
+            [monitor, Verdict.OK],
         ).fetchone()
         return row[0] if row else None
 
@@ -226,7 +199,7 @@ class Store:
     def record_report(
         self, monitor: str, report_date: date, announced: str | None, path: str, papers: int
     ) -> None:
-        self.db.table("reports").upsert(
+        self._db.table("reports").upsert(
             {
                 "monitor": monitor,
                 "report_date": report_date.isoformat(),
@@ -241,64 +214,15 @@ class Store:
     def latest_report(self, monitor: str | None = None) -> dict[str, Any] | None:
         where, params = ("WHERE monitor = ?", [monitor]) if monitor else ("", [])
         rows = list(
-            self.db.query(
+            self._db.query(
                 f"SELECT * FROM reports {where} ORDER BY report_date DESC LIMIT 1", params
             )
         )
         return rows[0] if rows else None
 
 
-_UPSERT_PAPER = """
-INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, announce_type,
-                    published, published_raw, first_seen, updated)
-VALUES (:arxiv_id, :version, :title, :authors, :abstract, :categories, :announce_type,
-        :published, :published_raw, :now, :now)
-ON CONFLICT(arxiv_id) DO UPDATE SET
-    version = max(version, excluded.version), title = excluded.title,
-    authors = excluded.authors, abstract = excluded.abstract,
-    categories = excluded.categories, announce_type = excluded.announce_type,
-    published = coalesce(excluded.published, published),
-    published_raw = coalesce(nullif(excluded.published_raw, ''), published_raw),
-    updated = excluded.updated
-WHERE excluded.version >= papers.version
-"""
-
 _INSERT_MATCH = """
 INSERT OR IGNORE INTO matches
     (monitor, arxiv_id, keywords, authors, announce_type, announced, position, first_seen)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
-
-
-def announced_date(paper: Paper) -> str | None:
-    """The announcement day of a feed item: its pubDate's date in the feed's own offset."""
-    return paper.published.date().isoformat() if paper.published else None
-
-
-def paper_row(paper: Paper) -> dict[str, Any]:
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "title": paper.title,
-        "authors": json.dumps(paper.authors, ensure_ascii=False),
-        "abstract": paper.abstract,
-        "categories": json.dumps(paper.categories),
-        "announce_type": paper.announce_type,
-        "published": iso(paper.published),
-        "published_raw": paper.published_raw,
-    }
-
-
-def paper_from_row(row: dict[str, Any]) -> Paper:
-    published = row.get("published")
-    return Paper(
-        arxiv_id=row["arxiv_id"],
-        version=row["version"],
-        title=row["title"],
-        authors=tuple(json.loads(row["authors"])),
-        abstract=row["abstract"],
-        categories=tuple(json.loads(row["categories"])),
-        announce_type=row["announce_type"] or "",
-        published=datetime.fromisoformat(published) if published else None,
-        published_raw=row["published_raw"] or "",
-    )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 KEPT = timedelta(days=2)
 
@@ -24,3 +25,11 @@ def first_time(db: Database, platform: str, event_id: str, now: datetime) -> boo
             [platform, event_id, now.isoformat()],
         )
     return bool(cursor.rowcount)
+
+
+class Events(Facade):
+    """Platform events seen, on the store's database thread (``store.events``)."""
+
+    async def first_time(self, platform: str, event_id: str) -> bool:
+        """Record ``event_id``; True unless it was already recorded."""
+        return await self._call(first_time, platform, event_id, self._store.clock())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlite_utils import Database
@@ -22,10 +23,28 @@ from bot.kernel.ids import ArxivId
 from bot.kernel.models import ChatRef
 from bot.store.sqlite_tx import transaction
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    DELIVERING = "delivering"  # set just before the platform call
+    REPLIED = "replied"
+    UNDELIVERABLE = "undeliverable"
+
+
+QUEUED, RUNNING, DONE = JobState.QUEUED, JobState.RUNNING, JobState.DONE
+FAILED, CANCELLED = JobState.FAILED, JobState.CANCELLED
 ACTIVE = (QUEUED, RUNNING)
 FINAL = (DONE, FAILED, CANCELLED)
-PENDING, DELIVERING, REPLIED, UNDELIVERABLE = "pending", "delivering", "replied", "undeliverable"
+PENDING, DELIVERING = RequestState.PENDING, RequestState.DELIVERING
+REPLIED, UNDELIVERABLE = RequestState.REPLIED, RequestState.UNDELIVERABLE
 OPEN = (PENDING, DELIVERING)
 MAX_DELIVERIES = 8
 
@@ -37,7 +56,7 @@ class Job:
     version: int | None
     engine: str
     language: str
-    state: str
+    state: JobState
     attempts: int
     last_error: str | None
     not_before: str | None
@@ -55,16 +74,17 @@ class JobRequest:
     job_id: int
     ref: ChatRef
     progress_id: str | None
-    state: str
+    state: RequestState
 
 
 def _job(row: Any) -> Job:
-    return Job(*(row[name] for name in Job.__dataclass_fields__))
+    values = {name: row[name] for name in Job.__dataclass_fields__}
+    return Job(**{**values, "state": JobState(values["state"])})
 
 
 def _request(row: Any) -> JobRequest:
     ref = ChatRef(row["platform"], row["channel"], row["thread"], row["user"])
-    return JobRequest(row["id"], row["job_id"], ref, row["progress_id"], row["state"])
+    return JobRequest(row["id"], row["job_id"], ref, row["progress_id"], RequestState(row["state"]))
 
 
 # jobs ---------------------------------------------------------------------------------
@@ -122,9 +142,9 @@ def get(db: Database, job_id: int) -> Job | None:
     return _job(rows[0]) if rows else None
 
 
-def state(db: Database, job_id: int) -> str | None:
+def state(db: Database, job_id: int) -> JobState | None:
     row = db.execute("SELECT state FROM jobs WHERE id = ?", [job_id]).fetchone()
-    return str(row[0]) if row else None
+    return JobState(row[0]) if row else None
 
 
 def recover(
@@ -174,7 +194,7 @@ def retry_later(db: Database, job_id: int, error: str, not_before: str, now: str
     )
 
 
-def finish(db: Database, job_id: int, final_state: str, error: str | None, now: str) -> bool:
+def finish(db: Database, job_id: int, final_state: JobState, error: str | None, now: str) -> bool:
     """Move a running job to ``done`` or ``failed``; False if it was cancelled meanwhile."""
     cursor = db.execute(
         "UPDATE jobs SET state = ?, last_error = ?, updated = ? WHERE id = ? AND state = ?",
@@ -233,7 +253,7 @@ def recent(db: Database, limit: int) -> list[tuple[Job, int]]:
 
 def depth(db: Database) -> dict[str, int]:
     """Jobs per state, and open requests (``requests_open``)."""
-    counts = {QUEUED: 0, RUNNING: 0}
+    counts: dict[str, int] = {QUEUED: 0, RUNNING: 0}
     for name, count in db.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall():
         counts[name] = count
     counts["requests_open"] = db.execute(
@@ -253,9 +273,9 @@ def open_requests(db: Database, job_id: int) -> list[JobRequest]:
     return [_request(row) for row in rows]
 
 
-def request_state(db: Database, request_id: int) -> str | None:
+def request_state(db: Database, request_id: int) -> RequestState | None:
     row = db.execute("SELECT state FROM job_requests WHERE id = ?", [request_id]).fetchone()
-    return str(row[0]) if row else None
+    return RequestState(row[0]) if row else None
 
 
 def undelivered(db: Database) -> list[tuple[Job, JobRequest]]:

@@ -6,10 +6,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from bot.store.core import StoredMatch, paper_from_row
+from bot.kernel.models import Paper
+from bot.store.papers import paper_from_row
+from bot.store.thread import Facade
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    """A paper a monitor selected, with what matched and the announcement date."""
+
+    paper: Paper
+    keywords: tuple[str, ...]
+    authors: tuple[str, ...]
+    announced: str
+    announce_type: str = ""  # as announced in that feed (the paper row keeps the latest)
 
 
 def recent_monitors(db: Database, since: str) -> list[str]:
@@ -51,3 +65,21 @@ def keywords(db: Database, monitor: str, arxiv_id: str) -> tuple[str, ...]:
         "SELECT keywords FROM matches WHERE monitor = ? AND arxiv_id = ?", [monitor, arxiv_id]
     ).fetchone()
     return tuple(json.loads(row[0])) if row else ()
+
+
+class Matches(Facade):
+    """The matches posting needs, on the store's database thread (``store.matches``)."""
+
+    async def recent_monitors(self, since: str) -> list[str]:
+        """The monitors with a match first seen at or after ``since``."""
+        return await self._call(recent_monitors, since)
+
+    async def unposted(
+        self, monitor: str, platform: str, channel: str, since: str
+    ) -> list[StoredMatch]:
+        """The monitor's recent matches without a card (or summary line) in ``channel``."""
+        return await self._call(unposted, monitor, platform, channel, since)
+
+    async def keywords(self, monitor: str, arxiv_id: str) -> tuple[str, ...]:
+        """The keywords ``arxiv_id`` matched for ``monitor``."""
+        return await self._call(keywords, monitor, arxiv_id)

@@ -1,17 +1,21 @@
 """The figures ``/readyz`` and ``/metrics`` read from the database, in one go each.
 
-Read on the health state's own read-only connection (:mod:`bot.kernel.health_state`),
-never on the store's writer thread.
+Read by :func:`read_health` on a connection of its own, read-only, on the health
+state's thread (:mod:`bot.kernel.health_state`), never on the store's writer thread: WAL
+lets it read while another program holds the write lock.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.store import jobs
 
+READ_TIMEOUT_S = 2.0
 POLL_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
 REPLY_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
@@ -30,6 +34,18 @@ def latest_polls(db: Database) -> dict[str, dict[str, Any]]:
 
 def readiness(db: Database) -> dict[str, Any]:
     return {"monitors": latest_polls(db), "queue": jobs.depth(db)}
+
+
+def read_health(path: str | Path, with_metrics: bool) -> dict[str, Any]:
+    """:func:`health_snapshot` on a fresh read-only connection to the file at ``path``
+    (never creates it); raises :class:`sqlite3.Error` or :class:`OSError` when it cannot."""
+    uri = Path(path).absolute().as_uri() + "?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, timeout=READ_TIMEOUT_S)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        return health_snapshot(Database(conn), with_metrics)
+    finally:
+        conn.close()
 
 
 def health_snapshot(db: Database, with_metrics: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 INTENT = "intent"
 POSTED = "posted"
@@ -134,3 +135,45 @@ def _post(row: dict[str, object]) -> Post:
         str(row["state"]),
         str(row["similar_to"]) if row.get("similar_to") else None,
     )
+
+
+class Posts(Facade):
+    """Cards and search-result cards on the store's database thread (``store.posts``)."""
+
+    async def card_in_channel(self, platform: str, channel: str, arxiv_id: str) -> Post | None:
+        return await self._call(card_in_channel, platform, channel, arxiv_id)
+
+    async def card_for_message(self, platform: str, message_id: str) -> Post | None:
+        """The card the bot posted as ``message_id`` (a search result's card included)."""
+        return await self._call(card_for_message, platform, message_id)
+
+    async def claim(
+        self,
+        platform: str,
+        channel: str,
+        arxiv_id: str,
+        monitor: str,
+        similar_to: str | None = None,
+    ) -> bool:
+        """Record the intent to post; False when the paper was already claimed there."""
+        now = self._now()
+        return await self._call(claim, platform, channel, arxiv_id, monitor, now, similar_to)
+
+    async def claim_summarised(self, platform: str, channel: str, arxiv_id: str) -> None:
+        """Turn a paper listed in a summary into the intent to post its card after all."""
+        await self._call(claim_summarised, platform, channel, arxiv_id)
+
+    async def mark_posted(
+        self, platform: str, channel: str, arxiv_id: str, message_id: str
+    ) -> None:
+        await self._call(mark_posted, platform, channel, arxiv_id, message_id, self._now())
+
+    async def pending(self, platform: str) -> list[Post]:
+        """Intents without a message ID."""
+        return await self._call(pending, platform)
+
+    async def record_search_card(
+        self, platform: str, channel: str, arxiv_id: str, message_id: str, now: str
+    ) -> None:
+        """Remember a card posted as a search result (posted at ``now``)."""
+        await self._call(record_search_card, platform, channel, arxiv_id, message_id, now)

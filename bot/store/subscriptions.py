@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 KEYWORD = "keyword"
 CATEGORY = "category"
@@ -65,3 +66,22 @@ def all_channels(db: Database) -> list[ChannelFollows]:
         "SELECT DISTINCT platform, channel FROM subscriptions ORDER BY 1, 2"
     ).fetchall()
     return [follows(db, platform, channel) for platform, channel in rows]
+
+
+class Subscriptions(Facade):
+    """Channel subscriptions on the store's database thread (``store.subscriptions``)."""
+
+    async def add(self, platform: str, channel: str, kind: str, value: str) -> bool:
+        """Add a subscription; False when the channel already had it."""
+        return await self._call(add, platform, channel, kind, value, self._now())
+
+    async def remove(self, platform: str, channel: str, kind: str, value: str) -> bool:
+        """Remove a subscription; False if absent."""
+        return await self._call(remove, platform, channel, kind, value)
+
+    async def follows(self, platform: str, channel: str) -> ChannelFollows:
+        return await self._call(follows, platform, channel)
+
+    async def all_channels(self) -> list[ChannelFollows]:
+        """Every channel with at least one subscription."""
+        return await self._call(all_channels)

@@ -1,15 +1,17 @@
 """Daily usage: analyses requested per user, tokens spent, and the limits on both.
 
-One ``usage`` row per (day, user) plus a total row per day under the user ``*``.
-Days are calendar days in ``report.timezone``. A request counts against its user's
-``analysis.max_per_user_per_day`` when accepted; tokens are added when an analysis
-finishes, to the day's total and to the user whose request started the job.
+The ``usage`` table has one row per (day, user) plus a total row per day under the
+user :data:`TOTAL`. Days are calendar days in ``report.timezone``. A request counts
+against its user's ``analysis.max_per_user_per_day`` when accepted; tokens are
+booked when an analysis finishes (by :class:`analysis.pipeline.Analyzer`, whoever
+asked), to the day's total and to the user whose request started the job.
 ``llm.daily_token_budget`` (0: unlimited) stops new LLM analyses once the day's
 total reaches it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +19,7 @@ from sqlite_utils import Database
 
 from bot.kernel.config import Config
 from bot.kernel.errors import BudgetExceededError
+from bot.store.thread import Facade
 
 TOTAL = "*"
 
@@ -34,8 +37,12 @@ class UsageRow:
         return self.input_tokens + self.output_tokens
 
 
-def usage_day(config: Config, moment: datetime) -> str:
-    return moment.astimezone(config.tz).date().isoformat()
+@dataclass(frozen=True)
+class Requester:
+    """Who asked for an analysis: the usage rows its tokens are booked on."""
+
+    user: str | None = None  # also billed on this user's row (chat); None: the total only
+    counted: bool = False  # the request was counted when accepted (chat requests are)
 
 
 def row(db: Database, day: str, user: str) -> UsageRow:
@@ -44,28 +51,6 @@ def row(db: Database, day: str, user: str) -> UsageRow:
         [day, user],
     ).fetchone()
     return UsageRow(day, user, *(found or (0, 0, 0)))
-
-
-def check_user_limit(db: Database, config: Config, day: str, user: str | None) -> None:
-    """Raise :class:`BudgetExceededError` when ``user`` has no analyses left today."""
-    limit = config.analysis.max_per_user_per_day
-    if user is None or limit <= 0:
-        return
-    if row(db, day, user).analyses >= limit:
-        raise BudgetExceededError(
-            f"You have used your {limit} analyses for today; the count resets at midnight "
-            f"({config.report.timezone})."
-        )
-
-
-def check_token_budget(db: Database, config: Config, day: str) -> None:
-    """Raise :class:`BudgetExceededError` when the day's LLM token budget is spent."""
-    budget = config.llm.daily_token_budget
-    if budget > 0 and row(db, day, TOTAL).tokens >= budget:
-        raise BudgetExceededError(
-            f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
-            f"tomorrow ({config.report.timezone})."
-        )
 
 
 def count_request(db: Database, day: str, user: str | None) -> None:
@@ -80,6 +65,15 @@ def add_tokens(
     """Tokens spent by one analysis, on the day's total and on ``user``."""
     for who in (TOTAL, user) if user else (TOTAL,):
         _add(db, day, who, input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+def book(
+    db: Database, day: str, requester: Requester, input_tokens: int, output_tokens: int
+) -> None:
+    """Book one fresh analysis: its tokens, and the request unless counted on acceptance."""
+    if not requester.counted:
+        count_request(db, day, requester.user)
+    add_tokens(db, day, requester.user, input_tokens, output_tokens)
 
 
 def _add(
@@ -110,6 +104,58 @@ def report(db: Database, days: int) -> list[UsageRow]:
         [days, TOTAL],
     ).fetchall()
     return [UsageRow(*values) for values in rows]
+
+
+class UsageBook(Facade):
+    """The ``usage`` table on the store's database thread (``store.usage``)."""
+
+    async def row(self, day: str, user: str) -> UsageRow:
+        return await self._call(row, day, user)
+
+    async def report(self, days: int) -> list[UsageRow]:
+        """Usage of the last ``days`` active days, newest first, total row first."""
+        return await self._call(report, days)
+
+
+# limits ----------------------------------------------------------------------------
+
+
+def usage_day(config: Config, moment: datetime) -> str:
+    return moment.astimezone(config.tz).date().isoformat()
+
+
+def admission(config: Config, *, llm: bool) -> Callable[[UsageRow, UsageRow], None]:
+    """The check a chat request passes before it is queued: the user's daily limit and,
+    for an LLM analysis, the day's token budget (given the user's and the total row)."""
+
+    def admit(mine: UsageRow, total: UsageRow) -> None:
+        check_user_limit(config, mine)
+        if llm:
+            check_token_budget(config, total)
+
+    return admit
+
+
+def check_user_limit(config: Config, mine: UsageRow) -> None:
+    """Raise :class:`BudgetExceededError` when the user of ``mine`` has no analyses left."""
+    limit = config.analysis.max_per_user_per_day
+    if not mine.user or limit <= 0:
+        return
+    if mine.analyses >= limit:
+        raise BudgetExceededError(
+            f"You have used your {limit} analyses for today; the count resets at midnight "
+            f"({config.report.timezone})."
+        )
+
+
+def check_token_budget(config: Config, total: UsageRow) -> None:
+    """Raise :class:`BudgetExceededError` when the day's LLM token budget is spent."""
+    budget = config.llm.daily_token_budget
+    if budget > 0 and total.tokens >= budget:
+        raise BudgetExceededError(
+            f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
+            f"tomorrow ({config.report.timezone})."
+        )
 
 
 def format_report(rows: list[UsageRow]) -> str:

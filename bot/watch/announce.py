@@ -20,7 +20,7 @@ from bot.kernel.errors import ConfigError
 from bot.kernel.ids import ArxivId
 from bot.kernel.models import CardSummary, ChatRef, Paper
 from bot.kernel.platform import ChatPlatform
-from bot.store import Store, StoredMatch, matches, summaries
+from bot.store import Store, StoredMatch, summaries
 from bot.watch.cards import summary_heading
 from bot.watch.poll import CHANNEL_MONITOR_PREFIX, PollOutcome, channel_monitors, monitor_channels
 from bot.watch.posting import Cards
@@ -88,18 +88,14 @@ async def post_owed(desk: Desk, monitors: list[str] | None = None) -> int:
         await post_summaries(desk, connected)  # left by a crash or a failed post
     store = desk.store
     since = (store.clock() - OWED_WINDOW).isoformat()
-    names = (
-        monitors
-        if monitors is not None
-        else await store.run(matches.recent_monitors, store.db, since)
-    )
+    names = monitors if monitors is not None else await store.matches.recent_monitors(since)
     for name in names:
         for platform_name, channel in _channels(desk, name):
             platform = desk.platforms.get(platform_name)
             if platform is None:
                 log.warning("no %s connection: cards for %s wait", platform_name, channel)
                 continue
-            owed = await store.run(matches.unposted, store.db, name, platform_name, channel, since)
+            owed = await store.matches.unposted(name, platform_name, channel, since)
             posted += await _post_channel(desk, platform, channel, name, owed)
     return posted
 

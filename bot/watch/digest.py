@@ -20,7 +20,7 @@ from bot.arxiv.client import ArxivClient
 from bot.kernel.config import Config, MonitorConfig
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import ArxivId
-from bot.store import Store, StoredMatch, polls
+from bot.store import Store, StoredMatch
 from bot.store.files import write_atomically
 from bot.watch.poll import poll_monitor
 from bot.watch.ranking import rank_papers, selections
@@ -46,11 +46,11 @@ def report_path(
     report_date: date,
     language: str | None = None,
     *,
-    analysed: bool = True,
+    analyzed: bool = True,
 ) -> Path:
     """``<dir>/<monitor>-<date>.<language>.md``; ``.no-analysis`` before ``.md`` without
     analyses, so reports in other languages or modes never overwrite each other."""
-    mode = "" if analysed else ".no-analysis"
+    mode = "" if analyzed else ".no-analysis"
     name = f"{monitor}-{report_date.isoformat()}.{language or config.report.language}{mode}.md"
     return Path(config.report.dir) / name
 
@@ -99,12 +99,12 @@ async def write_digest(
         monitor=monitor_config,
         language=language,
         announced=date.fromisoformat(announced) if announced else None,
-        feed_status=await store.run(_feed_status, store, monitor, announced),
+        feed_status=await _feed_status(store, monitor, announced),
         feed_error=feed_error,
         entries=tuple(entries),
         abs_url=config.arxiv.abs_url,
     )
-    path = out or report_path(config, monitor, report_date, language, analysed=analyzer is not None)
+    path = out or report_path(config, monitor, report_date, language, analyzed=analyzer is not None)
     write_atomically(path, render_report(report))  # a full disk leaves no partial file
     await store.run(store.record_report, monitor, report_date, announced, str(path), len(entries))
     log.info("report %s written: %d papers", path, len(entries))
@@ -149,33 +149,31 @@ async def _entries(
     chosen = ranked if top is None else ranked[:top]
     limit = asyncio.Semaphore(concurrency)
 
-    async def analyse(entry: ReportEntry) -> ReportEntry:
+    async def analyze(entry: ReportEntry) -> ReportEntry:
         async with limit:
             if progress is not None:
                 progress.started(entry.match, len(chosen))
-            analysed = await _analysed_entry(analyzer, entry, language)
+            analyzed = await _analyzed_entry(analyzer, entry, language)
             if progress is not None:
                 progress.finished(entry.match, len(chosen))
-        return analysed
+        return analyzed
 
-    analysed = list(await asyncio.gather(*(analyse(entry) for entry in chosen)))
-    return analysed + ranked[len(chosen) :]
+    analyzed = list(await asyncio.gather(*(analyze(entry) for entry in chosen)))
+    return analyzed + ranked[len(chosen) :]
 
 
-async def _analysed_entry(analyzer: Analyzer, entry: ReportEntry, language: str) -> ReportEntry:
+async def _analyzed_entry(analyzer: Analyzer, entry: ReportEntry, language: str) -> ReportEntry:
     from analysis.render import render_markdown
 
     paper = entry.match.paper
     try:
-        analysis = await analyzer.analyze(
-            ArxivId(paper.arxiv_id, paper.version),
-            language=language,
-            record_usage=True,
-            paper=paper,
+        result = await analyzer.analyze(
+            ArxivId(paper.arxiv_id, paper.version), language=language, paper=paper
         )
     except RadarError as exc:
         log.warning("analysis of %s failed: %s", paper.arxiv_id, exc.user_message)
         return replace(entry, failure=exc.user_message)
+    analysis = result.analysis
     return replace(
         entry,
         analysis_markdown=render_markdown(analysis, language),
@@ -183,8 +181,8 @@ async def _analysed_entry(analyzer: Analyzer, entry: ReportEntry, language: str)
     )
 
 
-def _feed_status(store: Store, monitor: str, announced: str | None) -> str | None:
+async def _feed_status(store: Store, monitor: str, announced: str | None) -> str | None:
     if announced is None:
         return None
-    verdict = polls.latest_verdict(store.db, monitor, announced)
+    verdict = await store.polls.latest_verdict(monitor, announced)
     return f"feed: {verdict}" if verdict else None

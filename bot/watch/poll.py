@@ -22,8 +22,9 @@ from bot.arxiv.client import ArxivClient
 from bot.kernel.config import Config, MonitorConfig
 from bot.kernel.errors import FetchError
 from bot.kernel.matching import MonitorFilter
-from bot.kernel.models import FeedResult, Paper
-from bot.store import PollRecord, Store, StoredMatch, iso, polls, subscriptions
+from bot.kernel.models import FeedResult, Paper, Verdict
+from bot.store import PollRecord, Store, StoredMatch, iso
+from bot.store.subscriptions import ChannelFollows
 
 log = logging.getLogger(__name__)
 CHANNEL_MONITOR_PREFIX = "channel:"
@@ -32,7 +33,7 @@ CHANNEL_MONITOR_PREFIX = "channel:"
 @dataclass(frozen=True)
 class PollOutcome:
     monitor: str
-    verdict: str
+    verdict: Verdict
     items_seen: int = 0
     new_items: int = 0
     announced: str | None = None
@@ -85,12 +86,12 @@ def _record_error(
 ) -> PollOutcome:
     log.warning("poll of %s failed: %s", monitor.name, exc.user_message)
     record_error_verdict(store, monitor.name, exc.user_message, started)
-    return PollOutcome(monitor.name, "error", error=exc.user_message)
+    return PollOutcome(monitor.name, Verdict.ERROR, error=exc.user_message)
 
 
 def record_error_verdict(store: Store, monitor: str, message: str, started: str) -> None:
     """Store a poll of ``monitor`` that failed with ``message`` (verdict ``error``)."""
-    record = PollRecord(monitor, started, "error", 0, 0, 0, None, None, None, message)
+    record = PollRecord(monitor, started, Verdict.ERROR, 0, 0, 0, None, None, None, message)
     store.record_poll(record, (), ())
 
 
@@ -156,16 +157,17 @@ def _announcement_date(feed: FeedResult) -> str | None:
 
 def _verdict(
     store: Store, monitor: str, feed: FeedResult, unseen: int, announced: str | None
-) -> str:
+) -> Verdict:
     if not feed.papers:
-        return "no-announcement"
+        return Verdict.NO_ANNOUNCEMENT
     if unseen:
-        return "ok"
-    return "ok" if polls.announcement_taken(store.db, monitor, announced) else "stale"
+        return Verdict.OK
+    return Verdict.OK if store.announcement_taken(monitor, announced) else Verdict.STALE
 
 
-def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:
-    """One implicit monitor per chat channel that subscribed to keywords or categories."""
+def channel_monitors(config: Config, channels: list[ChannelFollows]) -> list[MonitorConfig]:
+    """One implicit monitor per chat channel (of ``channels``: those with subscriptions)
+    that subscribed to keywords or categories."""
     default_categories = tuple(
         dict.fromkeys(c for monitor in config.monitors for c in monitor.categories)
     )
@@ -181,14 +183,14 @@ def channel_monitors(config: Config, store: Store) -> list[MonitorConfig]:
             channels=(follows.address,),
             auto_analyze=False,
         )
-        for follows in subscriptions.all_channels(store.db)
+        for follows in channels
         if follows.keywords or config.subscriptions.allow_all  # keywordless: every paper
     ]
 
 
 async def poll_all(arxiv: ArxivClient, store: Store, config: Config) -> list[PollOutcome]:
     """Poll every configured monitor, then every channel's own subscriptions."""
-    extra = await store.run(channel_monitors, config, store)
+    extra = channel_monitors(config, await store.subscriptions.all_channels())
     return await poll_monitors(arxiv, store, [*config.monitors, *extra])
 
 

@@ -14,7 +14,7 @@ import logging
 
 from bot.kernel.models import Paper
 from bot.kernel.platform import ChatPlatform
-from bot.store import Store, matches, posts
+from bot.store import Store, posts
 
 log = logging.getLogger(__name__)
 REQUEST_MONITOR = "request"  # posts.monitor of a card posted for an analyze command
@@ -57,16 +57,15 @@ class Cards:
         monitor: str,
         similar_to: str | None,
     ) -> str:
-        db, name, arxiv_id = self.store.db, platform.name, paper.arxiv_id
-        post = await self.store.run(posts.card_in_channel, db, name, channel, arxiv_id)
+        name, arxiv_id = platform.name, paper.arxiv_id
+        post = await self.store.posts.card_in_channel(name, channel, arxiv_id)
         if post is not None and post.message_id:
             return post.message_id
         token = posts.nonce(name, channel, arxiv_id)
         if post is None:
-            now = self.store.now()
-            await self.store.run(posts.claim, db, name, channel, arxiv_id, monitor, now, similar_to)
+            await self.store.posts.claim(name, channel, arxiv_id, monitor, similar_to)
         elif post.state == posts.SUMMARISED:  # listed in a summary; now it gets its card
-            await self.store.run(posts.claim_summarised, db, name, channel, arxiv_id)
+            await self.store.posts.claim_summarised(name, channel, arxiv_id)
         else:  # an intent: an earlier try may have posted it
             similar_to = similar_to or post.similar_to
             found = await platform.find_card(channel, arxiv_id, token)
@@ -80,43 +79,27 @@ class Cards:
         return message_id
 
     async def _record(self, platform: str, channel: str, arxiv_id: str, message_id: str) -> None:
-        await self.store.run(
-            posts.mark_posted,
-            self.store.db,
-            platform,
-            channel,
-            arxiv_id,
-            message_id,
-            self.store.now(),
-        )
+        await self.store.posts.mark_posted(platform, channel, arxiv_id, message_id)
 
     async def post_search_result(self, platform: ChatPlatform, channel: str, paper: Paper) -> str:
         """Post a search result's card (even if the channel has one) and remember it."""
         now = self.store.now()
         token = posts.nonce(platform.name, channel, f"{posts.SEARCH}:{paper.arxiv_id}:{now}")
         message_id = await platform.post_card(channel, paper, (), token)
-        await self.store.run(
-            posts.record_search_card,
-            self.store.db,
-            platform.name,
-            channel,
-            paper.arxiv_id,
-            message_id,
-            now,
+        await self.store.posts.record_search_card(
+            platform.name, channel, paper.arxiv_id, message_id, now
         )
         return message_id
 
     async def reconcile(self, platform: ChatPlatform) -> list[tuple[posts.Post, str]]:
         """Finish every intent left without a message ID; returns (post, message ID) pairs."""
         finished = []
-        for post in await self.store.run(posts.pending, self.store.db, platform.name):
+        for post in await self.store.posts.pending(platform.name):
             paper = await self.store.run(self.store.paper, post.arxiv_id)
             if paper is None:
                 log.error("card intent for unknown paper %s left as is", post.arxiv_id)
                 continue
-            keywords = await self.store.run(
-                matches.keywords, self.store.db, post.monitor, post.arxiv_id
-            )
+            keywords = await self.store.matches.keywords(post.monitor, post.arxiv_id)
             message_id = await self.ensure(
                 platform, post.channel, paper, keywords, post.monitor, similar_to=post.similar_to
             )

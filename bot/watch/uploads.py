@@ -15,77 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-
-from sqlite_utils import Database
 
 from bot.kernel.platform import ChatPlatform
 from bot.store import Store
-from bot.store.sqlite_tx import transaction
+from bot.store.uploads import MAX_ATTEMPTS, UPLOADED, UPLOADING, Upload
 
 log = logging.getLogger(__name__)
-PENDING, UPLOADING, UPLOADED, FAILED = "pending", "uploading", "uploaded", "failed"
-OWED = (PENDING, UPLOADING)
-MAX_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Upload:
-    monitor: str
-    report_date: str
-    platform: str
-    channel: str
-    state: str
-
-    @property
-    def title(self) -> str:
-        return f"arXiv report {self.report_date} ({self.monitor})"
-
-
-def claim(db: Database, monitor: str, day: date, targets: list[tuple[str, str]], now: str) -> None:
-    """Record that the report of ``monitor`` for ``day`` is owed to each (platform, channel)."""
-    with transaction(db):
-        for platform, channel in targets:
-            db.execute(
-                "INSERT OR IGNORE INTO uploads (monitor, report_date, platform, channel, state, "
-                "attempts, created) VALUES (?, ?, ?, ?, ?, 0, ?)",
-                [monitor, day.isoformat(), platform, channel, PENDING, now],
-            )
-
-
-def owed(db: Database) -> list[tuple[Upload, str]]:
-    """Owed uploads whose report has been written, with the report's path."""
-    rows = db.execute(
-        "SELECT u.monitor, u.report_date, u.platform, u.channel, u.state, r.path "
-        "FROM uploads u JOIN reports r "
-        "ON r.monitor = u.monitor AND r.report_date = u.report_date "
-        "WHERE u.state IN (?, ?) ORDER BY u.created, u.rowid",
-        list(OWED),
-    ).fetchall()
-    return [(Upload(*row[:5]), str(row[5])) for row in rows]
-
-
-def mark(db: Database, upload: Upload, state: str, now: str | None = None) -> None:
-    db.execute(
-        "UPDATE uploads SET state = ?, uploaded = coalesce(?, uploaded) "
-        "WHERE monitor = ? AND report_date = ? AND platform = ? AND channel = ?",
-        [state, now, upload.monitor, upload.report_date, upload.platform, upload.channel],
-    )
-
-
-def failed(db: Database, upload: Upload, error: str) -> int:
-    """Count a failed upload; returns the attempts so far (``failed`` at the maximum)."""
-    key = [upload.monitor, upload.report_date, upload.platform, upload.channel]
-    where = "WHERE monitor = ? AND report_date = ? AND platform = ? AND channel = ?"
-    with transaction(db):
-        db.execute(
-            "UPDATE uploads SET attempts = attempts + 1, error = ?, "
-            f"state = CASE WHEN attempts + 1 >= ? THEN ? ELSE ? END {where}",
-            [error[:500], MAX_ATTEMPTS, FAILED, PENDING, *key],
-        )
-        return int(db.execute(f"SELECT attempts FROM uploads {where}", key).fetchone()[0])
 
 
 class Uploads:
@@ -100,7 +36,7 @@ class Uploads:
         store = self.store
         done = 0
         async with self._lock:
-            for upload, path in await store.run(owed, store.db):
+            for upload, path in await store.uploads.owed():
                 platform = platforms.get(upload.platform)
                 if platform is None:
                     log.warning("no %s connection: report upload waits", upload.platform)
@@ -112,11 +48,11 @@ class Uploads:
         store = self.store
         if upload.state == UPLOADING:
             log.warning("report %s may have been uploaded before a restart: again", path)
-        await store.run(mark, store.db, upload, UPLOADING)
+        await store.uploads.mark(upload, UPLOADING)
         try:
             await platform.upload_report(upload.channel, path, upload.title)
         except Exception as exc:
-            attempts = await store.run(failed, store.db, upload, f"{type(exc).__name__}: {exc}")
+            attempts = await store.uploads.failed(upload, f"{type(exc).__name__}: {exc}")
             log.exception(
                 "uploading %s to %s:%s failed (attempt %d of %d)",
                 path,
@@ -126,6 +62,6 @@ class Uploads:
                 MAX_ATTEMPTS,
             )
             return 0
-        await store.run(mark, store.db, upload, UPLOADED, store.now())
+        await store.uploads.mark(upload, UPLOADED, done=True)
         log.info("report %s uploaded to %s:%s", path, upload.platform, upload.channel)
         return 1

@@ -20,7 +20,7 @@ from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze, Interests
 from bot.kernel.config import Config
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
-from bot.kernel.models import ChatRef
+from bot.kernel.models import ChatRef, PlatformName
 from bot.watch.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL, CommandBuilder
@@ -28,7 +28,7 @@ from handlers.discord.platform import DiscordPlatform
 from handlers.discord.replies import send_followups
 
 log = logging.getLogger(__name__)
-PLATFORM = "discord"
+PLATFORM = PlatformName.DISCORD
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 ANALYZE = frozenset({"analyze", "analyse"})
 INTEREST_CHANGES = frozenset({"interests add", "interests remove"})  # app command names

@@ -20,7 +20,7 @@ import discord
 
 from bot.kernel.commands import DEFAULT_PREFIX
 from bot.kernel.config import Config
-from bot.kernel.models import CardSummary, ChatRef, Paper
+from bot.kernel.models import CardSummary, ChatRef, Paper, PlatformName
 from handlers.discord.embeds import (
     card_arxiv_id,
     card_embed,
@@ -43,7 +43,7 @@ HISTORY_SCAN = 100  # recent messages searched by find_card
 class DiscordPlatform:
     """The core's :class:`~bot.kernel.platform.ChatPlatform` for one logged-in discord.py client."""
 
-    name = "discord"
+    name: str = PlatformName.DISCORD
     command_prefix = DEFAULT_PREFIX
 
     def __init__(self, client: discord.Client, config: Config) -> None:

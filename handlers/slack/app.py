@@ -26,7 +26,7 @@ from bot.kernel.commands import CHANGES, Analyze, Command, Interests, parse_comm
 from bot.kernel.config import SlackConfig
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
-from bot.kernel.models import ChatRef
+from bot.kernel.models import ChatRef, PlatformName
 from bot.watch.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
@@ -34,7 +34,7 @@ from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
 from handlers.slack.requests import missing_fields
 
 log = logging.getLogger(__name__)
-PLATFORM = "slack"
+PLATFORM = PlatformName.SLACK
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from analysis.schema import Analysis
 from bot.arxiv.http import Pacer
 from bot.kernel.config import Config
-from bot.kernel.models import CardSummary, ChatRef, Paper
+from bot.kernel.models import CardSummary, ChatRef, Paper, PlatformName
 from handlers.slack.blocks import (
     Message,
     analysis_messages,
@@ -47,7 +47,7 @@ POST_EVENT = "arxiv_radar_post"
 class SlackPlatform:
     """Posts cards, progress, analyses and reports; also the adapter's reply channel."""
 
-    name = "slack"
+    name: str = PlatformName.SLACK
 
     def __init__(self, client: AsyncWebClient, config: Config) -> None:
         self.client = client

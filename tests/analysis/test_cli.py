@@ -71,7 +71,7 @@ def test_analyze_with_the_llm_uses_the_cache_until_refresh(
     assert refreshed.exit_code == 0
     assert len(llm.bodies()) == 2
     store = Store.open(config.storage.path)
-    [(analyses,)] = store.db.execute("SELECT analyses FROM usage WHERE user = '*'").fetchall()
+    [(analyses,)] = store.test_db.execute("SELECT analyses FROM usage WHERE user = '*'").fetchall()
     store.close()
     assert analyses == 2  # `stats` counts the two analyses made (the cache hit is free)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from analysis.schema import Usage
 from bot.kernel.errors import AnalysisError, BudgetExceededError, FetchError, PdfError
 from bot.kernel.ids import ArxivId
 from tests.support.analysis_env import (
@@ -33,7 +34,7 @@ async def test_extractive_analysis_of_the_latest_version(
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
         analysis = await env.analyze()
-    assert env.stages == ["downloading", "extracting", "analysing"]
+    assert env.stages == ["downloading", "extracting", "analyzing"]
     assert (analysis.arxiv_id, analysis.version, analysis.title) == (PAPER_ID, 3, TITLE)
     assert (analysis.engine, analysis.source, analysis.source_reason) == (
         "extractive",
@@ -66,8 +67,8 @@ async def test_the_llm_engine_is_used_when_a_key_is_set_and_its_answer_verified(
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
         assert env.analyzer.engine_label() == "llm:fake-model"
-        analysis = await env.analyze(record_usage=True)
-        used = env.store.db.execute(
+        analysis = await env.analyze()
+        used = env.store.test_db.execute(
             "SELECT input_tokens, output_tokens FROM usage WHERE user = '*'"
         ).fetchone()
     assert analysis.engine == "llm:fake-model"
@@ -91,10 +92,14 @@ async def test_a_cache_hit_costs_no_download_and_no_llm_request(
     monkeypatch.setenv(KEY_ENV, KEY)
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
-        first = await env.analyze()
+        made = await env.result()
+        first = made.analysis
         env.stages.clear()
-        second = await env.analyze()
-        assert second == first
+        again = await env.result()
+        assert (made.fresh, again.fresh) == (True, False)
+        assert made.usage == first.usage
+        assert again.usage == Usage()
+        assert again.analysis == first
         assert env.stages == []
         assert len(llm.bodies()) == 1
         assert len(pdf_requests(arxiv_fake)) == 1
@@ -105,6 +110,7 @@ async def test_a_cache_hit_costs_no_download_and_no_llm_request(
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 3)) == first
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 2)) is None
         assert await env.analyzer.cached(ArxivId(PAPER_ID), language="zh") is None
+        assert env.usage_rows() == [("*", 1, first.usage.input_tokens, first.usage.output_tokens)]
         refreshed = await env.analyze(refresh=True)
         assert len(llm.bodies()) == 2
         assert refreshed.engine == first.engine
@@ -158,7 +164,7 @@ async def test_the_daily_token_budget_stops_llm_analyses_only(
     monkeypatch.setenv(KEY_ENV, KEY)
     serve(arxiv_fake, paper_pdf)
     async with make_env("daily_token_budget = 100\n") as env:
-        await env.analyze(record_usage=True)
+        await env.analyze()
         with pytest.raises(BudgetExceededError):
             await env.analyze(refresh=True)
         assert (await env.analyze(engine="extractive")).engine == "extractive"

@@ -61,7 +61,7 @@ def assert_consistent(db: Path, slack: SlowSlack, requests: int) -> None:
     assert integrity(db) == "ok"
 
 
-def analyse_then_kill(
+def analyze_then_kill(
     bot: BotProcess, db: Path, slack: SlowSlack, kill_when, timeout_s: float = 30
 ) -> None:
     bot.start()
@@ -84,7 +84,7 @@ def test_kill_right_after_a_job_is_queued(empty_feed, slack, tmp_path) -> None:
     slow_pdf(empty_feed, PAPER, 3)
     bot = bot_for(tmp_path, empty_feed, slack)
     try:
-        analyse_then_kill(bot, tmp_path / "radar.db", slack, lambda: True)
+        analyze_then_kill(bot, tmp_path / "radar.db", slack, lambda: True)
     finally:
         bot.ensure_stopped()
     assert final_replies(slack)[0][2] == "analysis"
@@ -96,7 +96,7 @@ def test_kill_mid_download(empty_feed, slack, tmp_path) -> None:
     bot = bot_for(tmp_path, empty_feed, slack)
     downloading = lambda: bool(empty_feed.matching(lambda r: r.path.startswith("/pdf/")))  # noqa: E731
     try:
-        analyse_then_kill(bot, tmp_path / "radar.db", slack, downloading)
+        analyze_then_kill(bot, tmp_path / "radar.db", slack, downloading)
     finally:
         bot.ensure_stopped()
     assert query(tmp_path / "radar.db", "SELECT state, attempts FROM jobs") == [("done", 2)]
@@ -113,7 +113,7 @@ def test_kill_mid_llm_call(empty_feed, slack, llm, tmp_path) -> None:
     bot = bot_for(tmp_path, empty_feed, slack, extra)
     calling = lambda: bool(llm.bodies())  # noqa: E731
     try:
-        analyse_then_kill(bot, tmp_path / "radar.db", slack, calling)
+        analyze_then_kill(bot, tmp_path / "radar.db", slack, calling)
     finally:
         bot.ensure_stopped()
     assert len(llm.structured_bodies()) == 2  # the killed call, then the one that answered
@@ -151,7 +151,7 @@ def test_kill_while_posting_the_card_of_an_analyze_command(empty_feed, slack, tm
     bot = bot_for(tmp_path, empty_feed, slack)
     card_sent = lambda: len(slack.called("chat.postMessage")) == 1  # noqa: E731
     try:
-        analyse_then_kill(bot, db, slack, card_sent)
+        analyze_then_kill(bot, db, slack, card_sent)
     finally:
         bot.ensure_stopped()
     (_card,) = cards(slack)
@@ -169,10 +169,10 @@ def test_kill_mid_report(arxiv_fake, slack, tmp_path) -> None:
     db = tmp_path / "radar.db"
     _an_old_report(db)
     bot = bot_for(tmp_path, arxiv_fake, slack, MONITOR + "upload_report = true\n")
-    analysing = lambda: bool(arxiv_fake.matching(lambda r: r.path.startswith("/pdf/")))  # noqa: E731
+    analyzing = lambda: bool(arxiv_fake.matching(lambda r: r.path.startswith("/pdf/")))  # noqa: E731
     try:
         bot.start()
-        wait_until(analysing, 30, "the report's analyses")
+        wait_until(analyzing, 30, "the report's analyses")
         bot.kill()
         bot.start()
         wait_until(lambda: bool(slack.called("files.completeUploadExternal")), 60, "upload")

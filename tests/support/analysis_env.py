@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from analysis.cli import analyze_command, extract_command
-from analysis.pipeline import Analyzer
+from analysis.pipeline import AnalysisResult, Analyzer
 from bot.arxiv.client import ArxivClient
 from bot.kernel.config import Config, parse_config
 from bot.kernel.ids import parse_arxiv_id
@@ -122,13 +122,21 @@ class Env:
     async def progress(self, stage: str) -> None:
         self.stages.append(stage)
 
-    async def analyze(self, arxiv_id: str = PAPER_ID, **options: Any) -> Any:
+    async def result(self, arxiv_id: str = PAPER_ID, **options: Any) -> AnalysisResult:
         return await self.analyzer.analyze(
             parse_arxiv_id(arxiv_id), progress=self.progress, **options
         )
 
+    async def analyze(self, arxiv_id: str = PAPER_ID, **options: Any) -> Any:
+        return (await self.result(arxiv_id, **options)).analysis
+
+    def usage_rows(self) -> list[tuple[str, int, int, int]]:
+        return self.store.test_db.execute(
+            "SELECT user, analyses, input_tokens, output_tokens FROM usage ORDER BY user"
+        ).fetchall()
+
     def cached_rows(self) -> int:
-        return self.store.db.execute("SELECT count(*) FROM analyses").fetchone()[0]
+        return self.store.test_db.execute("SELECT count(*) FROM analyses").fetchone()[0]
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
+from analysis.choices import EngineKind
 from analysis.document import Caption, Document, Section
 from analysis.engines.extractive import experiments as ex
 from analysis.engines.extractive.cues import (
@@ -85,9 +86,10 @@ class ExtractiveEngine:
     """The engine used without an LLM key; deterministic and fast."""
 
     label = "extractive"
+    kind = EngineKind.EXTRACTIVE
     version = EXTRACTIVE_VERSION
 
-    async def analyse(self, document: Document, subject: Subject) -> EngineResult:
+    async def analyze(self, document: Document, subject: Subject) -> EngineResult:
         started = time.monotonic()
         answer = extract_analysis(document, subject.language)
         return EngineResult(answer, Usage(seconds=time.monotonic() - started))

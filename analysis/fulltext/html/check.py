@@ -34,8 +34,7 @@ class HtmlUnavailable(RadarError):
     """arXiv's HTML for a paper cannot be used; ``reason`` is a key of :data:`HTML_REASONS`."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"The arXiv HTML cannot be used: {HTML_REASONS[reason]}.")
-        self.reason = reason
+        super().__init__(f"The arXiv HTML cannot be used: {HTML_REASONS[reason]}.", reason=reason)
 
 
 def check_page(root: HtmlElement) -> HtmlElement:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.fulltext.reasons import PdfReason
 from bot.kernel.errors import PdfError
 
 SNIFF_BYTES = 1024
@@ -22,13 +23,13 @@ def check_file(path: Path) -> None:
             handle.seek(max(0, path.stat().st_size - SNIFF_BYTES))
             tail = handle.read()
     except OSError as exc:
-        raise PdfError("The PDF file could not be read.", reason="unreadable") from exc
+        raise PdfError("The PDF file could not be read.", reason=PdfReason.UNREADABLE) from exc
     if b"%PDF" not in head:
         raise PdfError(
-            f"{path.name} is not a PDF (the server sent something else).", reason="not_pdf"
+            f"{path.name} is not a PDF (the server sent something else).", reason=PdfReason.NOT_PDF
         )
     if b"startxref" not in tail:
         raise PdfError(
             "The PDF is incomplete (the download was probably cut off) and cannot be read.",
-            reason="unreadable",
+            reason=PdfReason.UNREADABLE,
         )

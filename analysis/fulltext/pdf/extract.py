@@ -16,10 +16,11 @@ from typing import Any
 
 from analysis.document import Document
 from analysis.fulltext.pdf.check import check_file
-from analysis.fulltext.worker import WorkerError, preload, run_in_worker
+from analysis.fulltext.reasons import PdfReason
+from analysis.fulltext.worker import WorkerError, run_in_worker
 from bot.kernel.errors import PdfError
 
-preload("analysis.fulltext.pdf.parse")
+PARSER = "analysis.fulltext.pdf.parse"  # imported once in the worker processes' fork server
 
 
 def extract_document(
@@ -34,7 +35,12 @@ def extract_document(
     check_file(path)
     try:
         answer = run_in_worker(
-            _parse_in_worker, str(path), max_pages, timeout_s=timeout_s, memory_mb=memory_mb
+            _parse_in_worker,
+            str(path),
+            max_pages,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+            preload=(PARSER,),
         )
     except WorkerError as exc:
         raise _worker_failure(exc, timeout_s, memory_mb) from exc
@@ -55,10 +61,14 @@ def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:
 
 def _worker_failure(exc: WorkerError, timeout_s: float, memory_mb: int) -> PdfError:
     messages = {
-        "timeout": f"Reading the PDF took longer than {timeout_s:g} seconds and was stopped.",
-        "memory": f"Reading the PDF needed more than {memory_mb} MB of memory and was stopped.",
-        "crashed": "The PDF reader crashed on this file.",
+        PdfReason.TIMEOUT: (
+            f"Reading the PDF took longer than {timeout_s:g} seconds and was stopped."
+        ),
+        PdfReason.MEMORY: (
+            f"Reading the PDF needed more than {memory_mb} MB of memory and was stopped."
+        ),
+        PdfReason.CRASHED: "The PDF reader crashed on this file.",
     }
     if exc.reason in messages:
-        return PdfError(messages[exc.reason], reason=exc.reason)
-    return PdfError("The PDF is damaged and cannot be read.", reason="unreadable")
+        return PdfError(messages[PdfReason(exc.reason)], reason=exc.reason)
+    return PdfError("The PDF is damaged and cannot be read.", reason=PdfReason.UNREADABLE)

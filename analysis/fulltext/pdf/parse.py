@@ -14,6 +14,7 @@ from analysis.fulltext.pdf.floats import take_floats
 from analysis.fulltext.pdf.layout import body_font_size, page_rows
 from analysis.fulltext.pdf.margins import strip_margins
 from analysis.fulltext.pdf.structure import build_document
+from analysis.fulltext.reasons import PdfReason
 from bot.kernel.errors import PdfError
 
 _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
@@ -39,7 +40,9 @@ def parse_pdf(path: Path, *, max_pages: int = 120) -> Document:
     except RuntimeError as exc:
         if _ALLOCATION_FAILED.search(str(exc)):
             raise MemoryError(str(exc)) from exc
-        raise PdfError("The PDF is damaged and cannot be read.", reason="unreadable") from exc
+        raise PdfError(
+            "The PDF is damaged and cannot be read.", reason=PdfReason.UNREADABLE
+        ) from exc
     removed = strip_margins(pages)
     body_size = body_font_size(row for page in pages for row in page.rows)
     removed.update(clean_rows(pages, body_size))
@@ -53,20 +56,22 @@ def _open(path: Path, max_pages: int) -> pymupdf.Document:
     try:
         pdf = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, ValueError) as exc:
-        raise PdfError("The PDF is damaged and cannot be read.", reason="unreadable") from exc
+        raise PdfError(
+            "The PDF is damaged and cannot be read.", reason=PdfReason.UNREADABLE
+        ) from exc
     if pdf.needs_pass:
         pdf.close()
         raise PdfError(
-            "The PDF is password-protected, so its text cannot be read.", reason="encrypted"
+            "The PDF is password-protected, so its text cannot be read.", reason=PdfReason.ENCRYPTED
         )
     if pdf.page_count == 0:
         pdf.close()
-        raise PdfError("The PDF has no pages that can be read.", reason="unreadable")
+        raise PdfError("The PDF has no pages that can be read.", reason=PdfReason.UNREADABLE)
     if pdf.page_count > max_pages:
         pages = pdf.page_count
         pdf.close()
         raise PdfError(
             f"The PDF has {pages} pages; papers longer than {max_pages} pages are not analysed.",
-            reason="too_many_pages",
+            reason=PdfReason.TOO_MANY_PAGES,
         )
     return pdf

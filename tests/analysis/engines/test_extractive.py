@@ -71,7 +71,7 @@ def test_related_work_and_references_are_never_quoted(cue_document: Document) ->
     assert "Paper number" not in text
 
 
-def test_an_abstract_only_document_is_analysed_from_its_abstract() -> None:
+def test_an_abstract_only_document_is_analyzed_from_its_abstract() -> None:
     quality = Quality(len(ABSTRACT), 40, 1.0, 0, usable=True, reason=None)
     document = Document("DenseLite", ABSTRACT, 0, (), (), (), (), quality)
     answer = extract_analysis(document, "en")
@@ -88,7 +88,7 @@ async def test_the_engine_is_labelled_extractive_and_spends_no_tokens(
     cue_document: Document,
 ) -> None:
     engine = ExtractiveEngine()
-    result = await engine.analyse(cue_document, Subject("2401.01234", "DenseLite", "en"))
+    result = await engine.analyze(cue_document, Subject("2401.01234", "DenseLite", "en"))
     assert engine.label == "extractive"
     assert result.usage.input_tokens == result.usage.output_tokens == 0
     assert result.answer == extract_analysis(cue_document, "en")

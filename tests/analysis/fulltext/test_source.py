@@ -39,7 +39,7 @@ async def test_a_clean_html_conversion_is_read_instead_of_the_pdf(
     async with make_env() as env:
         analysis = await env.analyze()
         again = await env.analyze(refresh=True)  # the page is cached on disk like PDFs
-    assert env.stages == ["reading_html", "analysing", "reading_html", "analysing"]
+    assert env.stages == ["reading_html", "analyzing", "reading_html", "analyzing"]
     assert (analysis.source, analysis.text_source, analysis.text_source_note) == (
         "full_text",
         "html",
@@ -77,7 +77,7 @@ async def test_unusable_html_falls_back_to_the_pdf_with_the_reason(
         arxiv_fake.html[PAPER_ID] = (200, failed_conversion()) if answer == "corpus" else answer
     async with make_env() as env:
         analysis = await env.analyze()
-    assert env.stages[-3:] == ["downloading", "extracting", "analysing"]
+    assert env.stages[-3:] == ["downloading", "extracting", "analyzing"]
     assert analysis.source == "full_text"
     assert analysis.text_source == "pdf"
     assert analysis.text_source_note == HTML_REASONS[reason]

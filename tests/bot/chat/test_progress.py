@@ -30,7 +30,7 @@ def read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def test_a_terminal_gets_one_redrawn_bar_naming_the_paper_being_analysed() -> None:
+def test_a_terminal_gets_one_redrawn_bar_naming_the_paper_being_analyzed() -> None:
     leader, follower = pty.openpty()
     with os.fdopen(follower, "w", encoding="utf-8") as terminal:
         assert terminal.isatty()

@@ -27,7 +27,7 @@ ALREADY = f"The analysis of {PAPER_ID}v1 is already in"
 
 def counts(service: RadarService) -> tuple[int, int, int]:
     """(jobs, job requests, analyses counted against users today)."""
-    db = service.store.db
+    db = service.store.test_db
     return (
         db.execute("SELECT count(*) FROM jobs").fetchone()[0],
         db.execute("SELECT count(*) FROM job_requests").fetchone()[0],
@@ -39,7 +39,7 @@ async def replied(service: RadarService, count: int) -> None:
     """Wait until ``count`` requests have had their final reply."""
 
     def done() -> bool:
-        rows = service.store.db.execute(
+        rows = service.store.test_db.execute(
             "SELECT count(*) FROM job_requests WHERE state = ?", [jobs.REPLIED]
         ).fetchone()
         return bool(rows[0] >= count)
@@ -67,7 +67,7 @@ def analyses_posted(bot: Bot) -> list[dict[str, Any]]:
     return [p for p in posted if str(p.get("text", "")).startswith("Analysis: Twin")]
 
 
-async def test_slack_repeats_get_a_notice_and_refresh_analyses_again(slack_bot: Bot) -> None:
+async def test_slack_repeats_get_a_notice_and_refresh_analyzes_again(slack_bot: Bot) -> None:
     bot = slack_bot
     card_ts = await bot.post_card(sample_paper())
     await bot.event(reaction_added(card_ts, BOT_USER, event_id="EvFirst"))
@@ -146,7 +146,7 @@ async def discord_bot(
         yield running
 
 
-async def test_discord_repeats_get_a_notice_and_refresh_analyses_again(
+async def test_discord_repeats_get_a_notice_and_refresh_analyzes_again(
     discord_bot: discord_harness.Bot,
 ) -> None:
     bot, service = discord_bot, discord_bot.core.service

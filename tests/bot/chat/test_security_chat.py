@@ -113,7 +113,9 @@ async def test_invisible_only_or_bidi_arguments_are_refused_or_cleaned(bot: Bot)
     await bot.command("subscribe VLA\u202e\u2066")
     await bot.slack.until_calls("chat.postEphemeral", where=lambda p: "follows" in str(p))
     assert (
-        await bot.service.store.run(subscriptions.follows, bot.service.store.db, "slack", CHANNEL)
+        await bot.service.store.run(
+            subscriptions.follows, bot.service.store.test_db, "slack", CHANNEL
+        )
     ).keywords == ("VLA",)
 
 

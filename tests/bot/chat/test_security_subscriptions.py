@@ -46,7 +46,9 @@ async def test_a_category_without_keywords_needs_all_and_the_config_permission(
     shown = await answers(bot, "categories add cs.AI", "categories add cs.AI --all")
     assert all("Without keywords, cs.AI would post every paper" in s for s in shown)
     assert (
-        await bot.service.store.run(subscriptions.follows, bot.service.store.db, "slack", CHANNEL)
+        await bot.service.store.run(
+            subscriptions.follows, bot.service.store.test_db, "slack", CHANNEL
+        )
     ).categories == ()
 
     configure(bot, subscriptions=SubscriptionsConfig(allow_all=True))
@@ -70,7 +72,7 @@ async def test_caps_on_keywords_and_categories(bot: Bot) -> None:
     assert "already follows 2 keywords" in shown[2]
     assert "already follows 1 category," in shown[4]
     follows = await bot.service.store.run(
-        subscriptions.follows, bot.service.store.db, "slack", CHANNEL
+        subscriptions.follows, bot.service.store.test_db, "slack", CHANNEL
     )
     assert (follows.keywords, follows.categories) == (("one", "two"), ("cs.RO",))
 
@@ -82,7 +84,9 @@ async def test_subscription_changes_follow_allowed_users_unless_opened(bot: Bot)
     assert "only approved members may change" in refused
     assert CHANGE_REFUSAL.split(".")[0] in refused
     assert (
-        await bot.service.store.run(subscriptions.follows, bot.service.store.db, "slack", CHANNEL)
+        await bot.service.store.run(
+            subscriptions.follows, bot.service.store.test_db, "slack", CHANNEL
+        )
     ).keywords == ()
 
     configure(bot, access=AccessConfig(subscriptions="everyone"))
@@ -95,7 +99,7 @@ async def test_a_keywordless_channel_costs_no_feed_request_and_posts_nothing(
 ) -> None:
     bot.arxiv.feeds["*"] = seed_feed()
     store = bot.service.store  # writes go through the store's one database thread
-    await store.run(subscriptions.add, store.db, "slack", "C2", "category", "cs.AI", "now")
+    await store.run(subscriptions.add, store.test_db, "slack", "C2", "category", "cs.AI", "now")
     before = len([r for r in bot.arxiv.requests if r.path.startswith("/rss/")])
     outcomes = await poll_all(bot.service.arxiv, bot.service.store, bot.service.config)
     assert all(not o.monitor.startswith("channel:") for o in outcomes)

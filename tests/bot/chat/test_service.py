@@ -34,9 +34,9 @@ async def test_analyze_queues_a_job_and_joins_a_second_request(arxiv_fake, tmp_p
         second = await handle(
             env, "analyze https://arxiv.org/abs/2511.05275", ChatRef("slack", "C2", "1.2", "U2")
         )
-        rows = env.store.db.execute("SELECT job_id, channel, thread, user FROM job_requests")
+        rows = env.store.test_db.execute("SELECT job_id, channel, thread, user FROM job_requests")
         assert rows.fetchall() == [(1, "C1", None, "U1"), (1, "C2", "1.2", "U2")]
-        queued = jobs.get(env.store.db, 1)
+        queued = jobs.get(env.store.test_db, 1)
     assert (
         first == "Queued the analysis of 2511.05275; the result will be posted in a thread "
         "under its card."
@@ -51,9 +51,9 @@ async def test_per_user_daily_limit_says_so_and_writes_nothing(arxiv_fake, tmp_p
     async with core(arxiv_fake, tmp_path, extra) as env:
         replies = [await handle(env, f"analyze 2511.0000{n}") for n in range(3)]
         other_user = await handle(env, "analyze 2511.00009", ChatRef("slack", "C1", None, "U2"))
-        job_count = env.store.db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        job_count = env.store.test_db.execute("SELECT count(*) FROM jobs").fetchone()[0]
         day = usage.usage_day(env.config, env.clock())
-        mine = usage.row(env.store.db, day, "U1")
+        mine = usage.row(env.store.test_db, day, "U1")
     assert replies[2].startswith("You have used your 2 analyses for today")
     assert other_user.startswith("Queued")
     assert job_count == 3
@@ -68,11 +68,11 @@ async def test_spent_token_budget_stops_llm_analyses(arxiv_fake, tmp_path, monke
     )
     async with core(arxiv_fake, tmp_path, extra) as env:
         day = usage.usage_day(env.config, env.clock())
-        env.store.db.execute("BEGIN")
-        usage.add_tokens(env.store.db, day, "U9", 700, 300)
-        env.store.db.execute("COMMIT")
+        env.store.test_db.execute("BEGIN")
+        usage.add_tokens(env.store.test_db, day, "U9", 700, 300)
+        env.store.test_db.execute("COMMIT")
         reply = await handle(env, "analyze 2511.05275")
-        jobs_written = env.store.db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        jobs_written = env.store.test_db.execute("SELECT count(*) FROM jobs").fetchone()[0]
     assert reply.startswith("Today's LLM token budget (1,000 tokens) is used up")
     assert jobs_written == 0
 
@@ -82,8 +82,8 @@ async def test_reaction_on_a_card_threads_the_analysis_under_it(arxiv_fake, tmp_
         card_id = await env.service.cards.ensure(env.platform, "C1", paper("2511.05275"), (), "vla")
         ignored = await env.service.reaction("slack", "C1", "not-a-card", "U1")
         reply = await env.service.reaction("slack", "C1", card_id, "U1", "zh")
-        (request,) = jobs.open_requests(env.store.db, 1)
-        job = jobs.get(env.store.db, 1)
+        (request,) = jobs.open_requests(env.store.test_db, 1)
+        job = jobs.get(env.store.test_db, 1)
     assert ignored is None
     assert reply is not None
     assert reply.text.endswith("posted in this thread.")
@@ -112,7 +112,7 @@ async def test_subscriptions_and_list(arxiv_fake, tmp_path) -> None:
         listed = await handle(env, "list")
         removed = await handle(env, "unsubscribe Traffic Prediction")
         missing = await handle(env, "unsubscribe traffic prediction")
-        follows = subscriptions.follows(env.store.db, "slack", "C1")
+        follows = subscriptions.follows(env.store.test_db, "slack", "C1")
     assert empty.startswith("This channel follows nothing yet. Try `/arxiv subscribe")
     assert (
         added == "This channel now follows the keyword “traffic prediction”; new matches "
@@ -193,7 +193,7 @@ async def test_new_matches_are_posted_to_every_channel_in_feed_order(arxiv_fake,
         outcome = await poll_seed(env)
         posted = await announce(env.service, outcome)
         again = await announce(env.service, outcome)
-        states = env.store.db.execute("SELECT DISTINCT state FROM posts").fetchall()
+        states = env.store.test_db.execute("SELECT DISTINCT state FROM posts").fetchall()
     cards = env.platform.of("card")
     assert (posted, again) == (8, 0)
     assert [(c.channel, c.arxiv_id) for c in cards] == [
@@ -207,9 +207,9 @@ async def test_a_card_whose_response_was_lost_is_found_not_reposted(arxiv_fake, 
         outcome = await poll_seed(env)
         env.platform.fail("post_card", after_send=True)  # C1's first card: sent, answer lost
         await announce(env.service, outcome)
-        pending = posts.pending(env.store.db, "slack")
+        pending = posts.pending(env.store.test_db, "slack")
         await announce(env.service, outcome)  # the next poll's announce reconciles first
-        left = posts.pending(env.store.db, "slack")
+        left = posts.pending(env.store.test_db, "slack")
     cards = env.platform.of("card")
     assert [(p.channel, p.arxiv_id) for p in pending] == [("C1", SEED_IDS[0])]
     assert left == []
@@ -250,7 +250,7 @@ async def test_auto_analyze_queues_an_analysis_under_each_card(arxiv_fake, tmp_p
     extra = '[[monitors]]\nname = "vla"\nchannels = ["slack:C1"]\nauto_analyze = true\n'
     async with core(arxiv_fake, tmp_path, extra) as env:
         await announce(env.service, await poll_seed(env))
-        rows = env.store.db.execute(
+        rows = env.store.test_db.execute(
             "SELECT j.arxiv_id, r.thread, r.user FROM job_requests r JOIN jobs j ON j.id = r.job_id"
         ).fetchall()
     cards = env.platform.of("card")
@@ -261,7 +261,7 @@ async def test_without_a_platform_each_card_is_one_log_line(arxiv_fake, tmp_path
     async with core(arxiv_fake, tmp_path, CHANNELS, register=False) as env:
         with caplog.at_level(logging.INFO, logger="bot.watch.announce"):
             posted = await announce(env.service, await poll_seed(env))
-        written = env.store.db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        written = env.store.test_db.execute("SELECT count(*) FROM posts").fetchone()[0]
     lines = [r for r in caplog.records if getattr(r, "event", None) == "card"]
     assert posted == 0
     assert written == 0
@@ -281,8 +281,8 @@ async def test_slash_analyze_posts_a_card_progress_and_one_analysis(arxiv_fake, 
         await env.service.enqueue_analysis(ArxivId("2511.05275"), REF, None)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await workers.stop(5)
-        request = jobs.open_requests(env.store.db, 1)
-        replied = env.store.db.execute("SELECT state, thread FROM job_requests").fetchall()
+        request = jobs.open_requests(env.store.test_db, 1)
+        replied = env.store.test_db.execute("SELECT state, thread FROM job_requests").fetchall()
     card, progress = env.platform.of("card")[0], env.platform.of("progress")[0]
     updates = [u.text for u in env.platform.of("update")]
     final = env.platform.finals()[0]

@@ -64,7 +64,10 @@ keywords = ["traffic prediction"]
         ("[wat]\nx = 1\n", "team.toml:1: wat: unknown section [wat]"),
         ('[slack]\nenabled = "yes"\n', "team.toml:2: slack.enabled: expected bool, got str"),
         ("[analysis]\nconcurrency = true\n", "analysis.concurrency: expected int, got bool"),
-        ('[report]\nlanguage = "fr"\n', "report.language: 'fr' is not one of ('zh', 'en')"),
+        (
+            '[report]\nlanguage = "fr"\n',
+            "team.toml:2: report.language: 'fr' is not one of 'zh' or 'en'",
+        ),
         ('[report]\ntimezone = "Mars/Olympus"\n', "report.timezone: unknown time zone"),
         ('[[monitors]]\nschedule = "61 * * * *"\n', "monitors[0].schedule: bad cron expression"),
         ('[[monitors]]\nchannels = ["#general"]\n', "must look like slack:C0123456"),
@@ -74,6 +77,14 @@ keywords = ["traffic prediction"]
         ("[arxiv]\napi_delay_s = 1\n", "arXiv asks for at least 3 s"),
         ("[llm]\ntimeout_s = 0\n", "llm.timeout_s: must be greater than 0"),
         ("not toml [", "invalid TOML"),
+        ("[report]\nday = 2025-11-10\n", "a date or time (2025-11-10) is not a valid value"),
+        (
+            "[analysis]\nmax_pages = 2.5\n",
+            "team.toml:2: analysis.max_pages: expected int, got float",
+        ),
+        ('[slack]\ncommand = "arxiv"\n', "team.toml:2: slack.command: 'arxiv' is not a Slack"),
+        ("monitors = []\n", "team.toml:1: monitors: expected one or more [[monitors]] tables"),
+        ("[access]\nanalyze = 1\n", "team.toml:2: access.analyze: 1 is not one of"),
     ],
 )
 def test_config_errors_name_the_key(text: str, message: str) -> None:
@@ -132,3 +143,40 @@ def test_discord_ids_may_be_integers_or_strings_in_every_key() -> None:
 def test_missing_config_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="Cannot read config file"):
         load_config(tmp_path / "nope.toml")
+
+
+SECOND_MONITOR = """
+[[monitors]]
+name = "robots"
+keywords = ["vla"]
+channels = ["slack:C1"]
+
+[[monitors]]
+name = "traffic"
+channels = ["slack:C2"]
+keywords = [
+    "traffic prediction",
+    "re:(unclosed",
+]
+"""
+
+
+def test_an_error_in_the_second_monitor_names_its_line_not_the_first_ones() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(SECOND_MONITOR, source="team.toml")
+    assert caught.value.user_message.startswith("team.toml:10: monitors[1].keywords: ")
+    assert "not a valid regular expression" in caught.value.user_message
+
+
+def test_an_unknown_key_in_the_second_monitor_names_its_line() -> None:
+    text = SECOND_MONITOR.replace('"re:(unclosed",', '"ok",') + "colour = 1\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="team.toml")
+    assert caught.value.user_message.startswith("team.toml:14: monitors[1].colour: unknown key")
+
+
+def test_a_key_inside_a_multiline_string_is_not_taken_for_a_key() -> None:
+    text = '[llm]\nmodel = """\ntimeout_s = 1\n"""\ntimeout_s = -1\n'
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="team.toml")
+    assert caught.value.user_message.startswith("team.toml:5: llm.timeout_s: must be greater")

@@ -111,7 +111,7 @@ def test_poll_dry_run_prints_cards_and_stores_nothing(config_file, arxiv_fake, t
     assert "[cross-list] TwinVLA: Data-Efficient Bimanual Manipulation" in result.output
     assert "matched: Vision Language Action, vla, Vision-Language-Action" in result.output
     store = Store.open(tmp_path / "radar.db")
-    assert store.db.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
+    assert store.test_db.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
 
 
 def test_poll_stores_and_reports_new_matches_once(config_file, arxiv_fake) -> None:

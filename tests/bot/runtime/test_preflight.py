@@ -74,12 +74,14 @@ def test_config_mistakes_stop_check_and_run(config_file: Path, extra: str, messa
         assert "Traceback" not in result.output
 
 
+TWO_MONITORS = '[[monitors]]\nname = "robots"\n\n[[monitors]]\nname = "traffic"\n'
 README_EXAMPLES = [  # the configs behind the README's example messages
     "[arxiv]\ntimeout_s = 'x'\n",
-    '[[monitors]]\nname = "m"\nschedule = "61 * * * *"\n',
-    '[[monitors]]\nname = "m"\nkeywords = ["re:(unclosed"]\n',
+    TWO_MONITORS + 'schedule = "61 * * * *"\n',  # reported at the second monitor's line
+    TWO_MONITORS + 'keywords = ["re:(unclosed"]\n',
     '[[monitors]]\nname = "m"\ncategories = ["cs.AII"]\n',
     '[slack]\ncommand = "arxiv"\n',
+    '[report]\nlanguage = "fr"\n',
     '[analysis]\nengine = "llm"\n',
     '[[monitors]]\nname = "vla"\nchannels = ["discord:123456789"]\n',
 ]

@@ -20,7 +20,7 @@ async def test_both_are_closed_even_when_the_block_fails(tmp_path: Path) -> None
     async def fail_inside() -> None:
         async with open_radar(config) as radar:
             opened.append(radar)
-            assert radar.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+            assert radar.store.test_db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
@@ -28,4 +28,4 @@ async def test_both_are_closed_even_when_the_block_fails(tmp_path: Path) -> None
     store, arxiv = opened[0].store, opened[0].arxiv
     assert arxiv._client.is_closed
     with pytest.raises(sqlite3.ProgrammingError):
-        store.db.execute("SELECT 1")
+        store.test_db.execute("SELECT 1")

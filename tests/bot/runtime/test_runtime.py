@@ -75,7 +75,7 @@ async def test_owed_cards_are_found_or_posted_before_work_starts(arxiv_fake, tmp
         env.store.save_papers([paper("2511.00001"), paper("2511.00002")])
         now = env.store.now()
         for arxiv_id in ("2511.00001", "2511.00002"):
-            posts.claim(env.store.db, "slack", "C1", arxiv_id, "default", now)
+            posts.claim(env.store.test_db, "slack", "C1", arxiv_id, "default", now)
         # the first was posted before the crash, its ID never recorded
         sent_before = await env.platform.post_card(
             "C1", paper("2511.00001"), (), posts.nonce("slack", "C1", "2511.00001")
@@ -92,8 +92,8 @@ async def test_owed_cards_are_found_or_posted_before_work_starts(arxiv_fake, tmp
 
 
 def _posts(store: Store) -> list[posts.Post]:
-    rows = store.db.execute("SELECT platform, channel, arxiv_id FROM posts").fetchall()
-    found = [posts.card_in_channel(store.db, *row) for row in rows]
+    rows = store.test_db.execute("SELECT platform, channel, arxiv_id FROM posts").fetchall()
+    found = [posts.card_in_channel(store.test_db, *row) for row in rows]
     return [post for post in found if post is not None]
 
 
@@ -167,14 +167,16 @@ def invoke(config, *args: str):
 def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     config = write_config(tmp_path, arxiv_fake)
     store = Store.open(tmp_path / "radar.db")
-    store.db.execute("BEGIN")
+    store.test_db.execute("BEGIN")
     for number, user in ((1, "U1"), (2, "U2"), (2, "U1")):
-        jobs.enqueue(store.db, ArxivId(f"2511.0000{number}"), "auto", "en", REF, store.now())
-        usage.count_request(store.db, "2026-01-05", user)
-    usage.add_tokens(store.db, "2026-01-05", "U1", 1500, 200)
-    store.db.execute("COMMIT")
-    jobs.claim_next(store.db, store.now())
-    jobs.finish(store.db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now())
+        jobs.enqueue(store.test_db, ArxivId(f"2511.0000{number}"), "auto", "en", REF, store.now())
+        usage.count_request(store.test_db, "2026-01-05", user)
+    usage.add_tokens(store.test_db, "2026-01-05", "U1", 1500, 200)
+    store.test_db.execute("COMMIT")
+    jobs.claim_next(store.test_db, store.now())
+    jobs.finish(
+        store.test_db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now()
+    )
     store.close()
 
     listed = invoke(config, "jobs")
@@ -204,7 +206,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
         ["U2", "1", "0", "0"],
     ]
     store = Store.open(tmp_path / "radar.db")
-    states = store.db.execute("SELECT id, state, attempts FROM jobs ORDER BY id").fetchall()
+    states = store.test_db.execute("SELECT id, state, attempts FROM jobs ORDER BY id").fetchall()
     store.close()
     assert states == [(1, "queued", 0), (2, "cancelled", 0)]
 

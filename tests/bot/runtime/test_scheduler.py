@@ -108,10 +108,10 @@ async def test_catch_up_decisions_follow_the_last_poll_and_report(arxiv_fake, tm
         fresh = await scheduler_for(env.service).jobs()
         env.store.record_poll(_ok_poll(local(11, 17, 1)), (), ())
         env.store.record_report("vla", local(10, 0).date(), None, "x.md", 0)
-        env.store.db.execute("UPDATE reports SET created = ?", [local(10, 17, 1).isoformat()])
+        env.store.test_db.execute("UPDATE reports SET created = ?", [local(10, 17, 1).isoformat()])
         overdue_report = await scheduler_for(env.service).jobs()
         env.clock.set(local(11, 17, 40))
-        env.store.db.execute("UPDATE reports SET created = ?", [local(11, 17, 2).isoformat()])
+        env.store.test_db.execute("UPDATE reports SET created = ?", [local(11, 17, 2).isoformat()])
         settled = await scheduler_for(env.service).jobs()
     catch_up = {
         name: {j.id: j.catch_up for j in plan}
@@ -139,7 +139,7 @@ async def test_a_simulated_week_runs_exactly_the_expected_polls_and_reports(
     serve_papers(arxiv_fake, tmp_path, SEED_IDS)
     start, end = local(10, 0), local(16, 23, 59)
     async with core(arxiv_fake, tmp_path, MONITOR, now=start) as env:
-        subscriptions.add(env.store.db, "slack", "C2", "keyword", "vla", env.store.now())
+        subscriptions.add(env.store.test_db, "slack", "C2", "keyword", "vla", env.store.now())
         schedule = scheduler_for(env.service)
         planned = await schedule.jobs()
         runs = sorted(
@@ -149,9 +149,9 @@ async def test_a_simulated_week_runs_exactly_the_expected_polls_and_reports(
             env.clock.set(when)
             await job.run()
         polls = dict(
-            env.store.db.execute("SELECT monitor, count(*) FROM polls GROUP BY 1").fetchall()
+            env.store.test_db.execute("SELECT monitor, count(*) FROM polls GROUP BY 1").fetchall()
         )
-        reports = env.store.db.execute("SELECT report_date, papers FROM reports").fetchall()
+        reports = env.store.test_db.execute("SELECT report_date, papers FROM reports").fetchall()
     ran = [job_id for _, job_id, _ in runs]
     assert (ran.count("poll:vla"), ran.count("poll:channels"), ran.count("report:vla")) == (
         60,
@@ -178,7 +178,7 @@ async def test_a_scheduled_job_that_raises_records_an_error_verdict_and_health_s
         # a keyword `check` accepted in an older version, and a channel's stored subscription
         bad = replace(env.config.monitors[0], keywords=("re:(unclosed",))
         env.service.config = replace(env.config, monitors=(bad,))
-        subscriptions.add(env.store.db, "slack", "C2", "keyword", "re:[open", env.store.now())
+        subscriptions.add(env.store.test_db, "slack", "C2", "keyword", "re:[open", env.store.now())
         runtime = Runtime(
             env.service, [RecordingAdapter(env.platform)], workers=env.workers(), health_port=0
         )
@@ -215,11 +215,11 @@ async def test_a_scheduled_job_that_raises_records_an_error_verdict_and_health_s
 
 
 def _errors(env) -> list[tuple[str]]:
-    return env.store.db.execute("SELECT error FROM polls ORDER BY id").fetchall()
+    return env.store.test_db.execute("SELECT error FROM polls ORDER BY id").fetchall()
 
 
 def _verdicts(env) -> list[tuple[str, str]]:
-    rows = env.store.db.execute("SELECT monitor, verdict FROM polls ORDER BY id").fetchall()
+    rows = env.store.test_db.execute("SELECT monitor, verdict FROM polls ORDER BY id").fetchall()
     return [(row[0], row[1]) for row in rows]
 
 

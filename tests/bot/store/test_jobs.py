@@ -15,6 +15,7 @@ from bot.kernel.models import ChatRef
 from bot.store import Store, jobs
 from bot.store.db import open_database
 from tests.support.core_env import core, serve_papers
+from tests.support.fakes.llm import LlmFake
 from tests.support.fakes.server import Fault
 from tests.support.slack_harness import atom_api
 
@@ -83,10 +84,10 @@ def test_concurrent_claims_from_many_connections_never_share_a_job(tmp_path) -> 
 
     def worker() -> None:
         store = Store.open(path)
-        while (job := jobs.claim_next(store.db, NOW)) is not None:
+        while (job := jobs.claim_next(store.test_db, NOW)) is not None:
             with lock:
                 claimed.append(job.id)
-        store.db.close()
+        store.test_db.close()
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
     for thread in threads:
@@ -202,7 +203,7 @@ async def test_enqueue_waits_for_another_process_holding_the_write_lock(tmp_path
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
         job_id, joined = await store.run(
-            jobs.enqueue, store.db, ArxivId("2511.05275"), "extractive", "en", REF, NOW
+            jobs.enqueue, store.test_db, ArxivId("2511.05275"), "extractive", "en", REF, NOW
         )
         waited = time.monotonic() - started
     finally:
@@ -234,7 +235,7 @@ async def test_joined_requests_share_one_analysis_and_each_get_one_reply(
         await workers.start()
         await env.platform.wait_for(lambda p: len(p.finals()) == 5, 30)
         await workers.stop(5)
-        states = env.store.db.execute("SELECT DISTINCT state FROM job_requests").fetchall()
+        states = env.store.test_db.execute("SELECT DISTINCT state FROM job_requests").fetchall()
     downloads = arxiv_fake.matching(lambda r: r.path.startswith("/pdf/"))
     assert len(downloads) == 1
     assert sorted((f.channel, f.thread, f.kind) for f in env.platform.finals()) == [
@@ -252,7 +253,7 @@ async def test_unknown_paper_fails_once_with_how_to_retry(arxiv_fake, tmp_path) 
         await env.service.enqueue_analysis(ArxivId("2511.99999"), REF, None)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await workers.stop(5)
-        job = jobs.get(env.store.db, 1)
+        job = jobs.get(env.store.test_db, 1)
     (failure,) = env.platform.finals()
     assert failure.kind == "failure"
     assert failure.thread is None  # no card for a paper that does not exist
@@ -274,7 +275,7 @@ async def test_retryable_failure_retries_with_backoff_then_succeeds(arxiv_fake, 
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await workers.stop(5)
-        job = jobs.get(env.store.db, 1)
+        job = jobs.get(env.store.test_db, 1)
     updates = [u.text for u in env.platform.of("update")]
     assert any(
         text.startswith("⏳ Attempt 1 of 3 failed: The PDF of 2511.05275") for text in updates
@@ -307,8 +308,8 @@ async def test_a_disconnected_platform_gets_its_reply_once_it_registers(
         workers = env.workers()
         await workers.start()
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
-        await _until(lambda: jobs.state(env.store.db, 1) == jobs.DONE)
-        owed = [request.state for _, request in jobs.undelivered(env.store.db)]
+        await _until(lambda: _job_is(env, jobs.DONE))
+        owed = [request.state for _, request in await env.store.queue.undelivered()]
         env.service.register(env.platform)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 10)
         await workers.stop(5)
@@ -325,7 +326,9 @@ async def test_a_failed_delivery_is_retried_and_lands_once(arxiv_fake, tmp_path)
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await workers.stop(5)
-        row = env.store.db.execute("SELECT state, deliveries, delivery_error FROM job_requests")
+        row = env.store.test_db.execute(
+            "SELECT state, deliveries, delivery_error FROM job_requests"
+        )
         state, deliveries, error = row.fetchone()
     assert env.platform.calls.count("deliver_analysis") == 3
     assert (state, deliveries) == (jobs.REPLIED, 2)
@@ -341,12 +344,12 @@ async def test_a_reply_interrupted_by_a_crash_is_delivered_again(arxiv_fake, tmp
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await first.stop(5)
-        jobs.mark_delivering(env.store.db, 1)  # as if the process died before `replied`
+        jobs.mark_delivering(env.store.test_db, 1)  # as if the process died before `replied`
         second = env.workers()
         await second.start()
         await env.platform.wait_for(lambda p: len(p.finals()) == 2, 10)
         await second.stop(5)
-        state = jobs.request_state(env.store.db, 1)
+        state = jobs.request_state(env.store.test_db, 1)
     assert state == jobs.REPLIED
     assert [f.kind for f in env.platform.finals()] == ["analysis", "analysis"]
 
@@ -364,8 +367,8 @@ async def test_cancelling_queued_and_running_jobs_tells_the_requesters(
         await env.platform.wait_for(
             lambda p: any(u.text == "⏳ Downloading PDF…" for u in p.of("update")), 10
         )
-        assert jobs.cancel(env.store.db, 1, env.store.now())
-        assert jobs.cancel(env.store.db, 2, env.store.now())
+        assert await env.store.queue.cancel(1)
+        assert await env.store.queue.cancel(2)
         await env.platform.wait_for(lambda p: len(p.finals()) == 2, 10)
         await workers.stop(5)
     texts = sorted(f.text for f in env.platform.finals())
@@ -389,7 +392,7 @@ async def test_shutdown_requeues_a_job_that_outlives_the_grace_period(arxiv_fake
         started = time.monotonic()
         await first.stop(0.2)
         stopped_in = time.monotonic() - started
-        parked = jobs.get(env.store.db, 1)
+        parked = jobs.get(env.store.test_db, 1)
         second = env.workers()
         await second.start()
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
@@ -405,21 +408,26 @@ async def test_a_job_left_running_by_a_crash_is_resumed(arxiv_fake, tmp_path) ->
     async with core(arxiv_fake, tmp_path) as env:
         serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
-        jobs.claim_next(env.store.db, env.store.now())  # claimed, then the process "died"
+        jobs.claim_next(env.store.test_db, env.store.now())  # claimed, then the process "died"
         workers = env.workers()
         await workers.start()
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
         await workers.stop(5)
-        job = jobs.get(env.store.db, 1)
+        job = jobs.get(env.store.test_db, 1)
     assert job is not None
     assert (job.state, job.attempts) == (jobs.DONE, 2)
 
 
 async def _until(condition, timeout_s: float = 20.0) -> None:
+    """Wait for the async ``condition()``, read on the store's thread while workers run."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while not await condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def _job_is(env, state: str) -> bool:
+    return await env.store.queue.state(1) == state
 
 
 async def test_a_reply_waits_while_its_platform_is_disconnected(arxiv_fake, tmp_path) -> None:
@@ -429,11 +437,57 @@ async def test_a_reply_waits_while_its_platform_is_disconnected(arxiv_fake, tmp_
         workers = env.workers(connected=lambda name: up[name])
         await workers.start()
         await env.service.enqueue_analysis(ArxivId("2511.05275"), THREAD, None)
-        await _until(lambda: jobs.state(env.store.db, 1) == jobs.DONE)
+        await _until(lambda: _job_is(env, jobs.DONE))
         await workers.deliver_owed()
-        waiting = env.store.db.execute("SELECT state, deliveries FROM job_requests").fetchall()
+        waiting = await env.store.run(
+            lambda: env.store.test_db.execute(
+                "SELECT state, deliveries FROM job_requests"
+            ).fetchall()
+        )
         up["slack"] = True
         await env.platform.wait_for(lambda p: len(p.finals()) == 1, 10)
         await workers.stop(5)
     assert waiting == [(jobs.PENDING, 0)]  # not a failed delivery: nothing was tried
     assert env.platform.of("progress") == []  # no progress while disconnected either
+
+
+LLM_ANSWER = {
+    "overview": "The paper studies retrieval with little training data.",
+    "motivation": "Small data sets are common.",
+    "contributions": [{"title": "A study", "detail": "Of small data.", "refs": []}],
+    "method": "Careful evaluation.",
+    "experiments": {"metrics": [], "datasets": [], "baselines": [], "setup": []},
+    "limitations": {"acknowledged": [], "potential": []},
+    "future_work": [],
+}
+
+
+async def test_a_chat_analysis_books_its_tokens_once_on_its_first_requester(
+    arxiv_fake, tmp_path, monkeypatch
+) -> None:
+    llm = LlmFake(LLM_ANSWER)
+    llm.start()
+    monkeypatch.setenv("ARXIV_RADAR_TEST_JOBS_KEY", "sk-test-jobs")
+    extra = f'[llm]\nbase_url = "{llm.url}/v1"\napi_key_env = "ARXIV_RADAR_TEST_JOBS_KEY"\n'
+    try:
+        async with core(arxiv_fake, tmp_path, extra) as env:
+            serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+            workers = env.workers()
+            await workers.start()
+            first, second = ChatRef("slack", "C1", "t1", "U1"), ChatRef("slack", "C2", "t2", "U2")
+            await env.service.enqueue_analysis(ArxivId("2511.05275"), first, None)
+            await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+            await env.service.enqueue_analysis(ArxivId("2511.05275"), second, None)  # cached
+            await env.platform.wait_for(lambda p: len(p.finals()) == 2, 30)
+            await workers.stop(5)
+            rows = env.store.test_db.execute(
+                "SELECT user, analyses, input_tokens + output_tokens FROM usage ORDER BY user"
+            ).fetchall()
+            spent = await env.analyzer.cached(ArxivId("2511.05275"))
+    finally:
+        llm.stop()
+    assert len(llm.bodies()) == 1
+    assert spent is not None
+    tokens = spent.usage.input_tokens + spent.usage.output_tokens
+    assert tokens > 0
+    assert rows == [("*", 2, tokens), ("U1", 1, tokens), ("U2", 1, 0)]

@@ -110,7 +110,7 @@ def test_record_poll_reports_each_paper_once_per_monitor(tmp_path) -> None:
     assert [p.arxiv_id for p in first] == ["2511.05275"]
     assert again == []
     assert [p.arxiv_id for p in other_monitor] == ["2511.05275"]
-    row = store.db.execute("SELECT version, announce_type FROM papers").fetchone()
+    row = store.test_db.execute("SELECT version, announce_type FROM papers").fetchone()
     assert row == (2, "replace")
     (stored,) = store.matches_announced("default", "2025-11-10")
     assert stored.announce_type == "new"
@@ -124,8 +124,8 @@ def test_record_poll_is_atomic(tmp_path) -> None:
     # after the first rows were written must leave nothing behind.
     with pytest.raises(sqlite3.IntegrityError):
         store.record_poll(poll(), [paper()], [(paper(), ("vla",), ()), (paper("x"), ("vla",), ())])
-    assert store.db.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
-    assert store.db.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+    assert store.test_db.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
+    assert store.test_db.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
 
 
 async def test_store_runs_on_its_own_thread(tmp_path) -> None:

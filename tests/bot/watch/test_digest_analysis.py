@@ -33,7 +33,7 @@ def served(arxiv_fake: ArxivFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return config
 
 
-def test_digest_analyses_every_paper_in_the_seed_structure(served: Path, arxiv_fake) -> None:
+def test_digest_analyzes_every_paper_in_the_seed_structure(served: Path, arxiv_fake) -> None:
     assert seed_analysis_headings() == [
         "### 论文概要",
         "### 研究动机",

@@ -42,7 +42,9 @@ async def test_seed_feed_selects_the_seed_papers(config, arxiv, arxiv_fake) -> N
     assert outcome.announced == "2025-11-10"
     twin = outcome.new_matches[0]
     assert twin.keywords == ("Vision Language Action ", "vla", "Vision-Language-Action")
-    rows = store.db.execute("SELECT verdict, items_seen, new_items, matched FROM polls").fetchall()
+    rows = store.test_db.execute(
+        "SELECT verdict, items_seen, new_items, matched FROM polls"
+    ).fetchall()
     assert rows == [("ok", 9, 9, 4)]
 
 
@@ -60,7 +62,7 @@ async def test_dedupe_across_polls_replacements_and_restarts(config, arxiv, arxi
     restarted = open_store(config)
     after_restart = await poll_monitor(arxiv, restarted, config.monitors[0])
     assert after_restart.new_matches == ()
-    assert restarted.db.execute("SELECT count(*) FROM matches").fetchone()[0] == 4
+    assert restarted.test_db.execute("SELECT count(*) FROM matches").fetchone()[0] == 4
 
 
 async def test_replacement_of_an_unseen_paper_is_reported(config, arxiv, arxiv_fake) -> None:
@@ -119,7 +121,7 @@ async def test_feed_errors_lose_nothing_and_the_next_poll_recovers(
     assert failed.verdict == "error"
     assert "HTTP 503" in (failed.error or "")
     assert malformed.verdict == "error"
-    assert store.db.execute("SELECT count(*) FROM matches").fetchone()[0] == 4
+    assert store.test_db.execute("SELECT count(*) FROM matches").fetchone()[0] == 4
     arxiv_fake.feeds["*"] = as_announce_type(seed_feed(), "2511.05275", "new")
     recovered = await poll_monitor(arxiv, store, config.monitors[0])
     assert recovered.verdict == "ok"
@@ -130,8 +132,8 @@ async def test_feed_errors_lose_nothing_and_the_next_poll_recovers(
 async def test_channel_subscriptions_share_one_feed_request(config, arxiv, arxiv_fake) -> None:
     arxiv_fake.feeds["*"] = seed_feed()
     store = open_store(config)
-    subscriptions.add(store.db, "slack", "C042", "keyword", "bimanual", store.now())
-    subscriptions.add(store.db, "discord", "99", "keyword", "spatial", store.now())
+    subscriptions.add(store.test_db, "slack", "C042", "keyword", "bimanual", store.now())
+    subscriptions.add(store.test_db, "discord", "99", "keyword", "spatial", store.now())
     outcomes = await poll_all(arxiv, store, config)
     by_monitor = {o.monitor: [m.paper.arxiv_id for m in o.new_matches] for o in outcomes}
     assert by_monitor["channel:slack:C042"] == ["2511.05275"]

@@ -39,14 +39,14 @@ async def search_result_card(bot: Bot) -> str:
     cards = await bot.slack.until_calls("chat.postMessage", 2)
     result_ts = str(cards[1].result["ts"])
     assert result_ts != card_ts  # a search shows its card even where one was posted before
-    db = bot.service.store.db
+    db = bot.service.store.test_db
     await until(lambda: posts.card_for_message(db, "slack", result_ts) is not None)
     return result_ts
 
 
-async def test_a_reaction_on_a_search_result_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_a_reaction_on_a_search_result_card_analyzes_in_its_thread(bot: Bot) -> None:
     result_ts = await search_result_card(bot)
-    post = bot.service.store.db.execute(
+    post = bot.service.store.test_db.execute(
         "SELECT arxiv_id FROM search_cards WHERE message_id = ?", [result_ts]
     ).fetchone()
 
@@ -63,7 +63,7 @@ async def test_the_analyze_button_on_a_search_result_card_works(bot: Bot) -> Non
     response = await bot.interaction(block_actions(result_ts, "2511.05275"))
 
     assert response.status == 200
-    found = posts.card_for_message(bot.service.store.db, "slack", result_ts)
+    found = posts.card_for_message(bot.service.store.test_db, "slack", result_ts)
     assert found is not None
     assert (found.arxiv_id, found.monitor) == ("2511.05275", posts.SEARCH)
     await assert_threaded_analysis(bot, result_ts)

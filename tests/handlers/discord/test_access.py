@@ -35,7 +35,7 @@ async def bot(
 
 
 def queued(bot: Bot) -> int:
-    return sum(jobs.depth(bot.core.store.db).values())
+    return sum(jobs.depth(bot.core.store.test_db).values())
 
 
 async def refused_before_defer(bot: Bot, interaction: dict[str, Any]) -> str:

@@ -68,7 +68,7 @@ async def assert_analysis_in_thread(bot: Bot, card: str) -> None:
     assert stages[-1] == done
 
 
-async def test_reaction_on_a_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_reaction_on_a_card_analyzes_in_its_thread(bot: Bot) -> None:
     [paper] = bot.serve(PAPER_ID)
     card = await bot.post_card(paper)
 
@@ -162,7 +162,7 @@ async def test_search_answers_with_cards_that_work_like_any_card(bot: Bot) -> No
         lambda r: r.method == "POST" and r.path == f"{API}/channels/{CHANNEL_ID}/messages"
     )
     assert [r.json["allowed_mentions"] for r in sent] == [{"parse": []}] * 2
-    db = bot.core.service.store.db
+    db = bot.core.service.store.test_db
     found = posts.card_for_message(db, "discord", cards[0]["id"])
     assert found is not None
     assert (found.arxiv_id, found.monitor) == (PAPER_ID, posts.SEARCH)

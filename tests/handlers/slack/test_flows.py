@@ -33,7 +33,7 @@ async def bot(
         yield running
 
 
-async def test_button_on_a_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_button_on_a_card_analyzes_in_its_thread(bot: Bot) -> None:
     card_ts = await bot.post_card(sample_paper())
 
     response = await bot.interaction(block_actions(card_ts, "2511.05275"))
@@ -44,7 +44,7 @@ async def test_button_on_a_card_analyses_in_its_thread(bot: Bot) -> None:
     await assert_threaded_analysis(bot, card_ts)
 
 
-async def test_reaction_on_a_card_analyses_in_its_thread(bot: Bot) -> None:
+async def test_reaction_on_a_card_analyzes_in_its_thread(bot: Bot) -> None:
     card_ts = await bot.post_card(sample_paper())
 
     response = await bot.event(reaction_added(card_ts, BOT_USER))
