@@ -8,26 +8,14 @@ one place that keeps the day's totals and enforces ``llm.daily_token_budget``.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-
-from pydantic import ValidationError
 from sqlite_utils import Database
 
+from analysis.cache_lookup import parse_analysis
 from analysis.schema import Analysis, Usage
 from bot import usage as usage_table
 from bot.config import Config
 from bot.store import Store
 from bot.store.sqlite_tx import transaction
-
-log = logging.getLogger(__name__)
-
-
-def cache_key(arxiv_id: str, version: int, engine: str, language: str, prompt_version: str) -> str:
-    """sha256 of the fields that determine an analysis."""
-    fields = json.dumps([arxiv_id, version, engine, language, prompt_version])
-    return hashlib.sha256(fields.encode()).hexdigest()
 
 
 class AnalysisCache:
@@ -76,17 +64,9 @@ class AnalysisCache:
         await self.store.run(usage_table.check_token_budget, self.store.db, self.config, day)
 
 
-def _parse(key: str, body: str) -> Analysis | None:
-    try:
-        return Analysis.model_validate_json(body)
-    except ValidationError:
-        log.warning("ignoring unreadable cached analysis %s", key)
-        return None
-
-
 def _get(db: Database, key: str) -> Analysis | None:
     row = db.execute("SELECT body FROM analyses WHERE cache_key = ?", [key]).fetchone()
-    return _parse(key, row[0]) if row else None
+    return parse_analysis(key, row[0]) if row else None
 
 
 def _latest(
@@ -97,7 +77,7 @@ def _latest(
         "AND prompt_version = ? ORDER BY version DESC LIMIT 1",
         [arxiv_id, engine, language, prompt_version],
     ).fetchone()
-    return _parse(row[0], row[1]) if row else None
+    return parse_analysis(row[0], row[1]) if row else None
 
 
 def _put(db: Database, row: dict[str, object]) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,9 +65,15 @@ def analyze_command(
 ) -> None:
     """Analyse an arXiv paper, or a local PDF or HTML file, from its full text."""
     config: Config = obj.config
+    with _user_errors():
+        target = _target(paper)
+        hit = (
+            None
+            if refresh or explain
+            else _cache_hit(config, target, engine, language, text_source)
+        )
 
     async def run() -> Analysis:
-        target = _target(paper)
         async with _analyzer(config) as analyzer:
             label = analyzer.engine_label(engine)
 
@@ -89,7 +95,7 @@ def analyze_command(
                 click.echo(await _selection(analyzer, analysis, target), err=True)
             return analysis
 
-    analysis = _run(run())
+    analysis = hit or _run(run())
     if output_format == "json":
         click.echo(analysis.model_dump_json(indent=2))
     else:
@@ -142,6 +148,26 @@ def _target(paper: str) -> Path | ArxivId:
         raise
 
 
+def _cache_hit(
+    config: Config,
+    target: Path | ArxivId,
+    engine: str,
+    language: str | None,
+    text_source: str | None,
+) -> Analysis | None:
+    """The cached analysis of a versioned arXiv ID, found without the pipeline, the arXiv
+    client or the store's migrations (see :mod:`analysis.cache_lookup`); None on a miss."""
+    if isinstance(target, Path) or target.version is None:
+        return None
+    from analysis.cache_lookup import cached_analysis
+
+    try:
+        return cached_analysis(config, target, engine=engine, language=language, source=text_source)
+    except RadarError as exc:
+        click.echo(f"Error: {exc.user_message}", err=True)
+        raise click.exceptions.Exit(1) from None
+
+
 async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | ArxivId) -> str:
     """The ``--explain`` table, or why there is none (no usable full text)."""
     try:
@@ -161,16 +187,23 @@ async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
     """Run ``work``; a RadarError becomes a clean message and exit code 1."""
-    try:
+    with _user_errors():
         return asyncio.run(work)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A RadarError in the block becomes one ``Error: …`` line and exit code 1."""
+    try:
+        yield
     except RadarError as exc:
         click.echo(f"Error: {exc.user_message}", err=True)
         raise click.exceptions.Exit(1) from None
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
-    from analysis.pipeline import LOCAL_FILE_PREFIX
     from analysis.render import neutralise_mentions, render_markdown
+    from analysis.schema import LOCAL_FILE_PREFIX
 
     heading = neutralise_mentions(f"## {analysis.title}")
     if analysis.arxiv_id.startswith(LOCAL_FILE_PREFIX):  # a local file: no arXiv page to link

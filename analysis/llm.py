@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from analysis import prompts
 from analysis.budget import Fate, PaperText, select_text
+from analysis.choices import llm_label
 from analysis.document import Document
 from analysis.schema import EngineResult, LlmAnswer, Subject, Usage, strict_json_schema
 from analysis.tokens import count_tokens
@@ -65,7 +66,7 @@ class LlmEngine:
 
     @property
     def label(self) -> str:
-        return f"llm:{self.config.model}"
+        return llm_label(self.config.model)
 
     @property
     def version(self) -> str:

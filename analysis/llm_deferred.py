@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analysis import prompts
+from analysis.choices import llm_label
 from analysis.document import Document
 from analysis.schema import EngineResult, Subject
 from bot.config import LlmConfig
@@ -28,7 +29,7 @@ class DeferredLlmEngine:
 
     @property
     def label(self) -> str:
-        return f"llm:{self.config.model}"
+        return llm_label(self.config.model)
 
     @property
     def version(self) -> str:

@@ -73,6 +73,9 @@ class LlmAnswer(_Strict):
     future_work: list[FutureWork] = Field(description="改进建议和未来研究方向.")
 
 
+LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
+
+
 class Analysis(LlmAnswer):
     """One finished analysis of one paper version."""
 
