@@ -95,7 +95,7 @@ def analyze_command(
                 click.echo(await _selection(analyzer, analysis, target), err=True)
             return analysis
 
-    analysis = hit or _run(run())
+    analysis = hit or _run_forking(run())
     if output_format == "json":
         click.echo(analysis.model_dump_json(indent=2))
     else:
@@ -116,7 +116,7 @@ def analyze_command(
 def extract_command(obj: Any, paper: str, text_source: str | None, output_format: str) -> None:
     """Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper."""
     config: Config = obj.config
-    document = _run(_document(config, paper, text_source))
+    document = _run_forking(_document(config, paper, text_source))
     if output_format == "json":
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -189,6 +189,14 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
     """Run ``work``; a RadarError becomes a clean message and exit code 1."""
     with _user_errors():
         return asyncio.run(work)
+
+
+def _run_forking(work: Coroutine[Any, Any, T]) -> T:
+    """:func:`_run`, with PDF workers forked from this one-shot process (no fork server)."""
+    from analysis.pdf_worker import forking_this_process
+
+    with forking_this_process():
+        return _run(work)
 
 
 @contextmanager

@@ -153,7 +153,7 @@ def test_pdf_workers_do_not_import_the_cli_again(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     imports = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
-    assert imports.count("pymupdf") == 1  # the fork server: workers are its forks
+    assert imports.count("pymupdf") == 1  # in the worker, forked from the command
     assert imports.count("bot.cli") == 1  # the command itself, in no worker
     assert imports.count("click") == 1
 
