@@ -8,11 +8,12 @@ knows: the paper, engine, source, verification warnings and token usage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from analysis.document import Document
+if TYPE_CHECKING:  # only the engine protocol names it: a cache hit never loads it
+    from analysis.document import Document
 
 Language = Literal["zh", "en"]
 Source = Literal["full_text", "abstract_only"]

@@ -42,6 +42,7 @@ CACHE_HIT_NEVER = (
     "analysis.fulltext",
     "analysis.verify",
     "analysis.budget",
+    "analysis.document",
     "bot.arxiv",
     "bot.store",
     "httpx",
