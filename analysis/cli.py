@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -95,7 +95,7 @@ def analyze_command(
                 click.echo(await _selection(analyzer, analysis, target), err=True)
             return analysis
 
-    analysis = hit or _run_forking(run())
+    analysis = hit or _run_forking(run(), target, text_source)
     if output_format == "json":
         click.echo(analysis.model_dump_json(indent=2))
     else:
@@ -116,15 +116,16 @@ def analyze_command(
 def extract_command(obj: Any, paper: str, text_source: str | None, output_format: str) -> None:
     """Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper."""
     config: Config = obj.config
-    document = _run_forking(_document(config, paper, text_source))
+    with _user_errors():
+        target = _target(paper)
+    document = _run_forking(_document(config, target, text_source), target, text_source)
     if output_format == "json":
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(document.to_text(), nl=False)
 
 
-async def _document(config: Config, paper: str, text_source: str | None) -> Document:
-    target = _target(paper)
+async def _document(config: Config, target: Path | ArxivId, text_source: str | None) -> Document:
     if isinstance(target, Path):
         from analysis.fulltext.source import read_local_file
 
@@ -191,11 +192,21 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(work)
 
 
-def _run_forking(work: Coroutine[Any, Any, T]) -> T:
-    """:func:`_run`, with PDF workers forked from this one-shot process (no fork server)."""
+def _run_forking(
+    work: Coroutine[Any, Any, T], target: Path | ArxivId, text_source: str | None
+) -> T:
+    """:func:`_run`, with PDF workers forked from this one-shot process (no fork server);
+    for a local PDF the worker starts at once, loading PyMuPDF while this process sets up."""
     from analysis.pdf_worker import forking_this_process
 
     with forking_this_process():
+        if isinstance(target, Path) and text_source != "html":
+            from analysis.fulltext.pdf.extract import start_extractor
+            from analysis.fulltext.source import is_pdf_path
+
+            with suppress(OSError):  # unreadable: reading it will say so
+                if is_pdf_path(target):
+                    start_extractor()
         return _run(work)
 
 

@@ -16,6 +16,7 @@ out of memory or raised is never reused.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import resource
 import threading
@@ -89,6 +90,14 @@ def forking_this_process() -> Iterator[None]:
         _start_method["context"] = previous
 
 
+def start_worker(*modules: str) -> None:
+    """Start a child now, importing ``modules`` in it, so that its start overlaps the
+    caller's own work; the next :func:`run_in_worker` uses it."""
+    child = _new_child(modules)
+    with _idle_lock:
+        _idle.append(child)
+
+
 def run_in_worker(func: Callable[..., T], *args: Any, timeout_s: float, memory_mb: int) -> T:
     """``func(*args)`` in a child process; :class:`WorkerError` if it does not return.
 
@@ -131,9 +140,13 @@ def _take_child() -> _Child:
             if child.reusable():
                 return child
             _stop(child, kill=True)
+    return _new_child(())
+
+
+def _new_child(modules: tuple[str, ...]) -> _Child:
     context = _start_method["context"]
     receiver, sender = context.Pipe(duplex=True)
-    process = context.Process(target=_serve, args=(sender,), daemon=True)
+    process = context.Process(target=_serve, args=(sender, modules), daemon=True)
     process.start()
     sender.close()
     return _Child(process, receiver, context)
@@ -170,8 +183,11 @@ def _address_space() -> int:
     return pages * resource.getpagesize()
 
 
-def _serve(connection: Connection) -> None:
-    """The child: answer calls until the parent closes the pipe or none comes for IDLE_S."""
+def _serve(connection: Connection, modules: tuple[str, ...]) -> None:
+    """The child: import ``modules``, then answer calls until the parent closes the pipe
+    or none comes for IDLE_S."""
+    for module in modules:
+        importlib.import_module(module)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     while connection.poll(IDLE_S):
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ import pytest
 from analysis.document import Document
 from analysis.fulltext.pdf.extract import extract_document
 from analysis.fulltext.pdf.parse import parse_pdf
-from analysis.pdf_worker import WorkerError, forking_this_process, run_in_worker
+from analysis.pdf_worker import WorkerError, forking_this_process, run_in_worker, start_worker
 from analysis.quality import assess
 from bot.errors import PdfError
 from tests import pdf_factory
@@ -317,6 +318,10 @@ def pids() -> tuple[int, int]:
     return os.getpid(), os.getppid()
 
 
+def loaded(module: str) -> bool:
+    return module in sys.modules
+
+
 def test_worker_returns_the_result() -> None:
     assert run_in_worker(double, 21, timeout_s=30, memory_mb=256) == {"value": 42}
 
@@ -464,3 +469,12 @@ def test_a_one_shot_command_forks_its_workers_itself() -> None:
             run_in_worker(allocate, 4096, timeout_s=30, memory_mb=256)
         assert raised.value.reason == "memory"
     assert run_in_worker(pids, timeout_s=30, memory_mb=256)[1] != os.getpid()
+
+
+def test_a_worker_started_ahead_has_its_modules_loaded_for_the_next_call() -> None:
+    if "colorsys" in sys.modules:
+        pytest.skip("colorsys is already imported here, so the check would prove nothing")
+    with forking_this_process():
+        start_worker("colorsys")
+        assert run_in_worker(loaded, "colorsys", timeout_s=30, memory_mb=256)
+    assert "colorsys" not in sys.modules

@@ -16,10 +16,11 @@ from typing import Any
 
 from analysis.document import Document
 from analysis.fulltext.pdf.check import check_file
-from analysis.pdf_worker import WorkerError, preload, run_in_worker
+from analysis.pdf_worker import WorkerError, preload, run_in_worker, start_worker
 from bot.errors import PdfError
 
-preload("analysis.fulltext.pdf.parse")
+_PARSER = "analysis.fulltext.pdf.parse"  # imported by the worker only
+preload(_PARSER)
 
 
 def extract_document(
@@ -41,6 +42,11 @@ def extract_document(
     if "error" in answer:
         raise PdfError(answer["error"]["message"], reason=answer["error"]["reason"])
     return Document.from_dict(answer["document"])
+
+
+def start_extractor() -> None:
+    """Start a worker with PyMuPDF loaded now, while the caller gets on with its own work."""
+    start_worker(_PARSER)
 
 
 def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:
