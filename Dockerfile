@@ -59,7 +59,7 @@ VOLUME ["/data"]
 EXPOSE 8080 3000
 # Asks /healthz on server.host:server.port as read from $ARXIV_RADAR_CONFIG.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-m", "bot.healthcheck"]
+    CMD ["python", "-m", "bot.runtime.healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["tini", "--", "arxiv-radar"]
 CMD ["run"]

@@ -2,7 +2,7 @@
 
 An analysis is keyed by paper, version, engine (with the model), language and
 prompt version, so changing any of them analyses afresh. Only finished,
-verified analyses are stored. Token usage goes through :mod:`bot.usage`, the
+verified analyses are stored. Token usage goes through :mod:`bot.store.usage`, the
 one place that keeps the day's totals and enforces ``llm.daily_token_budget``.
 """
 
@@ -12,9 +12,9 @@ from sqlite_utils import Database
 
 from analysis.cache_lookup import parse_analysis
 from analysis.schema import Analysis, Usage
-from bot import usage as usage_table
-from bot.config import Config
+from bot.kernel.config import Config
 from bot.store import Store
+from bot.store import usage as usage_table
 from bot.store.sqlite_tx import transaction
 
 
@@ -59,7 +59,7 @@ class AnalysisCache:
         )
 
     async def check_token_budget(self) -> None:
-        """Raise :class:`~bot.errors.BudgetExceededError` once today's budget is spent."""
+        """Raise :class:`~bot.kernel.errors.BudgetExceededError` once today's budget is spent."""
         day = usage_table.usage_day(self.config, self.store.clock())
         await self.store.run(usage_table.check_token_budget, self.store.db, self.config, day)
 

@@ -25,8 +25,8 @@ from analysis import choices
 from analysis.schema import Analysis
 
 if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.ids import ArxivId
+    from bot.kernel.config import Config
+    from bot.kernel.ids import ArxivId
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def cached_analysis(
     """The cached analysis of ``arxiv_id`` (with its version) as :meth:`Analyzer.analyze`
     would return it on a hit, or None for a miss.
 
-    Raises :class:`~bot.errors.AnalysisError` for an unknown engine, language or
+    Raises :class:`~bot.kernel.errors.AnalysisError` for an unknown engine, language or
     source, or the LLM without a key, as the analyzer does.
     """
     if arxiv_id.version is None:

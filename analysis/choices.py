@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from bot.config import secret
-from bot.errors import AnalysisError
+from bot.kernel.config import secret
+from bot.kernel.errors import AnalysisError
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.kernel.config import Config
 
 ENGINES: tuple[str, ...] = ("auto", "llm", "extractive")
 LANGUAGES: tuple[str, ...] = ("zh", "en")

@@ -1,7 +1,7 @@
 """The ``analyze`` and ``extract`` commands (registered in the main CLI group).
 
-Both expect ``ctx.obj.config`` to hold the loaded :class:`~bot.config.Config`.
-Progress goes to stderr, the result to stdout; a :class:`~bot.errors.RadarError`
+Both expect ``ctx.obj.config`` to hold the loaded :class:`~bot.kernel.config.Config`.
+Progress goes to stderr, the result to stdout; a :class:`~bot.kernel.errors.RadarError`
 becomes one ``Error: …`` line on stderr and exit code 1.
 """
 
@@ -18,9 +18,9 @@ import click
 
 from analysis.choices import ENGINES, LANGUAGES, SOURCES
 from analysis.stages import STAGE_TEXT
-from bot.config import Config
-from bot.errors import InvalidArxivIdError, RadarError
-from bot.ids import ArxivId, parse_arxiv_id
+from bot.kernel.config import Config
+from bot.kernel.errors import InvalidArxivIdError, RadarError
+from bot.kernel.ids import ArxivId, parse_arxiv_id
 
 if TYPE_CHECKING:  # the pipeline loads only for what needs it: not for a local file
     from analysis.document import Document
@@ -66,7 +66,7 @@ def analyze_command(
     """Analyse an arXiv paper, or a local PDF or HTML file, from its full text."""
     config: Config = obj.config
     with _user_errors():
-        target = _target(paper)
+        target = paper_target(paper)
         hit = (
             None
             if refresh or explain
@@ -117,7 +117,7 @@ def extract_command(obj: Any, paper: str, text_source: str | None, output_format
     """Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper."""
     config: Config = obj.config
     with _user_errors():
-        target = _target(paper)
+        target = paper_target(paper)
     document = _run_forking(_document(config, target, text_source), target, text_source)
     if output_format == "json":
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
@@ -134,8 +134,8 @@ async def _document(config: Config, target: Path | ArxivId, text_source: str | N
         return await analyzer.document(target, source=text_source)
 
 
-def _target(paper: str) -> Path | ArxivId:
-    """A local file, or an arXiv ID; a path that does not exist says so."""
+def paper_target(paper: str) -> Path | ArxivId:
+    """A local file, or an arXiv ID; a path that does not exist says so (also used by ``ask``)."""
     path = Path(paper)
     if path.is_file():
         return path
@@ -180,7 +180,7 @@ async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | Arxi
 @asynccontextmanager
 async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
     from analysis.pipeline import Analyzer
-    from bot.radar import open_radar
+    from bot.runtime.radar import open_radar
 
     async with open_radar(config) as radar:
         yield Analyzer(config, radar.store, radar.arxiv)
@@ -197,7 +197,7 @@ def _run_forking(
 ) -> T:
     """:func:`_run`, with PDF workers forked from this one-shot process (no fork server);
     for a local PDF the worker starts at once, loading PyMuPDF while this process sets up."""
-    from analysis.pdf_worker import forking_this_process
+    from analysis.fulltext.worker import forking_this_process
 
     with forking_this_process():
         if isinstance(target, Path) and text_source != "html":

@@ -23,7 +23,8 @@ from analysis.budget import explain, select_text
 from analysis.cache import AnalysisCache
 from analysis.cache_lookup import cache_key
 from analysis.document import Document, Quality
-from analysis.extractive import ExtractiveEngine
+from analysis.engines.extractive import ExtractiveEngine
+from analysis.engines.llm_deferred import DeferredLlmEngine
 from analysis.fulltext.html.check import HTML_REASONS, HtmlUnavailable
 from analysis.fulltext.source import (
     MissingFileError,
@@ -32,16 +33,15 @@ from analysis.fulltext.source import (
     read_local_file,
     read_pdf,
 )
-from analysis.llm_deferred import DeferredLlmEngine
 from analysis.schema import LOCAL_FILE_PREFIX, Analysis, Engine, Language, Subject
 from analysis.verify import verify
-from bot.arxiv import ArxivClient
-from bot.config import Config
-from bot.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
-from bot.files import FileCache
-from bot.ids import ArxivId
-from bot.models import Paper
+from bot.arxiv.client import ArxivClient
+from bot.kernel.config import Config
+from bot.kernel.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import Paper
 from bot.store import Store
+from bot.store.files import FileCache
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class Analyzer:
 
         With ``record_usage`` the tokens spent are added to the day's total in the
         ``usage`` table (the CLI and the digest; chat jobs book them per user in
-        :mod:`bot.workers`). An LLM analysis is refused once the day's budget is spent.
+        :mod:`bot.chat.workers`). An LLM analysis is refused once the day's budget is spent.
         """
         chosen, lang = self._engine(engine), self._language(language)
         mode = self._mode(source)
@@ -199,7 +199,7 @@ class Analyzer:
         The paper's text is read again from the same source (the cache has it); ``path``
         names the local file of a local analysis.
         """
-        from analysis.llm import paper_budget  # the openai client only for this debug view
+        from analysis.engines.llm import paper_budget  # the openai client only for this debug view
 
         if path is not None:
             mode = analysis.text_source or "auto"
@@ -219,6 +219,19 @@ class Analyzer:
         paper = await self.arxiv.paper(arxiv_id)
         versioned = ArxivId(paper.arxiv_id, arxiv_id.version or paper.version)
         return await self._full_text(versioned, progress, mode)
+
+    async def read_paper(
+        self,
+        arxiv_id: ArxivId,
+        paper: Paper,
+        progress: Progress | None = None,
+        source: str | None = None,
+    ) -> Source:
+        """The full text of ``arxiv_id`` (with its version), or the abstract and the reason code.
+
+        The same sources, downloads and fallbacks as :meth:`analyze`; no engine runs.
+        """
+        return await self._source(arxiv_id, paper, progress, self._mode(source))
 
     # steps ----------------------------------------------------------------------
 

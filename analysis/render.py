@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis.schema import Analysis, FutureWork
-from bot.links import foreign_urls
-from bot.sanitize import strip_invisible
+from bot.kernel.links import foreign_urls
+from bot.kernel.sanitize import strip_invisible
 
 ZERO_WIDTH_SPACE = "\u200b"
 _HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)

@@ -36,8 +36,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 async def timed_runs(config: Any, engine: str, repeat: int) -> tuple[list[float], float]:
     """Seconds of ``repeat`` refreshed analyses after a warm-up, and of one cache hit."""
     from analysis.pipeline import Analyzer
-    from bot.arxiv import ArxivClient
-    from bot.ids import ArxivId
+    from bot.arxiv.client import ArxivClient
+    from bot.kernel.ids import ArxivId
     from bot.store import Store
 
     paper = ArxivId(PAPER_ID)
@@ -61,9 +61,9 @@ async def timed_runs(config: Any, engine: str, repeat: int) -> tuple[list[float]
 
 
 def measure(pdf: Path, repeat: int) -> dict[str, tuple[list[float], float]]:
-    from tests.fakes.arxiv import ArxivFake
-    from tests.fakes.llm import LlmFake
-    from tests.test_analysis_pipeline import KEY_ENV, LLM_ANSWER, atom, make_config
+    from tests.support.analysis_env import KEY_ENV, LLM_ANSWER, atom, make_config
+    from tests.support.fakes.arxiv import ArxivFake
+    from tests.support.fakes.llm import LlmFake
 
     arxiv, llm = ArxivFake(), LlmFake(LLM_ANSWER)
     arxiv.start()

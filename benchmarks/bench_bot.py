@@ -38,8 +38,6 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.core_env import paper
-from tests.fakes.arxiv import ArxivFake
 from tests.reliability.harness import (
     ROOT,
     BotProcess,
@@ -50,7 +48,9 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
-from tests.slack_harness import atom_api
+from tests.support.core_env import paper
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.slack_harness import atom_api
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PAPER_PREFIXES = ("1111.", "1708.", "2004.", "2203.", "2302.", "2304.", "French_")

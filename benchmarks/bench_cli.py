@@ -12,11 +12,11 @@ commands taking turns so that a busy machine slows them alike:
 - ``extract`` of the long corpus paper (2203.00130, 39 pages) as a ratio to a bare
   ``python -c "import pymupdf; …get_text()"`` on the same file with the same
   PyMuPDF (target ≤ 2.5×), next to the same extraction in process;
-- how many processes import ``bot.cli`` during ``extract`` (``PYTHONPROFILEIMPORTTIME``,
+- how many processes import ``bot.runtime.cli`` during ``extract`` (``PYTHONPROFILEIMPORTTIME``,
   as ``python -X importtime``): 1 means no PDF worker loads the CLI again;
 - a no-op call to a worker process that waits for work (the pool keeps one), for reference.
 
-The cache hit is prepared against a loopback arXiv (``tests/fakes``) serving the
+The cache hit is prepared against a loopback arXiv (``tests/support/fakes``) serving the
 15-page CiteSee paper; nothing leaves the machine. Needs the shared corpus
 (``$ARXIV_RADAR_CORPUS`` or ``../shared/corpus``).
 """
@@ -68,8 +68,8 @@ def wall_times(commands: dict[str, list[str]], repeat: int, cwd: Path) -> dict[s
 
 def cached_analysis(folder: Path, corpus: Path) -> tuple[list[str], object]:
     """A config whose cache holds an analysis; the command line that hits it; the fake."""
-    from tests.fakes.arxiv import ArxivFake
-    from tests.test_analysis_pipeline import atom
+    from tests.support.analysis_env import atom
+    from tests.support.fakes.arxiv import ArxivFake
 
     arxiv_id, name = CACHED_PAPER
     fake = ArxivFake()
@@ -87,7 +87,7 @@ def cached_analysis(folder: Path, corpus: Path) -> tuple[list[str], object]:
 
 
 def cli_imports_during_extract(pdf: Path) -> int:
-    """How many processes import bot.cli while ``arxiv-radar extract`` runs."""
+    """How many processes import bot.runtime.cli while ``arxiv-radar extract`` runs."""
     result = subprocess.run(
         [str(script()), "extract", str(pdf)],
         capture_output=True,
@@ -95,7 +95,9 @@ def cli_imports_during_extract(pdf: Path) -> int:
         env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
         check=True,
     )
-    return sum(line.rsplit("|", 1)[-1].strip() == "bot.cli" for line in result.stderr.splitlines())
+    return sum(
+        line.rsplit("|", 1)[-1].strip() == "bot.runtime.cli" for line in result.stderr.splitlines()
+    )
 
 
 def in_process(pdf: Path, repeat: int) -> dict[str, float]:
@@ -104,7 +106,7 @@ def in_process(pdf: Path, repeat: int) -> dict[str, float]:
 
     from analysis.fulltext.pdf.extract import extract_document
     from analysis.fulltext.pdf.parse import parse_pdf
-    from analysis.pdf_worker import run_in_worker
+    from analysis.fulltext.worker import run_in_worker
 
     def best(work: object) -> float:
         times = []
@@ -187,7 +189,7 @@ def report(
     )
     print(f"  no-op call to a waiting worker: {local['noop'] * 1000:.1f} ms")
     print(
-        f"  processes importing bot.cli during arxiv-radar extract: {cli_imports} "
+        f"  processes importing bot.runtime.cli during arxiv-radar extract: {cli_imports} "
         f"({'no worker re-imports the CLI' if cli_imports == 1 else 'WORKERS RE-IMPORT IT'})"
     )
 

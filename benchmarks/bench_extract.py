@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from analysis.pdf_worker import run_in_worker
+from analysis.fulltext.worker import run_in_worker
 
 TARGET_PAGES_PER_S = 100.0
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -24,9 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.core_env import serve_papers
-from tests.fakes.arxiv import ArxivFake
-from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     BotProcess,
     SlowSlack,
@@ -36,6 +33,9 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
+from tests.support.core_env import serve_papers
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.feeds import WEEKEND_FEED
 
 CONCURRENCY = 2
 

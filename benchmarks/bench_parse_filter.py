@@ -17,9 +17,9 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from bot.config import MonitorConfig
-from bot.feeds import parse_feed
-from bot.poll import monitor_filter
+from bot.arxiv.feeds import parse_feed
+from bot.kernel.config import MonitorConfig
+from bot.watch.poll import monitor_filter
 
 TARGET_SECONDS = 0.5
 # The built-in default monitor is the seed report's.

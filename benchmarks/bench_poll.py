@@ -18,11 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_parse_filter import generate_feed
-from bot.arxiv import ArxivClient
-from bot.config import parse_config
-from bot.poll import poll_monitor
+from bot.arxiv.client import ArxivClient
+from bot.kernel.config import parse_config
 from bot.store import Store
-from tests.fakes.arxiv import ArxivFake
+from bot.watch.poll import poll_monitor
+from tests.support.fakes.arxiv import ArxivFake
 
 ITEMS = 2000
 

@@ -22,9 +22,6 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.core_env import serve_papers
-from tests.fakes.arxiv import ArxivFake
-from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     SIGNING_SECRET,
     BotProcess,
@@ -34,7 +31,10 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
-from tests.slack_harness import command_body, sign
+from tests.support.core_env import serve_papers
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.feeds import WEEKEND_FEED
+from tests.support.slack_harness import command_body, sign
 
 COMMANDS = 200
 AT_ONCE = 20

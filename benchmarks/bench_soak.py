@@ -25,9 +25,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_parse_filter import generate_feed
-from bot.runtime import scheduler_for
-from tests.core_env import core
-from tests.fakes.arxiv import ArxivFake
+from bot.runtime.assembly import scheduler_for
+from tests.support.core_env import core
+from tests.support.fakes.arxiv import ArxivFake
 
 ITEMS = 100
 CYCLES_PER_ANNOUNCEMENT = 10

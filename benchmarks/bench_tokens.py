@@ -29,7 +29,7 @@ from analysis.document import Document
 from analysis.fulltext.pdf.extract import extract_document
 from analysis.roles import Role, document_roles
 from analysis.tokens import count_tokens, tokenizer_name
-from bot.config import LlmConfig
+from bot.kernel.config import LlmConfig
 
 LONG_PAPERS = ("2203.00130", "2004.04906")
 CORE = (Role.INTRODUCTION, Role.METHOD, Role.EXPERIMENTS, Role.CONCLUSION)

@@ -9,7 +9,7 @@ fork of the light fork server instead of loading the whole CLI again.
 
 def main() -> None:
     """Run the ``arxiv-radar`` command line."""
-    from bot.cli import main as cli
+    from bot.runtime.cli import main as cli
 
     cli()
 

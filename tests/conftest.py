@@ -6,9 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.discord import DiscordFake
-from tests.fakes.slack import SlackFake
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.discord import DiscordFake
+from tests.support.fakes.slack import SlackFake
+
+# Fixtures shared across folders (the loopback LLM with the pipeline's answer, the cue paper).
+pytest_plugins = ["tests.support.analysis_env"]
 
 
 @pytest.fixture

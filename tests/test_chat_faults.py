@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from handlers.slack.replays import RecentKeys
-from tests import discord_harness
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.discord import DiscordFake
-from tests.fakes.server import Fault, until
-from tests.fakes.slack import BOT_USER, SlackFake, sample_paper
-from tests.slack_harness import CHANNEL, Bot, command_body, reaction_added, running_bot
+from tests.support import discord_harness
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.discord import DiscordFake
+from tests.support.fakes.server import Fault, until
+from tests.support.fakes.slack import BOT_USER, SlackFake, sample_paper
+from tests.support.slack_harness import CHANNEL, Bot, command_body, reaction_added, running_bot
 
 PAPER_ID = "2511.05275"
 FORM = "application/x-www-form-urlencoded"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli import main
-from bot.commands import COMMANDS
+from bot.kernel.commands import COMMANDS
+from bot.runtime.cli import main
 
 # Table cells escape the pipe; compare the text a reader sees.
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

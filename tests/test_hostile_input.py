@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.fulltext.pdf.extract import extract_document
-from bot.cli import main
-from bot.errors import PdfError
-from tests.pdf_factory import numbered_paper
+from bot.kernel.errors import PdfError
+from bot.runtime.cli import main
+from tests.support.pdf_factory import numbered_paper
 
 BOMB_OPERATORS = 64 * 1024 * 1024 // 4  # 64 MB of no-op "q Q " operators
 

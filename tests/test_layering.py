@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot import plugins
-from bot.cli import PLATFORM_COMMANDS
+from bot.runtime import plugins
+from bot.runtime.cli import PLATFORM_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("slack_bolt", "slack_sdk", "discord", "handlers.slack", "handlers.discord")
@@ -86,57 +86,41 @@ def test_every_platform_offers_its_entry_points() -> None:
 
 
 def test_the_adapters_never_import_the_cli() -> None:
-    """Adapter CLI commands use :mod:`bot.cli_context`, so nothing imports ``bot.cli`` back."""
+    """Adapter commands use :mod:`bot.runtime.cli_context`; nothing imports the CLI back."""
     for path in sorted((ROOT / "handlers").rglob("*.py")):
         modules = imported_modules(path, top_level_only=False)
-        assert "bot.cli" not in modules, f"{path.relative_to(ROOT)} imports bot.cli"
+        assert "bot.runtime.cli" not in modules, f"{path.relative_to(ROOT)} imports bot.runtime.cli"
 
 
 def test_the_command_vocabulary_is_platform_neutral() -> None:
-    modules = imported_modules(ROOT / "bot" / "commands.py", top_level_only=False)
+    modules = imported_modules(ROOT / "bot" / "kernel" / "commands.py", top_level_only=False)
     assert not {m for m in modules if is_forbidden(m)}
 
 
-# The layers of the house, lowest first; a module imports only from its own layer or
-# below (imports for type checking alone are exempt). Every module must be placed.
-KERNEL = {
-    *("bot", "bot.errors", "bot.models", "bot.ids", "bot.config", "bot.commands"),
-    *("bot.platform", "bot.taxonomy", "bot.matching", "bot.logs", "bot.log_noise"),
-    *("bot.sanitize", "bot.redact", "bot.links", "bot.commonmark"),
-}
-STORAGE_AND_ARXIV = {
-    "bot.arxiv",
-    "bot.feeds",
-    "bot.http",
-    "bot.files",
-    "bot.usage",
-    "bot.supervise",
-    "bot.limits",
-}
-USE_CASES = {
-    *("bot.service", "bot.announce", "bot.posting", "bot.workers", "bot.scheduler"),
-    *("bot.digest", "bot.poll", "bot.cards", "bot.report", "bot.repeats", "bot.uploads"),
-    *("bot.progress", "bot.health", "bot.health_state"),
-}
-RUNTIME_AND_CLI = {
-    *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),
-    *("bot.plugins", "bot.__main__", "bot.preflight", "bot.online", "bot.healthcheck"),
-    "analysis.cli",
-}
-LAYERS = ("kernel", "storage and arXiv", "analysis", "use cases", "runtime and CLI", "handlers")
+# The layers of the house, lowest first, one folder each; a module imports only from its
+# own layer or below (imports for type checking alone are exempt). Every module is placed.
+LAYER_PACKAGES = (
+    ("kernel", ("bot.kernel",)),
+    ("storage and arXiv", ("bot.store", "bot.arxiv")),
+    ("analysis", ("analysis",)),
+    ("use cases", ("bot.watch", "bot.chat")),
+    ("runtime and CLI", ("bot.runtime", "bot.__main__", "analysis.cli")),
+    ("handlers", ("handlers",)),
+)
+LAYERS = tuple(name for name, _ in LAYER_PACKAGES)
 
 
 def layer(module: str) -> int | None:
     """The index in :data:`LAYERS` of ``module``, or None when it has not been placed."""
-    placed = [
-        module in KERNEL,
-        module.startswith("bot.store") or module in STORAGE_AND_ARXIV,
-        module.startswith("analysis") and module not in RUNTIME_AND_CLI,
-        module in USE_CASES,
-        module in RUNTIME_AND_CLI,
-        module == "handlers" or module.startswith("handlers."),
+    if module == "bot":
+        return 0
+    found = [
+        (len(package), index)
+        for index, (_, packages) in enumerate(LAYER_PACKAGES)
+        for package in packages
+        if module == package or module.startswith(package + ".")
     ]
-    return placed.index(True) if True in placed else None
+    return max(found)[1] if found else None
 
 
 def module_name(path: Path) -> str:
@@ -187,5 +171,5 @@ def test_every_module_imports_only_its_layer_or_lower() -> None:
 def test_the_layer_check_sees_an_upward_import() -> None:
     assert layer("bot.store.jobs") == LAYERS.index("storage and arXiv")
     assert layer("analysis.cli") == LAYERS.index("runtime and CLI")
-    assert (layer("bot.service") or 0) > (layer("analysis.pipeline") or 0)
-    assert layer("bot.new_module") is None
+    assert (layer("bot.chat.service") or 0) > (layer("analysis.pipeline") or 0)
+    assert layer("bot.new_module") is None, "a module outside the layer folders"

@@ -19,10 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.core_env import serve_papers
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.llm import LlmFake
-from tests.feeds import seed_feed
 from tests.reliability.harness import (
     ROOT,
     BotProcess,
@@ -32,7 +28,11 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
-from tests.test_analysis_llm import ANSWER
+from tests.support.core_env import serve_papers
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.llm import LlmFake
+from tests.support.feeds import seed_feed
+from tests.support.llm_answers import ANSWER
 
 AUDIT_HOOK = Path(__file__).parent / "netaudit"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -15,10 +15,10 @@ import aiohttp
 import pytest
 
 from handlers.slack.requests import signature_of
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.server import until
-from tests.fakes.slack import SlackFake
-from tests.slack_harness import Bot, block_actions, running_bot
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.server import until
+from tests.support.fakes.slack import SlackFake
+from tests.support.slack_harness import Bot, block_actions, running_bot
 
 FORM = "application/x-www-form-urlencoded"
 

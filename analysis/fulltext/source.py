@@ -17,8 +17,8 @@ from pathlib import Path
 from analysis.document import Document
 from analysis.fulltext.html.check import HtmlUnavailable
 from analysis.fulltext.pdf.extract import extract_document
-from bot.config import AnalysisConfig
-from bot.errors import AnalysisError, RadarError
+from bot.kernel.config import AnalysisConfig
+from bot.kernel.errors import AnalysisError, RadarError
 
 _HASH_CHUNK = 1 << 20
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from bot.models import Paper
+from bot.kernel.models import Paper
 from bot.store.db import BUSY_TIMEOUT_S, open_database
 from bot.store.sqlite_tx import transaction
 from bot.store.storage_faults import storage_error
@@ -85,7 +85,7 @@ class Store:
         """Run ``fn(*args)`` on the store's single database thread.
 
         A lock held past the busy timeout or a full disk raise a retryable
-        :class:`~bot.errors.StoreError` subclass with a clear message.
+        :class:`~bot.kernel.errors.StoreError` subclass with a clear message.
         """
         loop = asyncio.get_running_loop()
         try:

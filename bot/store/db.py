@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.errors import StorageFullError, StoreError
+from bot.kernel.errors import StorageFullError, StoreError
 from bot.store.migrations import apply_migrations
 from bot.store.storage_faults import DISK_FULL, storage_error
 

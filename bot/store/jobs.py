@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.ids import ArxivId
-from bot.models import ChatRef
+from bot.kernel.ids import ArxivId
+from bot.kernel.models import ChatRef
 from bot.store.sqlite_tx import transaction
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"

@@ -9,7 +9,7 @@ import json
 
 from sqlite_utils import Database
 
-from bot.models import Paper
+from bot.kernel.models import Paper
 from bot.store.core import paper_from_row
 
 

@@ -1,6 +1,6 @@
 """The figures ``/readyz`` and ``/metrics`` read from the database, in one go each.
 
-Read on the health state's own read-only connection (:mod:`bot.health_state`),
+Read on the health state's own read-only connection (:mod:`bot.kernel.health_state`),
 never on the store's writer thread.
 """
 

@@ -3,7 +3,7 @@
 SQLite reports a write lock held past the busy timeout as ``database is locked``
 and a full disk as ``database or disk is full``; file writes fail with
 ``OSError(ENOSPC)``. :func:`storage_error` turns each into a retryable
-:class:`~bot.errors.StoreError` subclass whose ``user_message`` says what happened
+:class:`~bot.kernel.errors.StoreError` subclass whose ``user_message`` says what happened
 and what to do.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from bot.errors import StorageBusyError, StorageFullError, StoreError
+from bot.kernel.errors import StorageBusyError, StorageFullError, StoreError
 
 DISK_FULL = (
     "The disk holding the bot's data is full, so it could not store its work. "

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.config import DiscordConfig
+from bot.kernel.config import DiscordConfig
 
 
 def refusal(

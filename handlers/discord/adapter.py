@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 
-from bot.config import Config, secret
-from bot.errors import ConfigError
-from bot.service import RadarService
+from bot.chat.service import RadarService
+from bot.kernel.config import Config, secret
+from bot.kernel.errors import ConfigError
 from handlers.discord.client import RadarClient, endpoints, log_in
 from handlers.discord.platform import DiscordPlatform
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class DiscordAdapter:
-    """One bot connection (an :class:`~bot.platform.Adapter`)."""
+    """One bot connection (an :class:`~bot.kernel.platform.Adapter`)."""
 
     def __init__(self, config: Config, service: RadarService, token: str) -> None:
         self.config = config.discord

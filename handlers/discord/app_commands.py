@@ -4,8 +4,8 @@ Each subcommand first asks the client whether the user may run it (``refusal``, 
 cheap in-memory check): a refusal is answered ephemerally, so only that user sees
 it. Otherwise it defers at once (Discord allows 3 seconds for the first answer),
 then hands the client, as the ``arxiv_command`` event, a builder of the core's
-:data:`~bot.commands.Command` from its typed options (the checks of
-:mod:`bot.commands`, no text re-parsed); the bridge builds it and calls the core,
+:data:`~bot.kernel.commands.Command` from its typed options (the checks of
+:mod:`bot.kernel.commands`, no text re-parsed); the bridge builds it and calls the core,
 and the answer arrives as a follow-up. The group has no other dependency, so the
 ``discord-sync`` CLI can register it without a running bot.
 """
@@ -18,8 +18,8 @@ from functools import partial
 import discord
 from discord import app_commands
 
-from bot import commands
-from bot.commands import COMMANDS, Command, Digest, Help, ListFollowed
+from bot.kernel import commands
+from bot.kernel.commands import COMMANDS, Command, Digest, Help, ListFollowed
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})

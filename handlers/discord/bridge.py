@@ -15,12 +15,12 @@ from functools import partial
 
 import discord
 
-from bot.commands import CHANGE_NAMES, CHANGES, Analyze
-from bot.config import Config
-from bot.errors import RadarError
-from bot.ids import parse_arxiv_id
-from bot.models import ChatRef
-from bot.service import SAVE_FAILURES, RadarService, Reply, not_saved
+from bot.chat.service import SAVE_FAILURES, RadarService, Reply, not_saved
+from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze
+from bot.kernel.config import Config
+from bot.kernel.errors import RadarError
+from bot.kernel.ids import parse_arxiv_id
+from bot.kernel.models import ChatRef
 from handlers.discord import access
 from handlers.discord.app_commands import EPHEMERAL, CommandBuilder
 from handlers.discord.platform import DiscordPlatform

@@ -11,9 +11,9 @@ from __future__ import annotations
 import click
 import discord
 
-from bot.cli_context import CliContext, fail, run_async
-from bot.config import DiscordConfig, secret
-from bot.errors import ConfigError
+from bot.kernel.config import DiscordConfig, secret
+from bot.kernel.errors import ConfigError
+from bot.runtime.cli_context import CliContext, fail, run_async
 from handlers.discord.app_commands import command_tree, sync_commands
 from handlers.discord.client import endpoints, intents, log_in
 

@@ -23,9 +23,9 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.config import Config, DiscordConfig
-from bot.errors import ConfigError
-from bot.service import RadarService
+from bot.chat.service import RadarService
+from bot.kernel.config import Config, DiscordConfig
+from bot.kernel.errors import ConfigError
 from handlers.discord.app_commands import CommandBuilder, command_tree, sync_commands
 from handlers.discord.bridge import ServiceBridge
 from handlers.discord.escape import NO_MENTIONS

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.cards import ANNOUNCE_BADGES, short_authors, shorten
-from bot.config import ArxivConfig
-from bot.models import Paper
+from bot.kernel.config import ArxivConfig
+from bot.kernel.models import Paper
+from bot.watch.cards import ANNOUNCE_BADGES, short_authors, shorten
 from handlers.discord.escape import escape, one_line, unescape
 from handlers.discord.text import clip
 

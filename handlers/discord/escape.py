@@ -6,7 +6,7 @@ they reach a message they go through :func:`escape` (plain text shown verbatim) 
 neutralise mentions with a zero-width space, on top of ``AllowedMentions.none()``
 on every message, so nothing can ping and nothing even renders as a mention. URLs
 become code spans, so only links the bot builds itself are clickable, and invisible
-or bidi characters are removed (:mod:`bot.sanitize`).
+or bidi characters are removed (:mod:`bot.kernel.sanitize`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import re
 
 import discord
 
-from bot.links import URL, inert_urls
-from bot.redact import hide_paths, redact
-from bot.sanitize import strip_invisible
+from bot.kernel.links import URL, inert_urls
+from bot.kernel.redact import hide_paths, redact
+from bot.kernel.sanitize import strip_invisible
 
 NO_MENTIONS = discord.AllowedMentions.none()
 ZWSP = "\u200b"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.config import Config, secret
-from bot.errors import ConfigError, RadarError
+from bot.kernel.config import Config, secret
+from bot.kernel.errors import ConfigError, RadarError
 
 TIMEOUT_S = 30
 

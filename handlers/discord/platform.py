@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.commands import DEFAULT_PREFIX
-from bot.config import Config
-from bot.models import ChatRef, Paper
+from bot.kernel.commands import DEFAULT_PREFIX
+from bot.kernel.config import Config
+from bot.kernel.models import ChatRef, Paper
 from handlers.discord.embeds import card_arxiv_id, card_embed, thread_name
 from handlers.discord.escape import NO_MENTIONS, defuse
 from handlers.discord.text import MESSAGE_LIMIT, analysis_messages, clip
@@ -35,7 +35,7 @@ HISTORY_SCAN = 100  # recent messages searched by find_card
 
 
 class DiscordPlatform:
-    """The core's :class:`~bot.platform.ChatPlatform` for one logged-in discord.py client."""
+    """The core's :class:`~bot.kernel.platform.ChatPlatform` for one logged-in discord.py client."""
 
     name = "discord"
     command_prefix = DEFAULT_PREFIX

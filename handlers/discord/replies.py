@@ -1,4 +1,4 @@
-"""A core :class:`~bot.service.Reply` as the follow-ups of a deferred interaction.
+"""A core :class:`~bot.chat.service.Reply` as the follow-ups of a deferred interaction.
 
 The text (plain, escaped here) comes first, split at 2,000 characters, without
 link previews; a report is attached as a file. Search results are not follow-ups:
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.service import Reply
+from bot.chat.service import Reply
 from handlers.discord.escape import NO_MENTIONS, escape
 from handlers.discord.text import split_message
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from analysis.render import analysis_sections, status_lines
 from analysis.schema import Analysis
-from bot.config import ArxivConfig
+from bot.kernel.config import ArxivConfig
 from handlers.discord.escape import defuse, escape, one_line
 
 MESSAGE_LIMIT = 2000

@@ -1,7 +1,7 @@
 """The Slack adapter: Bolt listeners, Block Kit rendering and mrkdwn escaping.
 
 The only package that imports slack_bolt; the core talks to it through
-:class:`~bot.platform.ChatPlatform` and :class:`~bot.platform.Adapter`.
+:class:`~bot.kernel.platform.ChatPlatform` and :class:`~bot.kernel.platform.Adapter`.
 """
 
 from handlers.slack.adapter import SlackAdapter, create_adapter

@@ -25,9 +25,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Config, SlackConfig, secret
-from bot.errors import ConfigError
-from bot.service import RadarService
+from bot.chat.service import RadarService
+from bot.kernel.config import Config, SlackConfig, secret
+from bot.kernel.errors import ConfigError
 from handlers.slack.app import Listeners, build_app
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.requests import problem
@@ -74,7 +74,7 @@ def web_client(config: SlackConfig, token: str) -> AsyncWebClient:
 
 
 class SlackAdapter:
-    """One Slack workspace connection (an :class:`~bot.platform.Adapter`)."""
+    """One Slack workspace connection (an :class:`~bot.kernel.platform.Adapter`)."""
 
     def __init__(self, config: Config, service: RadarService, tokens: dict[str, str]) -> None:
         self.config = config.slack

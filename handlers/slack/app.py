@@ -6,7 +6,7 @@ the HTTP response (or Socket Mode ack) leaves as soon as a listener returns, wit
 no polling. No ack waits on the database (another process may hold its lock):
 ``analyze`` acks first and whispers what was queued once it is stored. A replayed
 slash command is acked and ignored. Only this package knows Slack payloads; the
-core sees :class:`~bot.models.ChatRef`.
+core sees :class:`~bot.kernel.models.ChatRef`.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import CHANGES, Analyze, Command, parse_command
-from bot.config import SlackConfig
-from bot.errors import RadarError
-from bot.ids import parse_arxiv_id
-from bot.models import ChatRef
-from bot.service import SAVE_FAILURES, RadarService, not_saved
+from bot.chat.service import SAVE_FAILURES, RadarService, not_saved
+from bot.kernel.commands import CHANGES, Analyze, Command, parse_command
+from bot.kernel.config import SlackConfig
+from bot.kernel.errors import RadarError
+from bot.kernel.ids import parse_arxiv_id
+from bot.kernel.models import ChatRef
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key

@@ -15,9 +15,9 @@ from typing import Any
 
 from analysis.render import analysis_sections, status_lines
 from analysis.schema import Analysis
-from bot.cards import ANNOUNCE_BADGES, short_authors
-from bot.config import ArxivConfig
-from bot.models import Paper
+from bot.kernel.config import ArxivConfig
+from bot.kernel.models import Paper
+from bot.watch.cards import ANNOUNCE_BADGES, short_authors
 from handlers.slack.escape import escape_inline, link, mrkdwn_from_markdown
 
 Block = dict[str, Any]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli_context import CliContext
+from bot.runtime.cli_context import CliContext
 from handlers.slack.manifest import manifest, to_yaml
 
 

@@ -5,7 +5,7 @@ markup: ``&``, ``<`` and ``>`` are escaped so ``<!channel>``, ``<@U123>`` or
 ``<https://evil|click>`` show as typed; ``@channel``, ``@here`` and ``@everyone`` get
 a word joiner so no client or bridge reads them as a broadcast; URLs become code
 spans, so only links the bot builds (:func:`link`) are clickable; invisible and bidi
-characters are removed (:mod:`bot.sanitize`); lengths are capped without cutting an
+characters are removed (:mod:`bot.kernel.sanitize`); lengths are capped without cutting an
 escape sequence in half.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from bot.links import inert_urls
-from bot.redact import hide_paths, redact
-from bot.sanitize import strip_invisible
+from bot.kernel.links import inert_urls
+from bot.kernel.redact import hide_paths, redact
+from bot.kernel.sanitize import strip_invisible
 
 ELLIPSIS = "…"
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.commands import COMMANDS
-from bot.config import SlackConfig
+from bot.kernel.commands import COMMANDS
+from bot.kernel.config import SlackConfig
 from handlers.slack.adapter import EVENTS_PATH
 
 PLACEHOLDER_HOST = "YOUR-HOST"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Config, secret
-from bot.errors import ConfigError, RadarError
+from bot.kernel.config import Config, secret
+from bot.kernel.errors import ConfigError, RadarError
 
 
 async def check_connection(config: Config) -> str:

@@ -1,4 +1,4 @@
-"""``SlackPlatform``: the core's :class:`~bot.platform.ChatPlatform` over the Slack Web API.
+"""``SlackPlatform``: the core's :class:`~bot.kernel.platform.ChatPlatform` over the Slack Web API.
 
 Messages to one channel go out one at a time, ``slack.post_interval_s`` apart;
 the client's retry handlers wait out 429 ``Retry-After`` and retry 500/503 of
@@ -23,9 +23,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from analysis.schema import Analysis
-from bot.config import Config
-from bot.http import Pacer
-from bot.models import ChatRef, Paper
+from bot.arxiv.http import Pacer
+from bot.kernel.config import Config
+from bot.kernel.models import ChatRef, Paper
 from handlers.slack.blocks import Message, analysis_messages, card, card_nonce, notices
 
 log = logging.getLogger(__name__)

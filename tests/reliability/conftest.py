@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.llm import LlmFake
 from tests.reliability.harness import SlowSlack
-from tests.test_analysis_llm import ANSWER
+from tests.support.fakes.llm import LlmFake
+from tests.support.llm_answers import ANSWER
 
 
 def pytest_configure(config: pytest.Config) -> None:

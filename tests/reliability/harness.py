@@ -32,9 +32,9 @@ from typing import Any
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.slack import SlackFake
-from tests.slack_harness import command_body
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.slack import SlackFake
+from tests.support.slack_harness import command_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "reliability-signing-secret"

@@ -8,8 +8,6 @@ import urllib.request
 
 import pytest
 
-from tests.core_env import serve_papers
-from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     CHANNEL,
     SIGNING_SECRET,
@@ -23,7 +21,9 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
-from tests.slack_harness import command_body, sign
+from tests.support.core_env import serve_papers
+from tests.support.feeds import WEEKEND_FEED
+from tests.support.slack_harness import command_body, sign
 
 pytestmark = pytest.mark.reliability
 PAPER = "2511.05275"

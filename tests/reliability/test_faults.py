@@ -6,9 +6,6 @@ import time
 
 import pytest
 
-from tests.core_env import serve_papers
-from tests.fakes.server import Fault
-from tests.feeds import WEEKEND_FEED, seed_feed
 from tests.reliability.harness import (
     CHANNEL,
     BotProcess,
@@ -20,6 +17,9 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
+from tests.support.core_env import serve_papers
+from tests.support.fakes.server import Fault
+from tests.support.feeds import WEEKEND_FEED, seed_feed
 
 pytestmark = pytest.mark.reliability
 MONITOR = f'[[monitors]]\nname = "vla"\nchannels = ["slack:{CHANNEL}"]\n'

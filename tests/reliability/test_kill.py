@@ -13,10 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.store import Store
-from tests.core_env import serve_papers
-from tests.fakes.arxiv import ArxivFake
-from tests.fakes.server import Fault
-from tests.feeds import SEED_IDS, WEEKEND_FEED, redated, seed_feed
 from tests.reliability.harness import (
     CHANNEL,
     BotProcess,
@@ -29,6 +25,10 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
+from tests.support.core_env import serve_papers
+from tests.support.fakes.arxiv import ArxivFake
+from tests.support.fakes.server import Fault
+from tests.support.feeds import SEED_IDS, WEEKEND_FEED, redated, seed_feed
 
 pytestmark = pytest.mark.reliability
 PDF_TYPE = {"Content-Type": "application/pdf"}

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.store import PollRecord, Store
-from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     CHANNEL,
     BotProcess,
@@ -18,6 +17,7 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
+from tests.support.feeds import WEEKEND_FEED
 
 pytestmark = pytest.mark.reliability
 MONITOR = f'[[monitors]]\nname = "vla"\nchannels = ["slack:{CHANNEL}"]\nupload_report = true\n'

@@ -11,9 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.store.db import open_database
-from tests.core_env import serve_papers
-from tests.fakes.server import Fault
-from tests.feeds import WEEKEND_FEED
 from tests.reliability.harness import (
     BotProcess,
     database_locked,
@@ -25,6 +22,9 @@ from tests.reliability.harness import (
     wait_until,
     write_config,
 )
+from tests.support.core_env import serve_papers
+from tests.support.fakes.server import Fault
+from tests.support.feeds import WEEKEND_FEED
 
 pytestmark = pytest.mark.reliability
 BUSY_TIMEOUT = "busy_timeout_s = 0.3\n"  # appended to the [storage] table
@@ -128,7 +128,7 @@ def small_disk(tmp_path) -> Iterator[Path]:
     if result.returncode != 0:
         pytest.skip(
             f"cannot mount a tmpfs here ({result.stderr.strip()}); "
-            "tests/test_files.py injects ENOSPC at the file layer instead"
+            "tests/bot/store/test_files.py injects ENOSPC at the file layer instead"
         )
     try:
         yield mount

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from bot.errors import RadarError
+from bot.kernel.errors import RadarError
 
 MAX_ERRORS = 5
 """Conversion errors tolerated before the page counts as failed (plus one per 5,000 chars)."""

@@ -30,7 +30,7 @@ from analysis.fulltext.html.text import (
     normalise,
     table_grid,
 )
-from analysis.quality import assess
+from analysis.fulltext.quality import assess
 
 PAGE_CHARS = 4000
 """Characters of prose on a typical two-column arXiv page (the corpus PDFs: 3,700–4,300)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.errors import PdfError
+from bot.kernel.errors import PdfError
 
 SNIFF_BYTES = 1024
 

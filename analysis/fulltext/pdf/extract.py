@@ -5,7 +5,7 @@ are not complete PDFs, then parses in a child process with a deadline and a
 memory cap, since MuPDF is not thread-safe and some PDFs hang or crash it. This
 module does not import PyMuPDF: only the worker (and
 :func:`analysis.fulltext.pdf.parse.parse_pdf`, for tools and benchmarks) does. Every
-failure is a :class:`~bot.errors.PdfError` with a sentence for the user and a
+failure is a :class:`~bot.kernel.errors.PdfError` with a sentence for the user and a
 ``reason`` code.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from analysis.document import Document
 from analysis.fulltext.pdf.check import check_file
-from analysis.pdf_worker import WorkerError, preload, run_in_worker, start_worker
-from bot.errors import PdfError
+from analysis.fulltext.worker import WorkerError, preload, run_in_worker, start_worker
+from bot.kernel.errors import PdfError
 
 _PARSER = "analysis.fulltext.pdf.parse"  # imported by the worker only
 preload(_PARSER)

@@ -14,7 +14,7 @@ from analysis.fulltext.pdf.floats import take_floats
 from analysis.fulltext.pdf.layout import body_font_size, page_rows
 from analysis.fulltext.pdf.margins import strip_margins
 from analysis.fulltext.pdf.structure import build_document
-from bot.errors import PdfError
+from bot.kernel.errors import PdfError
 
 _ALLOCATION_FAILED = re.compile(r"\b(?:m|c|re)alloc\b.*\bfailed\b")
 

@@ -21,7 +21,7 @@ from analysis.fulltext.pdf.headings import (
 from analysis.fulltext.pdf.layout import PageRows, Row, body_font_size
 from analysis.fulltext.pdf.margins import FOOTNOTE_MARK, mark_footnotes
 from analysis.fulltext.pdf.text import TextJoiner, split_references
-from analysis.quality import MIN_PAGE_CHARS, assess
+from analysis.fulltext.quality import MIN_PAGE_CHARS, assess
 
 _INLINE_ABSTRACT = re.compile(r"^(?:abstract|résumé|summary)\s*[.:—–-]\s*(?P<text>\S.*)$", re.I)
 _FRONT_LABEL = re.compile(
