@@ -16,6 +16,7 @@ out of memory or raised is never reused.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import resource
@@ -186,6 +187,7 @@ def _address_space() -> int:
 def _serve(connection: Connection, modules: tuple[str, ...]) -> None:
     """The child: import ``modules``, then answer calls until the parent closes the pipe
     or none comes for IDLE_S."""
+    gc.freeze()  # what the child inherited is never garbage: the collector skips it
     for module in modules:
         importlib.import_module(module)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
