@@ -8,27 +8,15 @@ table (:mod:`bot.store.usage`; :mod:`bot.store.usage` enforces ``llm.daily_token
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-
-from pydantic import ValidationError
 from sqlite_utils import Database
 
+from analysis.cache_lookup import parse_analysis
 from analysis.schema import Analysis
 from bot.kernel.config import Config
 from bot.store import Store
 from bot.store import usage as usage_table
 from bot.store.sqlite_tx import transaction
 from bot.store.usage import Requester, check_token_budget, usage_day
-
-log = logging.getLogger(__name__)
-
-
-def cache_key(arxiv_id: str, version: int, engine: str, language: str, prompt_version: str) -> str:
-    """sha256 of the fields that determine an analysis."""
-    fields = json.dumps([arxiv_id, version, engine, language, prompt_version])
-    return hashlib.sha256(fields.encode()).hexdigest()
 
 
 class AnalysisCache:
@@ -85,17 +73,9 @@ class AnalysisCache:
         check_token_budget(self.config, total)
 
 
-def _parse(key: str, body: str) -> Analysis | None:
-    try:
-        return Analysis.model_validate_json(body)
-    except ValidationError:
-        log.warning("ignoring unreadable cached analysis %s", key)
-        return None
-
-
 def _get(db: Database, key: str) -> Analysis | None:
     row = db.execute("SELECT body FROM analyses WHERE cache_key = ?", [key]).fetchone()
-    return _parse(key, row[0]) if row else None
+    return parse_analysis(key, row[0]) if row else None
 
 
 def _latest(
@@ -106,7 +86,7 @@ def _latest(
         "AND prompt_version = ? ORDER BY version DESC LIMIT 1",
         [arxiv_id, engine, language, prompt_version],
     ).fetchone()
-    return _parse(row[0], row[1]) if row else None
+    return parse_analysis(row[0], row[1]) if row else None
 
 
 def _keep(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,9 +65,15 @@ def analyze_command(
 ) -> None:
     """Analyse an arXiv paper, or a local PDF or HTML file, from its full text."""
     config: Config = obj.config
+    with _user_errors():
+        target = paper_target(paper)
+        hit = (
+            None
+            if refresh or explain
+            else _cache_hit(config, target, engine, language, text_source)
+        )
 
     async def run() -> Analysis:
-        target = paper_target(paper)
         async with _analyzer(config) as analyzer:
             label = analyzer.engine_label(engine)
 
@@ -90,7 +96,7 @@ def analyze_command(
                 click.echo(await _selection(analyzer, analysis, target), err=True)
             return analysis
 
-    analysis = _run(run())
+    analysis = hit or _run_forking(run(), target, text_source)
     if output_format == "json":
         click.echo(analysis.model_dump_json(indent=2))
     else:
@@ -111,15 +117,16 @@ def analyze_command(
 def extract_command(obj: Any, paper: str, text_source: str | None, output_format: str) -> None:
     """Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper."""
     config: Config = obj.config
-    document = _run(_document(config, paper, text_source))
+    with _user_errors():
+        target = paper_target(paper)
+    document = _run_forking(_document(config, target, text_source), target, text_source)
     if output_format == "json":
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(document.to_text(), nl=False)
 
 
-async def _document(config: Config, paper: str, text_source: str | None) -> Document:
-    target = paper_target(paper)
+async def _document(config: Config, target: Path | ArxivId, text_source: str | None) -> Document:
     if isinstance(target, Path):
         from analysis.fulltext.source import read_local_file
 
@@ -143,6 +150,26 @@ def paper_target(paper: str) -> Path | ArxivId:
         raise
 
 
+def _cache_hit(
+    config: Config,
+    target: Path | ArxivId,
+    engine: str,
+    language: str | None,
+    text_source: str | None,
+) -> Analysis | None:
+    """The cached analysis of a versioned arXiv ID, found without the pipeline, the arXiv
+    client or the store's migrations (see :mod:`analysis.cache_lookup`); None on a miss."""
+    if isinstance(target, Path) or target.version is None:
+        return None
+    from analysis.cache_lookup import cached_analysis
+
+    try:
+        return cached_analysis(config, target, engine=engine, language=language, source=text_source)
+    except RadarError as exc:
+        click.echo(f"Error: {exc.user_message}", err=True)
+        raise click.exceptions.Exit(1) from None
+
+
 async def _selection(analyzer: Analyzer, analysis: Analysis, target: Path | ArxivId) -> str:
     """The ``--explain`` table, or why there is none (no usable full text)."""
     try:
@@ -162,16 +189,41 @@ async def _analyzer(config: Config) -> AsyncIterator[Analyzer]:
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
     """Run ``work``; a RadarError becomes a clean message and exit code 1."""
-    try:
+    with _user_errors():
         return asyncio.run(work)
+
+
+def _run_forking(
+    work: Coroutine[Any, Any, T], target: Path | ArxivId, text_source: str | None
+) -> T:
+    """:func:`_run`, with PDF workers forked from this one-shot process (no fork server);
+    for a local PDF the worker starts at once, loading PyMuPDF while this process sets up."""
+    from analysis.fulltext.worker import forking_this_process
+
+    with forking_this_process():
+        if isinstance(target, Path) and text_source != "html":
+            from analysis.fulltext.pdf.extract import start_extractor
+            from analysis.fulltext.source import is_pdf_path
+
+            with suppress(OSError):  # unreadable: reading it will say so
+                if is_pdf_path(target):
+                    start_extractor()
+        return _run(work)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A RadarError in the block becomes one ``Error: …`` line and exit code 1."""
+    try:
+        yield
     except RadarError as exc:
         click.echo(f"Error: {exc.user_message}", err=True)
         raise click.exceptions.Exit(1) from None
 
 
 def _markdown(analysis: Analysis, config: Config) -> str:
-    from analysis.pipeline import LOCAL_FILE_PREFIX
     from analysis.render import neutralise_mentions, render_markdown
+    from analysis.schema import LOCAL_FILE_PREFIX
 
     heading = neutralise_mentions(f"## {analysis.title}")
     if analysis.arxiv_id.startswith(LOCAL_FILE_PREFIX):  # a local file: no arXiv page to link

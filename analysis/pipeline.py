@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analysis import choices
 from analysis.budget import explain, select_text
-from analysis.cache import AnalysisCache, cache_key
-from analysis.choices import ENGINES, LANGUAGES, SOURCES, EngineKind
+from analysis.cache import AnalysisCache
+from analysis.cache_lookup import cache_key
+from analysis.choices import EngineKind
 from analysis.document import Document, Quality
 from analysis.engines.extractive import ExtractiveEngine
 from analysis.engines.llm_deferred import DeferredLlmEngine
@@ -33,10 +35,10 @@ from analysis.fulltext.source import (
     read_local_file,
     read_pdf,
 )
-from analysis.schema import Analysis, Engine, Language, Subject, Usage
+from analysis.schema import LOCAL_FILE_PREFIX, Analysis, Engine, Language, Subject, Usage
 from analysis.verify import verify
 from bot.arxiv.client import ArxivClient
-from bot.kernel.config import Config, secret
+from bot.kernel.config import Config
 from bot.kernel.errors import AnalysisError, FetchError, PaperNotFoundError, PdfError
 from bot.kernel.ids import ArxivId
 from bot.kernel.models import Paper
@@ -47,7 +49,6 @@ from bot.store.usage import Requester
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
-LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 ANYONE = Requester()  # the CLI or the digest: booked on the day's total only
 
 
@@ -377,38 +378,22 @@ class Analyzer:
         return Path(self.config.storage.cache_dir) / folder / f"{name}.{kind}"
 
     def _mode(self, requested: str | None) -> str:
-        mode = requested or self.config.analysis.source
-        if mode not in SOURCES:
-            raise AnalysisError(f"Unknown source {mode!r}; use one of {', '.join(SOURCES)}.")
-        return mode
+        return choices.source_mode(self.config, requested)
 
     def _variant(self, engine: Engine, source: str | None) -> str:
-        """The cache's prompt-version field: the engine's version and the text source chosen."""
-        return f"{engine.version}+{self._mode(source)}"
+        return choices.cache_variant(engine.version, self._mode(source))
 
     def _engine(self, requested: str) -> Engine:
-        if requested not in ENGINES:
-            raise AnalysisError(f"Unknown engine {requested!r}; use one of {', '.join(ENGINES)}.")
-        name = self.config.analysis.engine if requested == EngineKind.AUTO else requested
-        key = secret(self.config.llm.api_key_env)
-        if name == EngineKind.EXTRACTIVE or (name == EngineKind.AUTO and key is None):
+        if choices.engine_name(self.config, requested) == EngineKind.EXTRACTIVE:
             return self._extractive
-        if key is None:
-            raise AnalysisError(
-                f"The LLM engine needs an API key: set ${self.config.llm.api_key_env} "
-                "(or use the extractive engine)."
-            )
+        key = choices.api_key(self.config)
+        assert key is not None  # engine_name chose the LLM only with a key
         if self._llm is None or self._llm[0] != key:
             self._llm = (key, DeferredLlmEngine(self.config.llm, key))
         return self._llm[1]
 
     def _language(self, requested: str | None) -> Language:
-        language = requested or self.config.report.language
-        if language == "zh":
-            return "zh"
-        if language == "en":
-            return "en"
-        raise AnalysisError(f"Unknown language {language!r}; use one of {', '.join(LANGUAGES)}.")
+        return choices.language(self.config, requested)
 
 
 def abstract_document(paper: Paper) -> Document:

@@ -8,12 +8,14 @@ knows: the paper, engine, source, verification warnings and token usage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.choices import EngineKind
-from analysis.document import Document
+
+if TYPE_CHECKING:  # only the engine protocol names it: a cache hit never loads it
+    from analysis.document import Document
 
 Language = Literal["zh", "en"]
 Source = Literal["full_text", "abstract_only"]
@@ -72,6 +74,9 @@ class LlmAnswer(_Strict):
     experiments: Experiments = Field(description="实验说明.")
     limitations: Limitations = Field(description="Acknowledged and potential limitations.")
     future_work: list[FutureWork] = Field(description="改进建议和未来研究方向.")
+
+
+LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
 
 
 class Analysis(LlmAnswer):

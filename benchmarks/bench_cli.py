@@ -8,13 +8,13 @@ commands taking turns so that a busy machine slows them alike:
 
 - ``--help``, ``check`` and ``analyze`` of a cached paper, as ratios to
   ``python -c pass`` and to ``check`` (target: ``--help`` and the cache hit within
-  1.5× of ``check``);
+  1.5× of ``check``); the hit reads one row without the pipeline (:mod:`analysis.cache_lookup`);
 - ``extract`` of the long corpus paper (2203.00130, 39 pages) as a ratio to a bare
   ``python -c "import pymupdf; …get_text()"`` on the same file with the same
   PyMuPDF (target ≤ 2.5×), next to the same extraction in process;
 - how many processes import ``bot.runtime.cli`` during ``extract`` (``PYTHONPROFILEIMPORTTIME``,
   as ``python -X importtime``): 1 means no PDF worker loads the CLI again;
-- a no-op call through the worker process from this light script, for reference.
+- a no-op call to a worker process that waits for work (the pool keeps one), for reference.
 
 The cache hit is prepared against a loopback arXiv (``tests/support/fakes``) serving the
 15-page CiteSee paper; nothing leaves the machine. Needs the shared corpus
@@ -163,6 +163,8 @@ def report(
     times: dict[str, float], bare: float, extract: float, local: dict[str, float], cli_imports: int
 ) -> None:
     base, check = times["python -c pass"], times["arxiv-radar check"]
+    one, five, _ = os.getloadavg()
+    print(f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores")
     print("start-up, median wall time of fresh processes:")
     for label, seconds in times.items():
         print(
@@ -185,7 +187,7 @@ def report(
         f"{local['parse'] * 1000:.0f} ms ({pages / local['parse']:.0f} pages/s), through the "
         f"worker {local['worker'] * 1000:.0f} ms ({pages / local['worker']:.0f} pages/s)"
     )
-    print(f"  no-op worker call from a light main module: {local['noop'] * 1000:.1f} ms")
+    print(f"  no-op call to a waiting worker: {local['noop'] * 1000:.1f} ms")
     print(
         f"  processes importing bot.runtime.cli during arxiv-radar extract: {cli_imports} "
         f"({'no worker re-imports the CLI' if cli_imports == 1 else 'WORKERS RE-IMPORT IT'})"

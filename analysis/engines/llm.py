@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from analysis import prompts
 from analysis.budget import Fate, PaperText, select_text
-from analysis.choices import EngineKind
+from analysis.choices import EngineKind, llm_label
 from analysis.document import Document
 from analysis.schema import EngineResult, LlmAnswer, Subject, Usage, strict_json_schema
 from analysis.tokens import count_tokens
@@ -68,7 +68,7 @@ class LlmEngine:
 
     @property
     def label(self) -> str:
-        return f"llm:{self.config.model}"
+        return llm_label(self.config.model)
 
     @property
     def version(self) -> str:

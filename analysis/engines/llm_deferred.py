@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analysis import prompts
-from analysis.choices import EngineKind
+from analysis.choices import EngineKind, llm_label
 from analysis.document import Document
 from analysis.schema import EngineResult, Subject
 from bot.kernel.config import LlmConfig
@@ -31,7 +31,7 @@ class DeferredLlmEngine:
 
     @property
     def label(self) -> str:
-        return f"llm:{self.config.model}"
+        return llm_label(self.config.model)
 
     @property
     def version(self) -> str:

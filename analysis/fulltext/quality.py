@@ -57,11 +57,11 @@ def assess(
 
     ``removed`` counts, per class, what the reader took out of the prose.
     """
-    tokens = _TOKEN.findall(text)
-    words = sum(1 for token in tokens if len(token) > 1)
+    counts = _word_counts(_TOKEN.findall(text))
+    words = sum(counts.values())
     # Glyphs a reader already dropped as unmapped still count against the text.
     unmapped = (removed or {}).get("unmapped_glyphs", 0)
-    ratio = dictionary_ratio(tokens, bad_chars=len(_BAD_CHARS.findall(text)) + unmapped)
+    ratio = dictionary_ratio(counts, bad_chars=len(_BAD_CHARS.findall(text)) + unmapped)
     reason = _reason(len(text), pages, text_pages, ratio)
     return Quality(
         chars=len(text),
@@ -74,9 +74,17 @@ def assess(
     )
 
 
-def dictionary_ratio(tokens: list[str], *, bad_chars: int = 0) -> float:
-    """Share of multi-letter ``tokens`` that look like words; unmapped glyphs count as misses."""
-    counts = Counter(token for token in tokens if len(token) > 1)
+def _word_counts(tokens: list[str]) -> Counter[str]:
+    """How often each multi-letter token occurs (counted once, judged once per distinct token)."""
+    counts = Counter(tokens)
+    for token in [token for token in counts if len(token) < 2]:
+        del counts[token]
+    return counts
+
+
+def dictionary_ratio(counts: Counter[str], *, bad_chars: int = 0) -> float:
+    """Share of the multi-letter tokens ``counts`` that look like words; unmapped glyphs
+    count as misses."""
     total = sum(counts.values()) + bad_chars
     if total == 0:
         return 0.0

@@ -60,12 +60,17 @@ async def read_local_file(settings: AnalysisConfig, path: Path, source: str = "a
     """A local PDF or HTML file as a document; ``source`` may insist on one kind."""
     if not path.is_file():
         raise MissingFileError(f"No such file: {path}")
-    is_pdf = path.suffix.lower() == ".pdf" or is_pdf_file(path)
+    is_pdf = is_pdf_path(path)
     if source == "html" and is_pdf:
         raise AnalysisError(f"{path.name} is a PDF, not an HTML page: use --source pdf or auto.")
     if source == "pdf" or is_pdf:
         return await read_pdf(settings, path)
     return await read_html(settings, path)
+
+
+def is_pdf_path(path: Path) -> bool:
+    """Whether a local file is read as a PDF: named ``.pdf`` or starting like one."""
+    return path.suffix.lower() == ".pdf" or is_pdf_file(path)
 
 
 def is_pdf_file(path: Path) -> bool:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from analysis.cache import AnalysisCache, cache_key
+from analysis.cache import AnalysisCache
+from analysis.cache_lookup import cache_key
 from analysis.schema import Analysis, Usage
 from bot.kernel.config import parse_config
 from bot.store import Store

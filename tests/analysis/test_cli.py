@@ -76,6 +76,40 @@ def test_analyze_with_the_llm_uses_the_cache_until_refresh(
     assert analyses == 2  # `stats` counts the two analyses made (the cache hit is free)
 
 
+def test_a_versioned_cache_hit_asks_nobody_and_prints_the_same_analysis(
+    config: Config, arxiv_fake: ArxivFake, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    for engine in ("llm", "extractive"):
+        first = run(config, "analyze", PAPER_ID, "--engine", engine, "--format", "json")
+        assert first.exit_code == 0, first.output
+        asked = len(arxiv_fake.requests)
+        hit = run(config, "analyze", f"{PAPER_ID}v3", "--engine", engine, "--format", "json")
+        assert (hit.exit_code, hit.stdout, hit.stderr) == (0, first.stdout, ""), engine
+        assert len(arxiv_fake.requests) == asked, engine  # the served version is 3
+        markdown = run(config, "analyze", f"{PAPER_ID}v3", "--engine", engine)
+        assert markdown.stdout.startswith("## DenseLite: Small Dense Retrieval\n\n")
+    assert len(llm.bodies()) == 1
+    other_version = run(config, "analyze", f"{PAPER_ID}v2", "--engine", "extractive")
+    assert other_version.exit_code == 0  # a miss: analysed through the pipeline
+    assert len(arxiv_fake.requests) > asked
+
+
+def test_a_cache_look_up_without_a_database_or_its_table_is_a_miss(
+    config: Config, tmp_path: Path
+) -> None:
+    from analysis.cache_lookup import cached_analysis
+    from bot.kernel.ids import parse_arxiv_id
+
+    versioned = parse_arxiv_id(f"{PAPER_ID}v3")
+    assert cached_analysis(config, versioned) is None  # no database file yet
+    Path(config.storage.path).write_bytes(b"")  # an empty file: no analyses table
+    assert cached_analysis(config, versioned) is None
+    Path(config.storage.path).unlink()
+    result = run(config, "analyze", f"{PAPER_ID}v3", "--engine", "nonsense")
+    assert result.exit_code == 2  # click rejects it before any look-up
+
+
 def test_errors_are_one_clean_line_and_exit_code_1(
     config: Config, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,9 +118,10 @@ def test_errors_are_one_clean_line_and_exit_code_1(
     assert bad_id.stderr.startswith("Error: 'not-an-id' is not an arXiv ID")
     assert "Traceback" not in bad_id.output
 
-    no_key = run(config, "analyze", PAPER_ID, "--engine", "llm")
-    assert no_key.exit_code == 1
-    assert f"set ${KEY_ENV}" in no_key.stderr
+    for paper in (PAPER_ID, f"{PAPER_ID}v3"):  # the cache look-up refuses it too
+        no_key = run(config, "analyze", paper, "--engine", "llm")
+        assert no_key.exit_code == 1
+        assert f"set ${KEY_ENV}" in no_key.stderr
 
     monkeypatch.setenv(KEY_ENV, KEY)
     llm.fail(401, f"Incorrect API key provided: {KEY}")

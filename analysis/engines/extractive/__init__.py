@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from analysis.choices import EngineKind
+from analysis.choices import EXTRACTIVE_LABEL, EXTRACTIVE_VERSION, EngineKind
 from analysis.document import Caption, Document, Section
 from analysis.engines.extractive import experiments as ex
 from analysis.engines.extractive.cues import (
@@ -65,7 +65,6 @@ from analysis.schema import (
 
 __all__ = ["EXTRACTIVE_VERSION", "ExtractiveEngine", "extract_analysis", "split_sentences"]
 
-EXTRACTIVE_VERSION = "extractive-2"
 MAX_OVERVIEW_SENTENCES = 6
 MAX_METHOD_PASSAGES = 6
 MAX_LIMITATIONS = 4
@@ -85,7 +84,7 @@ _BASELINE_TITLE = re.compile(r"baseline|related|prior|background|compar", re.I)
 class ExtractiveEngine:
     """The engine used without an LLM key; deterministic and fast."""
 
-    label = "extractive"
+    label = EXTRACTIVE_LABEL
     kind = EngineKind.EXTRACTIVE
     version = EXTRACTIVE_VERSION
 

@@ -17,7 +17,7 @@ from typing import Any
 from analysis.document import Document
 from analysis.fulltext.pdf.check import check_file
 from analysis.fulltext.reasons import PdfReason
-from analysis.fulltext.worker import WorkerError, run_in_worker
+from analysis.fulltext.worker import WorkerError, run_in_worker, start_worker
 from bot.kernel.errors import PdfError
 
 PARSER = "analysis.fulltext.pdf.parse"  # imported once in the worker processes' fork server
@@ -47,6 +47,11 @@ def extract_document(
     if "error" in answer:
         raise PdfError(answer["error"]["message"], reason=answer["error"]["reason"])
     return Document.from_dict(answer["document"])
+
+
+def start_extractor() -> None:
+    """Start a worker with PyMuPDF loaded now, while the caller gets on with its own work."""
+    start_worker(PARSER)
 
 
 def _parse_in_worker(path: str, max_pages: int) -> dict[str, Any]:

@@ -29,6 +29,8 @@ _CAPTION_START = re.compile(r"(?:fig|tab)", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"[\d∗*†‡§¶]{1,3}(?:,[\d∗*†‡§¶]{1,3})*")
 _WORD_END = re.compile(r"[^\W\d_]{3,}$")
 _AFTER_MARK = frozenset(".,;:!?)]”’\"'")
+_BOLD, _ITALIC = pymupdf.TEXT_FONT_BOLD, pymupdf.TEXT_FONT_ITALIC
+_SUPERSCRIPT = pymupdf.TEXT_FONT_SUPERSCRIPT
 
 _COLUMN_SLACK = 0.02
 _CELL_GAP = 1.2  # a gap wider than this many font sizes separates table cells
@@ -131,11 +133,12 @@ def body_font_size(rows: Iterable[Row]) -> float:
 def _main_direction(lines: Iterable[dict[str, Any]]) -> tuple[int, int]:
     weights: Counter[tuple[int, int]] = Counter()
     for line in lines:
-        weights[_snap(line["dir"])] += sum(len(span["text"]) for span in line["spans"])
+        weights[_snap(line["dir"])] += sum([len(span["text"]) for span in line["spans"]])
     weights.pop((0, 0), None)
     return weights.most_common(1)[0][0] if weights else (1, 0)
 
 
+@functools.cache
 def _snap(direction: tuple[float, float]) -> tuple[int, int]:
     dx, dy = direction
     if abs(dx) > 0.99:
@@ -166,21 +169,29 @@ def _line_row(
     sizes: dict[float, int] = {}
     fonts: dict[str, int] = {}
     bold = italic = chars = 0
+    pieces: list[str] = []
+    previous = ""
     for span in line["spans"]:
-        weight = len(span["text"].strip())
+        text, flags = span["text"], span["flags"]
+        if flags & _SUPERSCRIPT and is_note_mark(text, previous):
+            pieces.append(" ")  # a footnote mark raised after a word or punctuation
+        else:
+            pieces.append(text)
+            previous = text
+        weight = len(text.strip())
         if not weight:
             continue
         chars += weight
         size, font = round(span["size"], 1), span["font"]
         sizes[size] = sizes.get(size, 0) + weight
         fonts[font] = fonts.get(font, 0) + weight
-        if span["flags"] & pymupdf.TEXT_FONT_BOLD or _bold_font(font):
+        if flags & _BOLD or _bold_font(font):
             bold += weight
-        if span["flags"] & pymupdf.TEXT_FONT_ITALIC:
+        if flags & _ITALIC:
             italic += weight
     if not chars:
         return None
-    text = _SPACES.sub(" ", "".join(_span_texts(line["spans"]))).strip()
+    text = _SPACES.sub(" ", "".join(pieces)).strip()
     x0, y0, x1, y1 = _to_frame(line["bbox"], direction)
     return Row(
         page=page,
@@ -195,18 +206,6 @@ def _line_row(
         font=max(fonts, key=fonts.__getitem__),
         italic=italic >= 0.7 * chars,
     )
-
-
-def _span_texts(spans: list[dict[str, Any]]) -> Iterable[str]:
-    """The spans' texts, without footnote marks raised after a word or punctuation."""
-    previous = ""
-    for span in spans:
-        text = span["text"]
-        if span["flags"] & pymupdf.TEXT_FONT_SUPERSCRIPT and is_note_mark(text, previous):
-            yield " "
-            continue
-        previous = text
-        yield text
 
 
 def is_note_mark(text: str, before: str) -> bool:

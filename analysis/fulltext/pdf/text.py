@@ -33,16 +33,15 @@ class TextJoiner:
     """
 
     def __init__(self, rows: list[Row]) -> None:
-        self._vocabulary: Counter[str] = Counter()
+        words: list[str] = []
         after_split = False
         for row in rows:
-            words = _WORD.findall(row.text)
+            found = _WORD.findall(row.text)
             split = _split_word(row.text) is not None
             # Fragments around a line-end hyphen are not words of the document.
-            self._vocabulary.update(
-                word.lower() for word in words[after_split : len(words) - split] if len(word) > 2
-            )
+            words += found[after_split : len(found) - split]
             after_split = split
+        self._vocabulary = Counter([word.lower() for word in words if len(word) > 2])
 
     def join(self, rows: list[Row]) -> str:
         """Text of ``rows``: rows of a block form one line, blocks are separated by newlines."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,12 @@ from analysis.document import Document
 from analysis.fulltext.pdf.extract import extract_document
 from analysis.fulltext.pdf.parse import parse_pdf
 from analysis.fulltext.quality import assess
-from analysis.fulltext.worker import WorkerError, run_in_worker
+from analysis.fulltext.worker import (
+    WorkerError,
+    forking_this_process,
+    run_in_worker,
+    start_worker,
+)
 from bot.kernel.errors import PdfError
 from tests.support import pdf_factory
 
@@ -313,6 +319,14 @@ def fail() -> None:
     raise ValueError("no such page")
 
 
+def pids() -> tuple[int, int]:
+    return os.getpid(), os.getppid()
+
+
+def loaded(module: str) -> bool:
+    return module in sys.modules
+
+
 def test_worker_returns_the_result() -> None:
     assert run_in_worker(double, 21, timeout_s=30, memory_mb=256) == {"value": 42}
 
@@ -428,3 +442,44 @@ def test_raised_footnote_marks_leave_the_text_and_exponents_stay(folder: Path) -
     assert "5e-5.4" not in intro
     assert "The loss grows with x2 for every input we tried." in intro
     assert document.footnotes == ("We tune it on the validation set.",)
+
+
+def test_a_worker_that_answered_serves_the_next_call_with_a_fresh_memory_cap() -> None:
+    first, _ = run_in_worker(pids, timeout_s=30, memory_mb=256)
+    assert run_in_worker(allocate, 200, timeout_s=30, memory_mb=256) == 200 * 1024 * 1024
+    assert run_in_worker(allocate, 200, timeout_s=30, memory_mb=256) == 200 * 1024 * 1024
+    assert run_in_worker(pids, timeout_s=30, memory_mb=256)[0] == first
+    with pytest.raises(WorkerError):
+        run_in_worker(allocate, 4096, timeout_s=30, memory_mb=256)
+
+
+def test_a_worker_that_failed_is_never_reused() -> None:
+    first, _ = run_in_worker(pids, timeout_s=30, memory_mb=256)
+    with pytest.raises(WorkerError) as raised:
+        run_in_worker(fail, timeout_s=30, memory_mb=256)
+    assert raised.value.reason == "raised"
+    with pytest.raises(WorkerError):
+        run_in_worker(allocate, 4096, timeout_s=30, memory_mb=256)
+    after, _ = run_in_worker(pids, timeout_s=30, memory_mb=256)
+    assert after != first
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)
+
+
+def test_a_one_shot_command_forks_its_workers_itself() -> None:
+    with forking_this_process():
+        _, parent = run_in_worker(pids, timeout_s=30, memory_mb=256)
+        assert parent == os.getpid()  # a fork of this process, not of the fork server
+        with pytest.raises(WorkerError) as raised:
+            run_in_worker(allocate, 4096, timeout_s=30, memory_mb=256)
+        assert raised.value.reason == "memory"
+    assert run_in_worker(pids, timeout_s=30, memory_mb=256)[1] != os.getpid()
+
+
+def test_a_worker_started_ahead_has_its_modules_loaded_for_the_next_call() -> None:
+    # Any small standard module that nothing here has imported: the worker must load it.
+    module = next(m for m in ("tabnanny", "pyclbr", "netrc", "quopri") if m not in sys.modules)
+    with forking_this_process():
+        start_worker(module)
+        assert run_in_worker(loaded, module, timeout_s=30, memory_mb=256)
+    assert module not in sys.modules
