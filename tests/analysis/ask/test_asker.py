@@ -454,11 +454,11 @@ async def test_the_cached_analysis_overview_goes_to_the_llm(
     make_env: Any, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with make_env() as env:
-        analysis = await env.asker.analyzer.analyze(
+        result = await env.asker.analyzer.analyze(
             parse_arxiv_id(PAPER_ID), engine="extractive", language="en"
         )
         monkeypatch.setenv(KEY_ENV, KEY)
         await env.ask("What batch size did they use?")
     overview = block(user_message(llm.structured_bodies()[0]), "overview")
-    assert overview == analysis.overview
+    assert overview == result.analysis.overview
     assert "DenseLite" in overview
