@@ -10,6 +10,7 @@ are ``pending``, IDs arXiv does not know are ``unknown``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,7 +74,7 @@ async def build_profile(
     store: Store, config: Config, monitor: MonitorConfig, channel: ChannelKey | None
 ) -> Profile:
     """The profile from the config and the store."""
-    declared = declared_papers(monitor)
+    declared = await asyncio.to_thread(declared_papers, monitor)  # a file parse, off the loop
     seeds = await profile_seeds(store, config, monitor, channel, declared.papers)
     texts = await store.interests.paper_texts(s.arxiv_id for s in seeds if s.arxiv_id)
     return _resolve(seeds, texts, config.interests.max_papers, declared.warnings)
