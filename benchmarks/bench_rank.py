@@ -44,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.kernel.config import Config, load_config
 from bot.kernel.models import Paper
 from bot.store import PollRecord, Store
-from bot.store import interests as table
 from bot.watch.ranking import rank_papers, selections
 from bot.watch.ranking.embedded import embedding_similarities, text_hash
 from bot.watch.ranking.lookup import load_profile
@@ -183,7 +182,7 @@ async def with_embeddings(config: Config, path: Path, items: int) -> tuple[float
             (key, text_hash(text), [rng.gauss(0, 1) for _ in range(DIMENSIONS)])
             for key, text in texts
         ]
-        table.save_vectors(store.db, "bench-embed", rows, store.now())
+        await store.interests.save_vectors("bench-embed", rows)
         start, start_cpu = time.perf_counter(), time.process_time()
         await embedding_similarities(store, embedded, profile, papers)
         return time.perf_counter() - start, time.process_time() - start_cpu

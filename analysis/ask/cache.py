@@ -11,16 +11,12 @@ import json
 import logging
 from collections.abc import Sequence
 
-from sqlite_utils import Database
-
 from analysis.ask.language import normalise_question
 from analysis.ask.types import Answer, Turn
 from analysis.schema import Usage
 from bot.kernel.config import Config
 from bot.store import Store
 from bot.store import usage as usage_table
-from bot.store.answers import get_answer, put_answer
-from bot.store.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +42,7 @@ class AnswerCache:
         self.store = store
 
     async def get(self, key: str) -> Answer | None:
-        body = await self.store.run(get_answer, self.store.db, key)
+        body = await self.store.answers.get(key)
         if body is None:
             return None
         try:
@@ -66,16 +62,9 @@ class AnswerCache:
             "body": json.dumps(answer.to_dict(), ensure_ascii=False),
             "created": self.store.now(),
         }
-        await self.store.run(put_answer, self.store.db, row)
+        await self.store.answers.put(row)
 
     async def record_tokens(self, config: Config, usage: Usage) -> None:
         """Add an answer's tokens to the day's total (not counted as an analysis)."""
         day = usage_table.usage_day(config, self.store.clock())
-        await self.store.run(
-            _add_tokens, self.store.db, day, usage.input_tokens, usage.output_tokens
-        )
-
-
-def _add_tokens(db: Database, day: str, input_tokens: int, output_tokens: int) -> None:
-    with transaction(db):
-        usage_table.add_tokens(db, day, None, input_tokens, output_tokens)
+        await self.store.answers.add_tokens(day, usage.input_tokens, usage.output_tokens)

@@ -14,8 +14,6 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from analysis.ask.fusion import Vectors, fuse, vector_ranking
 from analysis.ask.hits import Hit
 from analysis.ask.language import words
@@ -27,8 +25,7 @@ from analysis.embeddings import embed_texts, enabled
 from bot.kernel.config import Config
 from bot.kernel.errors import EmbeddingsError
 from bot.store import Store
-from bot.store import passages as table
-from bot.store.passages import IndexedText, PassageRow, Span
+from bot.store.passages import IndexedText, LexicalHits, PassageRow
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,7 @@ class PassageIndex:
 
     async def paper(self, key: str) -> IndexedPaper | None:
         """The indexed paper under ``key``, or None (also when split by an older splitter)."""
-        row = await self.store.run(table.stored_doc, self.store.db, key)
+        row = await self.store.passages.stored_doc(key)
         if row is None or row["splitter"] != SPLITTER_VERSION:
             return None
         return IndexedPaper(
@@ -118,32 +115,28 @@ class PassageIndex:
             "created": self.store.now(),
         }
         texts = [_indexed(passage) for passage in passages]
-        await self.store.run(table.replace_doc, self.store.db, row, texts)
+        await self.store.passages.replace_doc(row, texts)
         self._passages.pop(key, None)
         log.info("indexed %s: %d passages", key, len(passages))
         return paper
 
     async def forget(self, key: str) -> None:
         """Drop a paper version from the index."""
-        await self.store.run(table.forget_doc, self.store.db, key)
+        await self.store.passages.forget_doc(key)
         self._passages.pop(key, None)
 
     async def note_latest(self, paper: IndexedPaper, latest: int) -> IndexedPaper:
         """Remember that arXiv's newest version of the paper is ``latest``."""
         if latest <= paper.latest_version:
             return paper
-        await self.store.run(table.set_latest_version, self.store.db, paper.key, latest)
+        await self.store.passages.set_latest_version(paper.key, latest)
         return IndexedPaper(**{**paper.__dict__, "latest_version": latest})
 
     async def search(self, paper: IndexedPaper, question: str, language: str) -> Retrieval:
         """The passages relevant to ``question``, best first."""
         query = build_query(question, cjk_paper=paper.cjk)
         passages = await self._all_passages(paper.key)
-        lexical: list[Hit] = []
-        if query.match() and passages:
-            span = (min(passages), max(passages))
-            found = await self.store.run(_lexical, self.store.db, span, query)
-            lexical = [Hit(i, passages[i], c, score) for i, c, score in found if i in passages]
+        lexical = await self._lexical(passages, query)
         if not enabled(self.config.embeddings):
             return Retrieval(tuple(lexical))
         try:
@@ -155,11 +148,21 @@ class PassageIndex:
         ranking = vector_ranking(vectors)
         return Retrieval(fuse(lexical, ranking, passages))
 
+    async def _lexical(self, passages: dict[int, Passage], query: Query) -> list[Hit]:
+        """The passages relevant to ``query`` by BM25, best first (one read of the index)."""
+        if not (query.match() and passages):
+            return []
+        span = (min(passages), max(passages))
+        groups = [group.match() for group in query.groups if group.counts]
+        hits = await self.store.passages.lexical_hits(span, query.match(), CANDIDATES, groups)
+        found = _relevant(hits, query)
+        return [Hit(i, passages[i], c, score) for i, c, score in found if i in passages]
+
     async def _all_passages(self, key: str) -> dict[int, Passage]:
         if key in self._passages:
             self._passages.move_to_end(key)
             return self._passages[key]
-        rows = await self.store.run(table.passages_of, self.store.db, key)
+        rows = await self.store.passages.passages_of(key)
         found = {row.id: _passage(row) for row in rows}
         self._passages[key] = found
         while len(self._passages) > PAPERS_IN_MEMORY:
@@ -171,31 +174,30 @@ class PassageIndex:
     ) -> Vectors:
         """The question's vector and every passage's (embedding the missing ones, once)."""
         config = self.config.embeddings
-        cached = await self.store.run(table.embeddings, self.store.db, paper.key, config.model)
+        cached = await self.store.passages.embeddings(paper.key, config.model)
         missing = [i for i in passages if i not in cached]
         texts = [_embedding_text(passages[i]) for i in missing]
         fresh = await embed_texts(config, [question, *texts])
         new = [(i, Vectors.pack(vector)) for i, vector in zip(missing, fresh[1:], strict=True)]
         if new:
-            await self.store.run(table.save_embeddings, self.store.db, config.model, new)
+            await self.store.passages.save_embeddings(config.model, new)
         return Vectors(fresh[0], {**cached, **dict(new)})
 
 
-def _lexical(db: Database, span: Span, query: Query) -> list[tuple[int, int, float]]:
-    """(id, groups covered, BM25) of the relevant candidates, best first; on the DB thread."""
-    candidates = table.ranked(db, span, query.match(), CANDIDATES)
-    covered = dict.fromkeys((i for i, _ in candidates), 0)
+def _relevant(hits: LexicalHits, query: Query) -> list[tuple[int, int, float]]:
+    """(id, groups covered, BM25) of the relevant candidates, best first."""
+    covered = dict.fromkeys((i for i, _ in hits.candidates), 0)
     specific: set[int] = set()
     counted = [group for group in query.groups if group.counts]
-    for group in counted:
-        for passage_id in table.matching_ids(db, span, group.match()) & covered.keys():
+    for group, matching in zip(counted, hits.groups, strict=True):
+        for passage_id in matching:
             covered[passage_id] += 1
             if not group.weak:
                 specific.add(passage_id)
     needed = query.needed(len(counted)) if counted else len(query.groups) + 1
     relevant = [
         (i, covered[i], score)
-        for i, score in candidates
+        for i, score in hits.candidates
         if covered[i] >= needed and (i in specific or not query.needs_specific())
     ]
     return sorted(relevant, key=lambda hit: (-hit[1], hit[2]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.kernel.models import ChatRef
@@ -26,12 +27,13 @@ async def react(
 ) -> bool:
     """Record (or, ``removed``, take back) a ``kind`` reaction on a card; False when
     ``message_id`` is not one of the bot's cards."""
-    card = await store.run(posts.card_for_message, store.db, platform, message_id)
+    card = await store.posts.card_for_message(platform, message_id)
     if card is None or card.channel != channel:
         return False
     weight, at = SIGNAL_WEIGHTS[kind], store.clock()
     if removed:
-        given = await store.run(_latest_standing, store, (platform, channel), card.arxiv_id, kind)
+        signals = await store.interests.signals([(platform, channel)], None)
+        given = _latest_standing(signals, card.arxiv_id, kind)
         if given is None:
             return True  # nothing of this kind stands for the paper here
         weight, at = -given[0], given[1]
@@ -57,7 +59,7 @@ async def asked_for(store: Store, ref: ChatRef, arxiv_id: str, kind: str = ANALY
         return
     card = None
     if ref.thread is not None:
-        card = await store.run(posts.card_for_message, store.db, ref.platform, ref.thread)
+        card = await store.posts.card_for_message(ref.platform, ref.thread)
     monitor = card.monitor if card is not None and card.monitor != posts.SEARCH else None
     try:
         await record_signal(
@@ -74,11 +76,11 @@ async def asked_for(store: Store, ref: ChatRef, arxiv_id: str, kind: str = ANALY
 
 
 def _latest_standing(
-    store: Store, channel: tuple[str, str], arxiv_id: str, kind: str
+    signals: Sequence[table.SignalRow], arxiv_id: str, kind: str
 ) -> tuple[float, datetime] | None:
-    """The weight and time of the newest ``kind`` signal not taken back yet."""
+    """The weight and time of the newest ``kind`` signal on ``arxiv_id`` not taken back yet."""
     standing: dict[str, float] = defaultdict(float)
-    for row in table.signals(store.db, [channel], None):
+    for row in signals:
         if row.arxiv_id == arxiv_id and row.kind == kind:
             standing[row.at] += row.weight
     given = [(at, weight) for at, weight in standing.items() if abs(weight) > 1e-9]

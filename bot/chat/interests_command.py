@@ -48,7 +48,7 @@ async def interests_reply(
 async def _add(
     store: Store, arxiv: ArxivClient, config: Config, ref: ChatRef, arxiv_id: ArxivId
 ) -> str:
-    held = await store.run(table.channel_interests, store.db, [(ref.platform, ref.channel)])
+    held = await store.interests.channel_interests([(ref.platform, ref.channel)])
     cap = config.interests.max_papers
     if len(held) >= cap and arxiv_id.id not in {row.arxiv_id for row in held}:
         return f"This channel already has {cap} interest papers; remove one before adding more."
@@ -66,11 +66,10 @@ async def _add(
 
 async def _title(store: Store, arxiv: ArxivClient, arxiv_id: ArxivId) -> str:
     """The paper's title, from the feeds seen, the look-up cache, or arXiv ("" if offline)."""
-    ids = [arxiv_id.id]
-    known = await store.run(table.feed_texts, store.db, ids)
-    if arxiv_id.id in known:
-        return known[arxiv_id.id][0]
-    cached = (await store.run(table.cached_papers, store.db, ids)).get(arxiv_id.id)
+    texts = await store.interests.paper_texts([arxiv_id.id])
+    if arxiv_id.id in texts.feeds:
+        return texts.feeds[arxiv_id.id][0]
+    cached = texts.cached.get(arxiv_id.id)
     if cached is not None and cached.state == table.FOUND:
         return cached.title
     try:
@@ -82,7 +81,7 @@ async def _title(store: Store, arxiv: ArxivClient, arxiv_id: ArxivId) -> str:
     row = table.CachedPaper(
         paper.arxiv_id, paper.title, paper.abstract, published, table.FOUND, store.now()
     )
-    await store.run(table.cache_papers, store.db, [row])
+    await store.interests.cache_papers([row])
     return paper.title
 
 

@@ -15,14 +15,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.kernel.models import Paper, Verdict
+from bot.store.answers import Answers
 from bot.store.events import Events
+from bot.store.interests import Interests
 from bot.store.matches import Matches, StoredMatch
 from bot.store.papers import UPSERT_PAPER, announced_date, paper_from_row, paper_row
+from bot.store.passages import Passages
 from bot.store.polls import Polls, announcement_taken
 from bot.store.posts import Posts
 from bot.store.queue import Queue
 from bot.store.sqlite_tx import transaction
 from bot.store.subscriptions import Subscriptions
+from bot.store.summaries import Summaries
 from bot.store.thread import StoreThread, utc_now
 from bot.store.uploads import ReportUploads
 from bot.store.usage import UsageBook
@@ -51,9 +55,10 @@ class Store(StoreThread):
 
     The async table facades hang off it: :attr:`queue` (:mod:`bot.store.queue`),
     :attr:`posts`, :attr:`matches`, :attr:`subscriptions`, :attr:`events`, :attr:`polls`,
-    :attr:`usage`, :attr:`uploads`. The methods below are synchronous steps on the
-    database thread: call them through :meth:`run` (``await store.run(store.paper, id)``)
-    or from a function that already runs there.
+    :attr:`usage`, :attr:`uploads`, :attr:`summaries`, :attr:`interests`, :attr:`passages`,
+    :attr:`answers`. The methods below are synchronous steps on the database thread: call
+    them through :meth:`run` (``await store.run(store.paper, id)``) or from a function that
+    already runs there.
     """
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
@@ -66,6 +71,10 @@ class Store(StoreThread):
         self.polls = Polls(self)
         self.usage = UsageBook(self)
         self.uploads = ReportUploads(self)
+        self.summaries = Summaries(self)
+        self.interests = Interests(self)
+        self.passages = Passages(self)
+        self.answers = Answers(self)
 
     # papers and matches ------------------------------------------------------
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 FOUND = "found"
 UNKNOWN = "unknown"
@@ -146,6 +147,20 @@ def cached_papers(db: Database, arxiv_ids: Iterable[str]) -> dict[str, CachedPap
     return cached
 
 
+@dataclass(frozen=True)
+class PaperTexts:
+    """What the store holds of some papers' text: from the feeds seen and the look-up cache."""
+
+    feeds: dict[str, tuple[str, str, str | None]]  # title, abstract, publication time
+    cached: dict[str, CachedPaper]
+
+
+def paper_texts(db: Database, arxiv_ids: Iterable[str]) -> PaperTexts:
+    """The feed texts and the cached look-ups of ``arxiv_ids``, in one read."""
+    wanted = list(dict.fromkeys(arxiv_ids))
+    return PaperTexts(feed_texts(db, wanted), cached_papers(db, wanted))
+
+
 def cache_papers(db: Database, papers: Iterable[CachedPaper]) -> None:
     with transaction(db):
         for paper in papers:
@@ -202,3 +217,46 @@ def save_vectors(
                 "VALUES (?, ?, ?, ?, ?)",
                 [key, model, text_hash, json.dumps(vector), now],
             )
+
+
+class Interests(Facade):
+    """Interests, signals, looked-up profile papers and their vectors on the store's
+    database thread (``store.interests``)."""
+
+    async def add_interest(
+        self, platform: str, channel: str, arxiv_id: str, monitor: str | None, added: str
+    ) -> bool:
+        """Add a paper to a channel's interests; False when it was there already."""
+        return await self._call(add_interest, platform, channel, arxiv_id, monitor, added)
+
+    async def remove_interest(self, platform: str, channel: str, arxiv_id: str) -> bool:
+        """Remove a paper from a channel's interests; False when it was not there."""
+        return await self._call(remove_interest, platform, channel, arxiv_id)
+
+    async def channel_interests(self, channels: Sequence[tuple[str, str]]) -> list[ChannelInterest]:
+        """The interests of ``channels``, newest first."""
+        return await self._call(channel_interests, list(channels))
+
+    async def add_signal(self, signal: SignalRow) -> None:
+        await self._call(add_signal, signal)
+
+    async def signals(
+        self, channels: Sequence[tuple[str, str]], monitor: str | None
+    ) -> list[SignalRow]:
+        """The signals of ``channels``, plus those recorded for ``monitor`` when it is given."""
+        return await self._call(signals, list(channels), monitor)
+
+    async def paper_texts(self, arxiv_ids: Iterable[str]) -> PaperTexts:
+        """The feed texts and the cached look-ups of ``arxiv_ids``."""
+        return await self._call(paper_texts, list(arxiv_ids))
+
+    async def cache_papers(self, papers: Iterable[CachedPaper]) -> None:
+        await self._call(cache_papers, list(papers))
+
+    async def vectors(self, model: str, keys: Sequence[tuple[str, str]]) -> dict[str, list[float]]:
+        """Stored vectors by paper key for ``(key, text_hash)`` pairs whose text is unchanged."""
+        return await self._call(vectors, model, list(keys))
+
+    async def save_vectors(self, model: str, rows: Iterable[tuple[str, str, list[float]]]) -> None:
+        """Store ``(key, text_hash, vector)`` rows for ``model``, replacing older ones."""
+        await self._call(save_vectors, model, list(rows), self._now())

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 BM25_WEIGHTS = (2.0, 1.0)  # heading, body
 Span = tuple[int, int]  # the first and last passage rowid of a paper
@@ -120,6 +121,24 @@ def matching_ids(db: Database, span: Span, match: str) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
+@dataclass(frozen=True)
+class LexicalHits:
+    """One search of a paper: its best candidates and, per term group, the candidates it matches."""
+
+    candidates: list[tuple[int, float]]  # (passage id, BM25 score: lower is better)
+    groups: list[set[int]]  # the candidates each group's expression matches
+
+
+def lexical_hits(
+    db: Database, span: Span, match: str, limit: int, groups: Sequence[str]
+) -> LexicalHits:
+    """The best ``limit`` matches of ``match`` in ``span`` and which of them each of
+    ``groups`` (FTS5 expressions) matches, in one read."""
+    candidates = ranked(db, span, match, limit)
+    ids = {passage_id for passage_id, _ in candidates}
+    return LexicalHits(candidates, [matching_ids(db, span, group) & ids for group in groups])
+
+
 def embeddings(db: Database, doc_key: str, model: str) -> dict[int, bytes]:
     """Cached vectors (float32 bytes) of a paper's passages made with ``model``."""
     rows = db.execute(
@@ -135,3 +154,38 @@ def save_embeddings(db: Database, model: str, vectors: Sequence[tuple[int, bytes
             "UPDATE passages SET embedding_model = ?, embedding = ? WHERE id = ?",
             [(model, blob, passage_id) for passage_id, blob in vectors],
         )
+
+
+class Passages(Facade):
+    """The passage index on the store's database thread (``store.passages``)."""
+
+    async def stored_doc(self, doc_key: str) -> dict[str, Any] | None:
+        """The ``passage_docs`` row of ``doc_key``, if indexed."""
+        return await self._call(stored_doc, doc_key)
+
+    async def replace_doc(self, doc: dict[str, Any], passages: Sequence[IndexedText]) -> None:
+        """Store ``doc`` and its passages, replacing an earlier split of the same key."""
+        await self._call(replace_doc, doc, passages)
+
+    async def forget_doc(self, doc_key: str) -> None:
+        """Remove a paper version's passages (it will be read and split again)."""
+        await self._call(forget_doc, doc_key)
+
+    async def set_latest_version(self, doc_key: str, latest: int) -> None:
+        await self._call(set_latest_version, doc_key, latest)
+
+    async def passages_of(self, doc_key: str) -> list[PassageRow]:
+        return await self._call(passages_of, doc_key)
+
+    async def lexical_hits(
+        self, span: Span, match: str, limit: int, groups: Sequence[str]
+    ) -> LexicalHits:
+        """The best matches of ``match`` in ``span`` and which of them each group matches."""
+        return await self._call(lexical_hits, span, match, limit, list(groups))
+
+    async def embeddings(self, doc_key: str, model: str) -> dict[int, bytes]:
+        """Cached vectors (float32 bytes) of a paper's passages made with ``model``."""
+        return await self._call(embeddings, doc_key, model)
+
+    async def save_embeddings(self, model: str, vectors: Sequence[tuple[int, bytes]]) -> None:
+        await self._call(save_embeddings, model, vectors)

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from bot.store.posts import INTENT, POSTED, SUMMARISED
 from bot.store.sqlite_tx import transaction
+from bot.store.thread import Facade
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,22 @@ def _summary(row: dict[str, object]) -> Summary:
         tuple(json.loads(str(row["papers"]))),
         int(str(row["attempts"] or 0)),
     )
+
+
+class Summaries(Facade):
+    """Summary messages on the store's database thread (``store.summaries``)."""
+
+    async def plan(self, platform: str, channel: str, monitor: str, arxiv_ids: list[str]) -> str:
+        """Record the intent to list ``arxiv_ids`` in one summary; return its nonce."""
+        return await self._call(plan, platform, channel, monitor, arxiv_ids, self._now())
+
+    async def pending(self, platform: str, channel: str | None = None) -> list[Summary]:
+        """Summaries not posted yet on ``platform`` (in ``channel`` if given), oldest first."""
+        return await self._call(pending, platform, channel)
+
+    async def start_attempt(self, summary: Summary) -> None:
+        """Count a try before the platform call."""
+        await self._call(start_attempt, summary)
+
+    async def mark_posted(self, summary: Summary, message_id: str) -> None:
+        await self._call(mark_posted, summary, message_id, self._now())

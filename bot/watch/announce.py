@@ -121,8 +121,7 @@ async def _post_channel(
     cards, rest = picks[:cap], picks[cap:]
     if rest:
         ids = [pick.paper.arxiv_id for pick in rest]
-        store = desk.store
-        await store.run(summaries.plan, store.db, platform.name, channel, monitor, ids, store.now())
+        await desk.store.summaries.plan(platform.name, channel, monitor, ids)
     posted = 0
     for pick in cards:
         posted += await _post(desk, platform, channel, pick, monitor)
@@ -140,7 +139,7 @@ async def ranked(
     still go out, in announcement order.
     """
     in_feed_order = [Pick(match.paper, match.keywords) for match in owed]
-    config = await desk.store.run(_monitor_config, desk.config, desk.store, monitor)
+    config = await _monitor_config(desk.config, desk.store, monitor)
     if config is None or not owed:
         return in_feed_order
     try:
@@ -159,10 +158,11 @@ async def ranked(
     return [Pick(r.paper, keywords[r.paper.arxiv_id], r.similar_to) for r in order]
 
 
-def _monitor_config(config: Config, store: Store, name: str) -> MonitorConfig | None:
+async def _monitor_config(config: Config, store: Store, name: str) -> MonitorConfig | None:
     """The configured monitor ``name``, or a channel's own (built from its subscriptions)."""
     if name.startswith(CHANNEL_MONITOR_PREFIX):
-        return next((m for m in channel_monitors(config, store) if m.name == name), None)
+        channels = await store.subscriptions.all_channels()
+        return next((m for m in channel_monitors(config, channels) if m.name == name), None)
     return next((m for m in config.monitors if m.name == name), None)
 
 
@@ -187,14 +187,14 @@ async def post_summaries(desk: Desk, platform: ChatPlatform, channel: str | None
     """
     store = desk.store
     if channel is None:
-        owed = await store.run(summaries.pending, store.db, platform.name)
+        owed = await store.summaries.pending(platform.name)
         done = 0
         for each in dict.fromkeys(summary.channel for summary in owed):
             done += await post_summaries(desk, platform, each)
         return done
     done = 0
     async with desk.cards.lock(platform.name, channel):
-        for summary in await store.run(summaries.pending, store.db, platform.name, channel):
+        for summary in await store.summaries.pending(platform.name, channel):
             try:
                 await _post_summary(desk, platform, summary)
             except Exception:
@@ -209,11 +209,11 @@ async def _post_summary(desk: Desk, platform: ChatPlatform, summary: summaries.S
     found = await store.run(_papers, store, summary.arxiv_ids)
     in_report = any(m.name == summary.monitor for m in desk.config.monitors)
     message = CardSummary(summary_heading(len(found), in_report=in_report), found)
-    await store.run(summaries.start_attempt, store.db, summary)
+    await store.summaries.start_attempt(summary)
     message_id = await platform.post_summary(
         summary.channel, message, summary.nonce, reconcile=summary.attempts > 0
     )
-    await store.run(summaries.mark_posted, store.db, summary, message_id, store.now())
+    await store.summaries.mark_posted(summary, message_id)
     log.info(
         "summary of %d matches posted to %s:%s",
         len(found),

@@ -62,7 +62,7 @@ async def record_signal(
     row = table.SignalRow(
         platform, channel_id, monitor, parse_arxiv_id(arxiv_id).id, kind, weight, when.isoformat()
     )
-    await store.run(table.add_signal, store.db, row)
+    await store.interests.add_signal(row)
 
 
 async def add_interest(
@@ -80,16 +80,14 @@ async def add_interest(
     platform, channel_id = channel_key(channel)
     paper = parse_arxiv_id(arxiv_id).id
     added = (at or store.clock()).isoformat()
-    return await store.run(
-        table.add_interest, store.db, platform, channel_id, paper, monitor, added
-    )
+    return await store.interests.add_interest(platform, channel_id, paper, monitor, added)
 
 
 async def remove_interest(store: Store, *, channel: ChatRef | ChannelKey, arxiv_id: str) -> bool:
     """Remove a paper (ID or arXiv URL) from ``channel``'s interests; False if absent."""
     platform, channel_id = channel_key(channel)
     paper = parse_arxiv_id(arxiv_id).id
-    return await store.run(table.remove_interest, store.db, platform, channel_id, paper)
+    return await store.interests.remove_interest(platform, channel_id, paper)
 
 
 async def list_interests(
@@ -98,20 +96,10 @@ async def list_interests(
     """``channel``'s interest papers, newest first, then (with ``config``) those the
     configured monitors posting there list in ``interests``."""
     key = channel_key(channel)
-    return await store.run(_list, store, key, config)
-
-
-def _list(store: Store, key: ChannelKey, config: Config | None) -> list[InterestItem]:
-    rows = table.channel_interests(store.db, [key])
-    configured: list[tuple[str, str]] = []
-    if config is not None:
-        for monitor in config.monitors:
-            if key in monitor_channel_keys(config, monitor):
-                configured.extend(
-                    (parse_arxiv_id(i).id, f"config:{monitor.name}") for i in monitor.interests
-                )
+    rows = await store.interests.channel_interests([key])
+    configured = _configured(config, key) if config is not None else []
     ids = [row.arxiv_id for row in rows] + [arxiv_id for arxiv_id, _ in configured]
-    titles = _titles(store, ids)
+    titles = _titles(await store.interests.paper_texts(ids))
     items = [InterestItem(r.arxiv_id, titles.get(r.arxiv_id, ""), "chat", r.added) for r in rows]
     chat_ids = {row.arxiv_id for row in rows}
     seen: set[str] = set()
@@ -122,9 +110,19 @@ def _list(store: Store, key: ChannelKey, config: Config | None) -> list[Interest
     return items
 
 
-def _titles(store: Store, ids: list[str]) -> dict[str, str]:
-    titles = {key: value[0] for key, value in table.feed_texts(store.db, ids).items()}
-    for key, cached in table.cached_papers(store.db, ids).items():
+def _configured(config: Config, key: ChannelKey) -> list[tuple[str, str]]:
+    """(arXiv ID, source) of the interests the monitors posting to ``key`` declare."""
+    return [
+        (parse_arxiv_id(text).id, f"config:{monitor.name}")
+        for monitor in config.monitors
+        if key in monitor_channel_keys(config, monitor)
+        for text in monitor.interests
+    ]
+
+
+def _titles(texts: table.PaperTexts) -> dict[str, str]:
+    titles = {key: value[0] for key, value in texts.feeds.items()}
+    for key, cached in texts.cached.items():
         if cached.state == table.FOUND and key not in titles:
             titles[key] = cached.title
     return titles

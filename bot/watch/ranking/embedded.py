@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from bot.kernel.config import Config
 from bot.kernel.models import Paper
 from bot.store import Store
-from bot.store import interests as table
 from bot.watch.ranking.profile import Profile, ProfilePaper
 from bot.watch.ranking.similarity import Similarity, paper_text, weighted
 
@@ -53,12 +52,12 @@ async def _vectors(
 
     model = config.embeddings.model
     hashes = {key: text_hash(text) for key, text in items}
-    known = await store.run(table.vectors, store.db, model, list(hashes.items()))
+    known = await store.interests.vectors(model, list(hashes.items()))
     wanted = {key: text for key, text in items if key not in known}
     if wanted:
         fresh = await embed_texts(config.embeddings, list(wanted.values()))
         rows = [(key, hashes[key], v) for key, v in zip(wanted, fresh, strict=True)]
-        await store.run(table.save_vectors, store.db, model, rows, store.now())
+        await store.interests.save_vectors(model, rows)
         known.update((key, vector) for key, _, vector in rows)
     return known
 

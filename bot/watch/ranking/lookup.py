@@ -37,7 +37,7 @@ async def load_profile(
     """The profile; with ``arxiv``, papers not looked up yet are looked up first."""
     if arxiv is not None:
         await look_up_missing(store, config, monitor, channel, arxiv)
-    return await store.run(build_profile, store, config, monitor, channel)
+    return await build_profile(store, config, monitor, channel)
 
 
 async def look_up_missing(
@@ -49,8 +49,8 @@ async def look_up_missing(
 ) -> int:
     """Look up the profile's papers that have no text yet; return how many were asked."""
     declared = declared_papers(monitor).papers
-    seeds = await store.run(profile_seeds, store, config, monitor, channel, declared)
-    missing = await store.run(missing_ids, store, seeds)
+    seeds = await profile_seeds(store, config, monitor, channel, declared)
+    missing = await missing_ids(store, seeds)
     for start in range(0, len(missing), BATCH):
         batch = missing[start : start + BATCH]
         try:
@@ -58,7 +58,7 @@ async def look_up_missing(
         except FetchError as exc:
             log.warning("interest papers not looked up now: %s", exc.user_message)
             return start
-        await store.run(table.cache_papers, store.db, _cached(batch, papers, store.now()))
+        await store.interests.cache_papers(_cached(batch, papers, store.now()))
     return len(missing)
 
 

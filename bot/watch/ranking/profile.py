@@ -10,6 +10,7 @@ are ``pending``, IDs arXiv does not know are ``unknown``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -69,16 +70,17 @@ def profile_channels(
     return [channel] if channel is not None else monitor_channel_keys(config, monitor)
 
 
-def build_profile(
+async def build_profile(
     store: Store, config: Config, monitor: MonitorConfig, channel: ChannelKey | None
 ) -> Profile:
-    """The profile from the config and the store (run on the store's thread)."""
-    declared = declared_papers(monitor)
-    seeds = profile_seeds(store, config, monitor, channel, declared.papers)
-    return _resolve(store, seeds, config.interests.max_papers, declared.warnings)
+    """The profile from the config and the store."""
+    declared = await asyncio.to_thread(declared_papers, monitor)  # a file parse, off the loop
+    seeds = await profile_seeds(store, config, monitor, channel, declared.papers)
+    texts = await store.interests.paper_texts(s.arxiv_id for s in seeds if s.arxiv_id)
+    return _resolve(seeds, texts, config.interests.max_papers, declared.warnings)
 
 
-def profile_seeds(
+async def profile_seeds(
     store: Store,
     config: Config,
     monitor: MonitorConfig,
@@ -89,26 +91,26 @@ def profile_seeds(
     seeds = [_Seed(p.key, p.arxiv_id, 1.0, p.source, p.when, p.title, p.abstract) for p in declared]
     seeds += [
         _Seed(row.arxiv_id, row.arxiv_id, 1.0, CHAT, row.added)
-        for row in table.channel_interests(store.db, channels)
+        for row in await store.interests.channel_interests(channels)
     ]
     # A channel's signals move only its own ranking; the report (no channel) also
     # counts signals recorded for the monitor in channels it no longer posts to.
-    signals = table.signals(store.db, channels, monitor.name if channel is None else None)
+    signals = await store.interests.signals(channels, monitor.name if channel is None else None)
     seeds += _signal_seeds(signals, store.clock(), config.interests.half_life_days)
     return _merge(seeds)
 
 
-def missing_ids(store: Store, seeds: Sequence[_Seed]) -> list[str]:
+async def missing_ids(store: Store, seeds: Sequence[_Seed]) -> list[str]:
     """arXiv IDs among ``seeds`` with no text anywhere: what to look up.
 
     An ID arXiv did not know is asked again after :data:`UNKNOWN_RETRY`.
     """
     needed = [s.arxiv_id for s in seeds if s.arxiv_id and not s.title]
     retry_before = (store.clock() - UNKNOWN_RETRY).isoformat()
-    cached = table.cached_papers(store.db, needed)
-    known = set(table.feed_texts(store.db, needed)) | {
+    texts = await store.interests.paper_texts(needed)
+    known = set(texts.feeds) | {
         key
-        for key, paper in cached.items()
+        for key, paper in texts.cached.items()
         if paper.state == table.FOUND or paper.fetched >= retry_before
     }
     return [arxiv_id for arxiv_id in dict.fromkeys(needed) if arxiv_id not in known]
@@ -151,11 +153,9 @@ def _merge(seeds: Sequence[_Seed]) -> list[_Seed]:
 
 
 def _resolve(
-    store: Store, seeds: Sequence[_Seed], max_papers: int, warnings: Sequence[str]
+    seeds: Sequence[_Seed], texts: table.PaperTexts, max_papers: int, warnings: Sequence[str]
 ) -> Profile:
-    ids = [s.arxiv_id for s in seeds if s.arxiv_id]
-    feeds = table.feed_texts(store.db, ids)
-    cached = table.cached_papers(store.db, ids)
+    feeds, cached = texts.feeds, texts.cached
     papers, pending, unknown = [], [], []
     for seed in seeds:
         title, abstract = seed.title, seed.abstract

@@ -72,7 +72,7 @@ class Env:
         )
 
     def count(self, table: str) -> int:
-        return self.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return self.store.test_db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 @pytest.fixture
@@ -301,7 +301,7 @@ async def test_the_token_budget_is_checked_and_usage_recorded_once(
     async with make_env("daily_token_budget = 50\n", record_usage=True) as env:
         result = await env.ask("What batch size did they use?")
         cached = await env.ask("What batch size did they use?")
-        rows = env.store.db.execute(
+        rows = env.store.test_db.execute(
             "SELECT analyses, input_tokens, output_tokens FROM usage"
         ).fetchall()
         with pytest.raises(BudgetExceededError):
@@ -354,7 +354,7 @@ async def test_embeddings_are_fused_and_cached(make_env: Any, embeddings: Embedd
     async with make_env(extra) as env:
         first = await env.ask("What batch size did they use?")
         second = await env.ask("Which datasets did they evaluate on?")
-        stored = env.store.db.execute(
+        stored = env.store.test_db.execute(
             "SELECT count(*) FROM passages WHERE embedding_model = 'fake-embedding'"
         ).fetchone()[0]
     inputs = embeddings.inputs()
@@ -385,7 +385,7 @@ async def test_a_failing_embeddings_server_falls_back_to_bm25(
 async def test_the_answer_json_round_trips_through_the_store(make_env: Any) -> None:
     async with make_env() as env:
         await env.ask("What batch size did they use?")
-        body = env.store.db.execute("SELECT body FROM answers").fetchone()[0]
+        body = env.store.test_db.execute("SELECT body FROM answers").fetchone()[0]
     assert json.loads(body)["citations"][0]["section"] == "§4.2 Results"
 
 
@@ -454,11 +454,11 @@ async def test_the_cached_analysis_overview_goes_to_the_llm(
     make_env: Any, llm: LlmFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with make_env() as env:
-        analysis = await env.asker.analyzer.analyze(
+        result = await env.asker.analyzer.analyze(
             parse_arxiv_id(PAPER_ID), engine="extractive", language="en"
         )
         monkeypatch.setenv(KEY_ENV, KEY)
         await env.ask("What batch size did they use?")
     overview = block(user_message(llm.structured_bodies()[0]), "overview")
-    assert overview == analysis.overview
+    assert overview == result.analysis.overview
     assert "DenseLite" in overview

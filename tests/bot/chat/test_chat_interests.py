@@ -27,7 +27,7 @@ def serve(arxiv: ArxivFake, arxiv_id: str, title: str) -> None:
 
 
 def stored(store) -> list[tuple]:
-    return store.db.execute("SELECT platform, channel, arxiv_id FROM interests").fetchall()
+    return store.test_db.execute("SELECT platform, channel, arxiv_id FROM interests").fetchall()
 
 
 # parsing ------------------------------------------------------------------------------

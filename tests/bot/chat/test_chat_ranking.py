@@ -47,7 +47,7 @@ def profile_paper(title: str = "Spatial tuning of vision-language models") -> Pa
 
 
 def signals(store) -> list[tuple]:
-    return store.db.execute(
+    return store.test_db.execute(
         "SELECT platform, channel, arxiv_id, kind, weight FROM signals ORDER BY id"
     ).fetchall()
 
@@ -106,7 +106,7 @@ async def test_a_thumbs_down_taken_back_on_slack_cancels_exactly(
         removed = reaction_added(card, BOT_USER, "-1", event_id="E2", kind="reaction_removed")
         await bot.event(removed)
         await until(lambda: len(signals(store)) == 2)
-        times = store.db.execute("SELECT DISTINCT at FROM signals").fetchall()
+        times = store.test_db.execute("SELECT DISTINCT at FROM signals").fetchall()
         await bot.event(reaction_added(card, BOT_USER, reaction="smile", event_id="E3"))
         other = await bot.post_card(paper, channel=OTHER_CHANNEL)
         await bot.event(reaction_added(other, "U0SOMEONE", reaction="+1", event_id="E4"))

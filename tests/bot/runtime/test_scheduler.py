@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.runtime.assembly import Runtime, scheduler_for
 from bot.runtime.scheduler import CHANNELS_JOB, fire_times, previous_fire_time
-from bot.store import PollRecord, interests, subscriptions
+from bot.store import PollRecord, subscriptions
 from tests.support.analysis_env import atom
 from tests.support.core_env import core, serve_papers
 from tests.support.fakes.platform import RecordingAdapter
@@ -248,7 +248,7 @@ async def test_the_poll_job_looks_up_new_interest_papers_before_it_posts(
         schedule = scheduler_for(env.service)
         await schedule.poll(env.config.monitors[0])
         await schedule.poll(env.config.monitors[0])  # cached: not asked again
-        cached = await env.store.run(interests.cached_papers, env.store.db, ["2405.00001"])
+        cached = (await env.store.interests.paper_texts(["2405.00001"])).cached
     assert cached["2405.00001"].title == "Spatial Tuning of VLMs"
     api = [r.query.get("id_list") for r in arxiv_fake.requests if r.path.startswith("/api/")]
     assert api == ["2405.00001"]

@@ -17,7 +17,7 @@ import pytest
 from bot.kernel.config import MonitorConfig, parse_config
 from bot.kernel.errors import ConfigError
 from bot.kernel.models import CardSummary, Paper
-from bot.store import posts, summaries
+from bot.store import posts
 from bot.watch.announce import announce, post_owed
 from bot.watch.poll import poll_monitor
 from bot.watch.ranking.rank import rank_papers, selections
@@ -59,7 +59,7 @@ async def test_a_poll_posts_the_cap_then_one_summary_once(arxiv_fake, tmp_path) 
         outcome = await poll_monitor(env.arxiv, env.store, env.config.monitor("vla"))
         posted = await announce(env.service, outcome)
         again = await announce(env.service, outcome)
-        states = env.store.db.execute(
+        states = env.store.test_db.execute(
             "SELECT arxiv_id, state FROM posts ORDER BY created, rowid"
         ).fetchall()
     cards, summary = env.platform.of("card"), env.platform.of("summary")
@@ -95,9 +95,9 @@ async def test_a_failed_summary_is_posted_by_the_next_poll(arxiv_fake, tmp_path)
         env.platform.fail("post_summary")
         outcome = await poll_monitor(env.arxiv, env.store, env.config.monitor("vla"))
         await announce(env.service, outcome)
-        owed = summaries.pending(env.store.db, "slack")
+        owed = await env.store.summaries.pending("slack")
         await post_owed(env.service)
-        left = summaries.pending(env.store.db, "slack")
+        left = await env.store.summaries.pending("slack")
     assert [(s.arxiv_ids, s.attempts) for s in owed] == [(tuple(SEED_IDS[2:]), 1)]
     assert left == []
     assert len(env.platform.of("card")) == 2
@@ -122,7 +122,7 @@ async def test_a_summarised_paper_gets_its_card_when_analysed(arxiv_fake, tmp_pa
         paper = env.store.paper(SEED_IDS[3])
         assert paper is not None
         card = await env.service.cards.ensure(env.platform, "C1", paper, (), "vla")
-        post = posts.card_in_channel(env.store.db, "slack", "C1", SEED_IDS[3])
+        post = await env.store.posts.card_in_channel("slack", "C1", SEED_IDS[3])
     assert post is not None
     assert (post.state, post.message_id) == (posts.POSTED, card)
     assert [c.arxiv_id for c in env.platform.of("card")] == [*SEED_IDS[:2], SEED_IDS[3]]
@@ -223,9 +223,9 @@ async def test_slack_summary_is_posted_once_across_a_crash_and_restart(
         store, platform = bot.service.store, bot.adapter.platform
         await poll_monitor(bot.service.arxiv, store, SLACK_MONITOR)  # matches stored
         ids = SEED_IDS[2:]
-        await store.run(summaries.plan, store.db, "slack", CHANNEL, "vla", ids, store.now())
-        (planned,) = await store.run(summaries.pending, store.db, "slack")
-        await store.run(summaries.start_attempt, store.db, planned)
+        await store.summaries.plan("slack", CHANNEL, "vla", ids)
+        (planned,) = await store.summaries.pending("slack")
+        await store.summaries.start_attempt(planned)
         papers = tuple(p for i in ids if (p := store.paper(i)) is not None)
         heading = "2 more matches today, ranked in the report"
         first = await platform.post_summary(
@@ -234,8 +234,8 @@ async def test_slack_summary_is_posted_once_across_a_crash_and_restart(
     async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake, monitors=monitors) as bot:
         posted = await post_owed(bot.service, ["vla"])
         store = bot.service.store
-        left = await store.run(summaries.pending, store.db, "slack")
-        row = store.db.execute("SELECT message_id, attempts FROM summaries").fetchone()
+        left = await store.summaries.pending("slack")
+        row = store.test_db.execute("SELECT message_id, attempts FROM summaries").fetchone()
     sent = slack.called("chat.postMessage")
     kinds = [m["metadata"]["event_type"] for m in sent]
     assert kinds == ["arxiv_radar_summary", "arxiv_radar_card", "arxiv_radar_card"]
@@ -305,9 +305,9 @@ async def test_discord_summary_is_posted_once_across_a_restart(
         store = service.store
         await poll_monitor(service.arxiv, store, service.config.monitors[0])
         ids = SEED_IDS[2:]
-        await store.run(summaries.plan, store.db, "discord", CHANNEL_ID, "vla", ids, store.now())
-        (planned,) = await store.run(summaries.pending, store.db, "discord")
-        await store.run(summaries.start_attempt, store.db, planned)
+        await store.summaries.plan("discord", CHANNEL_ID, "vla", ids)
+        (planned,) = await store.summaries.pending("discord")
+        await store.summaries.start_attempt(planned)
         papers = tuple(p for i in ids if (p := store.paper(i)) is not None)
         summary = CardSummary("2 more matches today, ranked in the report", papers)
         first = await bot.adapter.platform.post_summary(
@@ -315,7 +315,7 @@ async def test_discord_summary_is_posted_once_across_a_restart(
         )
     async with discord_bot(tmp_path, monkeypatch, discord_fake, arxiv_fake, extra=extra) as bot:
         posted = await post_owed(bot.core.service, ["vla"])
-        row = bot.core.store.db.execute("SELECT message_id, state FROM summaries").fetchone()
+        row = bot.core.store.test_db.execute("SELECT message_id, state FROM summaries").fetchone()
     sent = [message_payload(r) for r in discord_fake.posts(CHANNEL_ID)]
     footers = [s["embeds"][0]["footer"]["text"] for s in sent]
     assert posted == 2

@@ -283,7 +283,7 @@ async def test_reactions_decay_with_their_half_life(tmp_path, store) -> None:
         weight=-1.0,
         at=NOW,
     )
-    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    profile = await build_profile(store, config, config.monitors[0], SLACK_KEY)
     weights = {p.key: round(p.weight, 3) for p in (*profile.positive, *profile.negative)}
     assert weights == {"1808.10056": 0.5, "1808.10101": 0.375, "1808.10410": -1.0}
     assert [p.key for p in profile.negative] == ["1808.10410"]
@@ -295,7 +295,7 @@ async def test_the_profile_keeps_the_most_recent_papers_up_to_max_papers(tmp_pat
     await saved_day(store)
     for days, arxiv_id in enumerate(ids):
         await add_interest(store, channel=SLACK, arxiv_id=arxiv_id, at=NOW + timedelta(days))
-    profile = await store.run(build_profile, store, config, config.monitors[0], SLACK_KEY)
+    profile = await build_profile(store, config, config.monitors[0], SLACK_KEY)
     assert [p.key for p in profile.positive] == ["1808.10410", "1808.10101"]
     assert profile.pending == ()
 
