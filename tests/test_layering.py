@@ -177,8 +177,9 @@ def test_the_layer_check_sees_an_upward_import() -> None:
 
 
 # Storage has one door: SQL lives in bot/store/ (and the analysis cache's own table
-# module); everything else goes through the store's facades and methods.
-SQL_HOMES = ("bot/store/", "analysis/cache.py")
+# modules: the cache, and its read-only look-up that a cache hit uses without the
+# store); everything else goes through the store's facades and methods.
+SQL_HOMES = ("bot/store/", "analysis/cache.py", "analysis/cache_lookup.py")
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
     r"|CREATE\s+(TABLE|INDEX)|PRAGMA\s+\w+)\b",
