@@ -100,6 +100,8 @@ class AnalysisConfig:
     extract_timeout_s: float = 60.0
     extract_memory_mb: int = 2048
     max_per_user_per_day: int = 20
+    max_questions_per_user_per_day: int = 30
+    question_history_turns: int = 4
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class SlackConfig:
     http_port: int = 3000
     allowed_users: tuple[str, ...] = ()
     post_interval_s: float = 1.0
+    thread_questions: str = "mention"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class DiscordConfig:
     allowed_channels: tuple[int, ...] = ()
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
+    message_content: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "analysis.source": ("auto", "html", "pdf"),
     "llm.response_format": ("auto", "json_schema", "json_object"),
     "slack.mode": ("socket", "http"),
+    "slack.thread_questions": ("mention", "all"),
     "server.log_format": ("auto", "json", "text"),
     "access.analyze": ("admins", "everyone"),
     "access.subscriptions": ("admins", "everyone"),

@@ -5,6 +5,7 @@ results and the card an ``analyze`` command threads under). A post is claimed in
 ``posts`` before the platform call and marked with its message ID after; an intent
 left without an ID (a crash or a failed call in between) is first looked up on the
 platform with :meth:`ChatPlatform.find_card` and only re-posted when it is not there.
+Every card starts a thread about its paper version (:mod:`bot.store.threads`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 
 from bot.models import Paper
 from bot.platform import ChatPlatform
-from bot.store import Store, matches, posts
+from bot.store import Store, matches, posts, threads
+from bot.store.sqlite_tx import transaction
 
 log = logging.getLogger(__name__)
 REQUEST_MONITOR = "request"  # posts.monitor of a card posted for an analyze command
@@ -62,39 +64,35 @@ class Cards:
             found = await platform.find_card(channel, arxiv_id, token)
             if found:
                 log.info("card %s in %s:%s was posted before a restart", arxiv_id, name, channel)
-                await self._record(name, channel, arxiv_id, found)
+                await self.store.run(self._record, name, channel, paper, found)
                 return found
         message_id = await platform.post_card(channel, paper, keywords, token)
-        await self._record(name, channel, arxiv_id, message_id)
+        await self.store.run(self._record, name, channel, paper, message_id)
         log.info("card %s posted to %s:%s", arxiv_id, name, channel, extra={"event": "posted"})
         return message_id
 
-    async def _record(self, platform: str, channel: str, arxiv_id: str, message_id: str) -> None:
-        await self.store.run(
-            posts.mark_posted,
-            self.store.db,
-            platform,
-            channel,
-            arxiv_id,
-            message_id,
-            self.store.now(),
-        )
+    def _record(self, platform: str, channel: str, paper: Paper, message_id: str) -> None:
+        """The card's message ID, and its thread as one about the paper's version."""
+        db, now = self.store.db, self.store.now()
+        with transaction(db):
+            posts.mark_posted(db, platform, channel, paper.arxiv_id, message_id, now)
+            threads.record(db, platform, channel, message_id, paper.arxiv_id, paper.version, now)
 
     async def post_search_result(self, platform: ChatPlatform, channel: str, paper: Paper) -> str:
         """Post a search result's card (even if the channel has one) and remember it."""
-        now = self.store.now()
-        token = posts.nonce(platform.name, channel, f"{posts.SEARCH}:{paper.arxiv_id}:{now}")
+        stamp = self.store.now()
+        token = posts.nonce(platform.name, channel, f"{posts.SEARCH}:{paper.arxiv_id}:{stamp}")
         message_id = await platform.post_card(channel, paper, (), token)
-        await self.store.run(
-            posts.record_search_card,
-            self.store.db,
-            platform.name,
-            channel,
-            paper.arxiv_id,
-            message_id,
-            now,
-        )
+        await self.store.run(self._record_search_card, platform.name, channel, paper, message_id)
         return message_id
+
+    def _record_search_card(
+        self, platform: str, channel: str, paper: Paper, message_id: str
+    ) -> None:
+        db, now = self.store.db, self.store.now()
+        with transaction(db):
+            posts.record_search_card(db, platform, channel, paper.arxiv_id, message_id, now)
+            threads.record(db, platform, channel, message_id, paper.arxiv_id, paper.version, now)
 
     async def reconcile(self, platform: ChatPlatform) -> list[tuple[posts.Post, str]]:
         """Finish every intent left without a message ID; returns (post, message ID) pairs."""

@@ -22,6 +22,7 @@ from bot.arxiv import ArxivClient
 from bot.commands import (
     DEFAULT_PREFIX,
     Analyze,
+    Ask,
     Categories,
     Command,
     Digest,
@@ -39,6 +40,7 @@ from bot.limits import subscription_refusal
 from bot.models import ChatRef, Paper
 from bot.platform import ChatPlatform
 from bot.posting import Cards
+from bot.questions import Questions
 from bot.store import Store, events, jobs, posts, subscriptions
 from bot.store.sqlite_tx import transaction
 from bot.supervise import Supervisor
@@ -96,6 +98,7 @@ class RadarService:
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
         self.write_retry_s = WRITE_RETRY_S
+        self.questions = Questions(config, store, analyzer, self.write, self.jobs_changed)
 
     def command_prefix(self, platform: str) -> str:
         """How users type commands on ``platform`` (for help and retry hints)."""
@@ -229,6 +232,8 @@ class RadarService:
         match command:
             case Analyze(arxiv_id, language, refresh):
                 return await self.enqueue_analysis(arxiv_id, ref, language, refresh=refresh)
+            case Ask(arxiv_id, question, language):
+                return Reply(await self.questions.ask(arxiv_id, question, ref, language))
             case Subscribe(keyword):
                 return await self._follow(ref, subscriptions.KEYWORD, keyword, add=True)
             case Unsubscribe(keyword):

@@ -116,7 +116,7 @@ STORAGE_AND_ARXIV = {
 USE_CASES = {
     *("bot.service", "bot.announce", "bot.posting", "bot.workers", "bot.scheduler"),
     *("bot.digest", "bot.poll", "bot.cards", "bot.report", "bot.repeats", "bot.uploads"),
-    *("bot.progress", "bot.health", "bot.health_state"),
+    *("bot.progress", "bot.health", "bot.health_state", "bot.questions"),
 }
 RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),

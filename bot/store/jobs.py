@@ -76,8 +76,8 @@ def enqueue(
     """Add a request; join an active job for the same analysis. Returns (job id, joined)."""
     with transaction(db):
         found = db.execute(
-            "SELECT id FROM jobs WHERE arxiv_id = ? AND version IS ? AND engine = ? "
-            "AND language = ? AND state IN (?, ?) ORDER BY id LIMIT 1",
+            "SELECT id FROM jobs WHERE kind = 'analysis' AND arxiv_id = ? AND version IS ? "
+            "AND engine = ? AND language = ? AND state IN (?, ?) ORDER BY id LIMIT 1",
             [paper.id, paper.version, engine, language, *ACTIVE],
         ).fetchone()
         if found:
