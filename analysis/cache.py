@@ -2,8 +2,8 @@
 
 An analysis is keyed by paper, version, engine (with the model), language and
 prompt version, so changing any of them analyses afresh. Only finished,
-verified analyses are stored. Token usage goes through :mod:`bot.usage`, the
-one place that keeps the day's totals and enforces ``llm.daily_token_budget``.
+verified analyses are stored, together with their tokens booked in the ``usage``
+table (:mod:`bot.store.usage`; :mod:`bot.usage` enforces ``llm.daily_token_budget``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import logging
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from analysis.schema import Analysis, Usage
-from bot import usage as usage_table
+from analysis.schema import Analysis
 from bot.config import Config
 from bot.store import Store
+from bot.store import usage as usage_table
 from bot.store.sqlite_tx import transaction
+from bot.store.usage import Requester
+from bot.usage import check_token_budget, usage_day
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,24 @@ class AnalysisCache:
             _latest, self.store.db, arxiv_id, engine, language, prompt_version
         )
 
-    async def put(self, key: str, analysis: Analysis, prompt_version: str) -> None:
-        row = {
+    async def keep(
+        self,
+        key: str | None,
+        analysis: Analysis,
+        prompt_version: str,
+        requester: Requester,
+    ) -> None:
+        """Book a fresh analysis's tokens on ``requester`` and, unless ``key`` is None
+        (a result that may not recur), cache it: both in one transaction."""
+        day = usage_day(self.config, self.store.clock())
+        row = None if key is None else self._row(key, analysis, prompt_version)
+        spent = analysis.usage
+        await self.store.run(
+            _keep, self.store.db, row, day, requester, spent.input_tokens, spent.output_tokens
+        )
+
+    def _row(self, key: str, analysis: Analysis, prompt_version: str) -> dict[str, object]:
+        return {
             "cache_key": key,
             "arxiv_id": analysis.arxiv_id,
             "version": analysis.version,
@@ -60,20 +78,11 @@ class AnalysisCache:
             "body": analysis.model_dump_json(),
             "created": self.store.now(),
         }
-        await self.store.run(_put, self.store.db, row)
-
-    async def record_usage(self, usage: Usage, user: str | None = None) -> None:
-        """Count one analysis made outside chat (CLI, digest) and its tokens on today's
-        total (and on ``user``'s row, if given), so ``stats`` shows it."""
-        day = usage_table.usage_day(self.config, self.store.clock())
-        await self.store.run(
-            _add_tokens, self.store.db, day, user, usage.input_tokens, usage.output_tokens
-        )
 
     async def check_token_budget(self) -> None:
         """Raise :class:`~bot.errors.BudgetExceededError` once today's budget is spent."""
-        day = usage_table.usage_day(self.config, self.store.clock())
-        await self.store.run(usage_table.check_token_budget, self.store.db, self.config, day)
+        day = usage_day(self.config, self.store.clock())
+        await self.store.run(check_token_budget, self.store.db, self.config, day)
 
 
 def _parse(key: str, body: str) -> Analysis | None:
@@ -100,14 +109,15 @@ def _latest(
     return _parse(row[0], row[1]) if row else None
 
 
-def _put(db: Database, row: dict[str, object]) -> None:
-    with transaction(db):
-        db.table("analyses").upsert(row, pk="cache_key")
-
-
-def _add_tokens(
-    db: Database, day: str, user: str | None, input_tokens: int, output_tokens: int
+def _keep(
+    db: Database,
+    row: dict[str, object] | None,
+    day: str,
+    requester: Requester,
+    input_tokens: int,
+    output_tokens: int,
 ) -> None:
     with transaction(db):
-        usage_table.count_request(db, day, user)
-        usage_table.add_tokens(db, day, user, input_tokens, output_tokens)
+        if row is not None:
+            db.table("analyses").upsert(row, pk="cache_key")
+        usage_table.book(db, day, requester, input_tokens, output_tokens)

@@ -82,9 +82,10 @@ def analyze_command(
                 "source": text_source,
             }
             if isinstance(target, Path):
-                analysis = await analyzer.analyze_file(target, **options)
+                result = await analyzer.analyze_file(target, **options)
             else:
-                analysis = await analyzer.analyze(target, record_usage=True, **options)
+                result = await analyzer.analyze(target, **options)
+            analysis = result.analysis
             if explain:
                 click.echo(await _selection(analyzer, analysis, target), err=True)
             return analysis

@@ -32,7 +32,7 @@ from analysis.fulltext.source import (
     read_pdf,
 )
 from analysis.llm_deferred import DeferredLlmEngine
-from analysis.schema import Analysis, Engine, Language, Subject
+from analysis.schema import Analysis, Engine, Language, Subject, Usage
 from analysis.verify import verify
 from bot.arxiv import ArxivClient
 from bot.config import Config, secret
@@ -41,11 +41,13 @@ from bot.files import FileCache
 from bot.ids import ArxivId
 from bot.models import Paper
 from bot.store import Store
+from bot.store.usage import Requester
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
 LOCAL_FILE_PREFIX = "file:"  # Analysis.arxiv_id of a local file: "file:<name>"
+ANYONE = Requester()  # the CLI or the digest: booked on the day's total only
 
 # Why only the abstract was analysed, by PdfError / Quality reason code.
 FALLBACK_REASONS: dict[str, dict[str, str]] = {
@@ -73,6 +75,16 @@ FALLBACK_REASONS: dict[str, dict[str, str]] = {
 TRANSIENT_REASONS = frozenset({"timeout"})
 # A file that is not a readable PDF may be a bad download: fetch it again next time.
 REDOWNLOAD_REASONS = frozenset({"not_pdf", "unreadable"})
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What :meth:`Analyzer.analyze` did: the analysis, whether it was made now (False:
+    from the cache) and the tokens this call spent (booked in the ``usage`` table)."""
+
+    analysis: Analysis
+    fresh: bool
+    usage: Usage
 
 
 @dataclass(frozen=True)
@@ -122,10 +134,10 @@ class Analyzer:
         engine: str = "auto",
         refresh: bool = False,
         progress: Progress | None = None,
-        record_usage: bool = False,
+        requester: Requester = ANYONE,
         paper: Paper | None = None,
         source: str | None = None,
-    ) -> Analysis:
+    ) -> AnalysisResult:
         """Analyse ``arxiv_id``, or return the cached analysis unless ``refresh``.
 
         ``source`` is ``auto``, ``html`` or ``pdf`` (default: ``analysis.source``).
@@ -133,9 +145,10 @@ class Analyzer:
         ``paper`` is the metadata when the caller already has it (the digest has it
         from the feed): then no arXiv API request is made for it.
 
-        With ``record_usage`` the tokens spent are added to the day's total in the
-        ``usage`` table (the CLI and the digest; chat jobs book them per user in
-        :mod:`bot.workers`). An LLM analysis is refused once the day's budget is spent.
+        The tokens of a fresh analysis are booked on the day's total and on
+        ``requester`` (a chat job passes its first requester, whose request was
+        counted when accepted; the CLI and the digest pass nobody and count it now).
+        An LLM analysis is refused once the day's budget is spent.
         """
         chosen, lang = self._engine(engine), self._language(language)
         mode = self._mode(source)
@@ -143,20 +156,21 @@ class Analyzer:
         if arxiv_id.version and not refresh:  # a known version: no arXiv request on a hit
             hit = await self.cached(arxiv_id, language=lang, engine=engine, source=mode)
             if hit is not None:
-                return hit
+                return _from_cache(hit)
         if paper is None or paper.arxiv_id != arxiv_id.id:
             paper = await self.arxiv.paper(arxiv_id)
         version = arxiv_id.version or paper.version
         key = cache_key(paper.arxiv_id, version, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
-            return hit
+            return _from_cache(hit)
         if isinstance(chosen, DeferredLlmEngine):
             await self.cache.check_token_budget()
         versioned = ArxivId(paper.arxiv_id, version)
         source_read = await self._source(versioned, paper, progress, mode)
         subject = Subject(paper.arxiv_id, paper.title, lang, self._reason(source_read, lang))
         analysis = await self._run(chosen, subject, version, source_read, progress)
-        return await self._finish(analysis, key, variant, record_usage, source_read.reason)
+        cacheable = source_read.reason not in TRANSIENT_REASONS
+        return await self._keep(analysis, key if cacheable else None, variant, requester)
 
     async def analyze_file(
         self,
@@ -167,7 +181,7 @@ class Analyzer:
         refresh: bool = False,
         progress: Progress | None = None,
         source: str | None = None,
-    ) -> Analysis:
+    ) -> AnalysisResult:
         """Analyse a local PDF or HTML file (a paper under review, one not on arXiv).
 
         The same engines, verification and cache as arXiv papers, keyed by the
@@ -182,7 +196,7 @@ class Analyzer:
         digest = await asyncio.to_thread(file_digest, path)
         key = cache_key(f"sha256:{digest}", 0, chosen.label, lang, variant)
         if not refresh and (hit := await self.cache.get(key)) is not None:
-            return hit
+            return _from_cache(hit)
         document = await read_local_file(self.config.analysis, path, mode)
         if not document.quality.usable:
             reason = document.quality.reason or "too_little_text"
@@ -191,7 +205,7 @@ class Analyzer:
             await self.cache.check_token_budget()
         subject = Subject(f"{LOCAL_FILE_PREFIX}{path.name}", document.title or path.stem, lang)
         analysis = await self._run(chosen, subject, 0, Source(document), progress)
-        return await self._finish(analysis, key, variant, True, None)
+        return await self._keep(analysis, key, variant, ANYONE)
 
     async def selection(self, analysis: Analysis, path: Path | None = None) -> str:
         """Which sections of the analysed paper the LLM is sent whole, trimmed or not at all.
@@ -261,15 +275,13 @@ class Analyzer:
         )
         return verify(draft, source.document)
 
-    async def _finish(
-        self, analysis: Analysis, key: str, variant: str, record_usage: bool, reason: str | None
-    ) -> Analysis:
-        """Book the tokens and cache the result unless its fallback may not recur."""
-        if record_usage:
-            await self.cache.record_usage(analysis.usage)
-        if reason not in TRANSIENT_REASONS:
-            await self.cache.put(key, analysis, variant)
-        return analysis
+    async def _keep(
+        self, analysis: Analysis, key: str | None, variant: str, requester: Requester
+    ) -> AnalysisResult:
+        """Book the tokens of a fresh analysis and cache it under ``key`` (None: a
+        fallback that may not recur, not cached): the one place usage is booked."""
+        await self.cache.keep(key, analysis, variant, requester)
+        return AnalysisResult(analysis, fresh=True, usage=analysis.usage)
 
     @staticmethod
     def _reason(source: Source, language: Language) -> str | None:
@@ -413,6 +425,10 @@ def abstract_document(paper: Paper) -> Document:
     words = len(paper.abstract.split())
     quality = Quality(len(paper.abstract), words, 1.0, 0, usable=True, reason=None)
     return Document(paper.title, paper.abstract, 0, (), (), (), (), quality)
+
+
+def _from_cache(analysis: Analysis) -> AnalysisResult:
+    return AnalysisResult(analysis, fresh=False, usage=Usage())
 
 
 async def _report(progress: Progress | None, stage: str) -> None:

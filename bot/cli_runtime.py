@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
@@ -26,6 +26,7 @@ from bot.redact import redact
 from bot.runtime import Runtime
 from bot.service import RadarService
 from bot.store import Store, jobs
+from bot.store import usage as usage_table
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ def jobs_command(ctx: click.Context) -> None:
 @click.pass_obj
 def list_jobs(obj: CliContext, limit: int) -> None:
     """The newest jobs, their state, attempts and last error."""
-    rows = _with_store(obj.config, lambda store: jobs.recent(store.db, limit))
+    rows = _with_store(obj.config, lambda store: store.queue.recent(limit))
     if not rows:
         click.echo("No analysis jobs yet.")
         return
@@ -105,7 +106,7 @@ def list_jobs(obj: CliContext, limit: int) -> None:
 @click.pass_obj
 def retry_job(obj: CliContext, job_id: int) -> None:
     """Requeue a failed or cancelled job; its requesters get the result."""
-    done = _with_store(obj.config, lambda store: jobs.retry(store.db, job_id, store.now()))
+    done = _with_store(obj.config, lambda store: store.queue.retry(job_id))
     _outcome(
         done, f"Job {job_id} queued again.", _why_not(obj.config, job_id, "failed or cancelled")
     )
@@ -116,7 +117,7 @@ def retry_job(obj: CliContext, job_id: int) -> None:
 @click.pass_obj
 def cancel_job(obj: CliContext, job_id: int) -> None:
     """Cancel a queued or running job; the running bot tells its requesters."""
-    done = _with_store(obj.config, lambda store: jobs.cancel(store.db, job_id, store.now()))
+    done = _with_store(obj.config, lambda store: store.queue.cancel(job_id))
     _outcome(done, f"Job {job_id} cancelled.", _why_not(obj.config, job_id, "queued or running"))
 
 
@@ -125,21 +126,27 @@ def cancel_job(obj: CliContext, job_id: int) -> None:
 @click.pass_obj
 def stats_command(obj: CliContext, days: int) -> None:
     """Usage per day: analyses requested and tokens spent, in total and per user."""
-    rows = _with_store(obj.config, lambda store: usage.report(store.db, days))
+    rows = _with_store(obj.config, lambda store: store.run(usage_table.report, store.db, days))
     click.echo(usage.format_report(rows))
 
 
-def _with_store(config: Config, action: Callable[[Store], T]) -> T:
-    store = Store.open(config.storage.path)
-    try:
-        return action(store)
-    finally:
-        store.close()
+def _with_store(config: Config, action: Callable[[Store], Awaitable[T]]) -> T:
+    """Run ``action`` on the store, opened for it and closed after."""
+
+    async def run() -> T:
+        store = Store.open(config.storage.path, busy_timeout_s=config.storage.busy_timeout_s)
+        try:
+            return await action(store)
+        finally:
+            store.close()
+
+    result: T = run_async(run())
+    return result
 
 
 def _why_not(config: Config, job_id: int, wanted: str) -> str:
     """Why an operator action did nothing: no such job, or the job's state."""
-    state = _with_store(config, lambda store: jobs.state(store.db, job_id))
+    state = _with_store(config, lambda store: store.queue.state(job_id))
     if state is None:
         return f"There is no job {job_id} (see `arxiv-radar jobs list`)."
     return f"Job {job_id} is {state}, not {wanted}."

@@ -132,15 +132,13 @@ async def _analysed_entry(analyzer: Analyzer, match: StoredMatch, language: str)
 
     paper = match.paper
     try:
-        analysis = await analyzer.analyze(
-            ArxivId(paper.arxiv_id, paper.version),
-            language=language,
-            record_usage=True,
-            paper=paper,
+        result = await analyzer.analyze(
+            ArxivId(paper.arxiv_id, paper.version), language=language, paper=paper
         )
     except RadarError as exc:
         log.warning("analysis of %s failed: %s", paper.arxiv_id, exc.user_message)
         return ReportEntry(match, failure=exc.user_message)
+    analysis = result.analysis
     return ReportEntry(
         match, render_markdown(analysis, language), full_text=analysis.source == "full_text"
     )

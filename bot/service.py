@@ -42,6 +42,7 @@ from bot.platform import ChatPlatform
 from bot.posting import Cards
 from bot.questions import Questions
 from bot.store import Store, events, jobs, posts, subscriptions
+from bot.store import usage as usage_table
 from bot.store.sqlite_tx import transaction
 from bot.supervise import Supervisor
 from bot.uploads import Uploads
@@ -167,7 +168,7 @@ class RadarService:
             if refresh:
                 repeats.forget_cached(db, arxiv_id.id, label, language)
             _, joined = jobs.enqueue(db, arxiv_id, engine, language, ref, self.store.now())
-            usage.count_request(db, day, ref.user)
+            usage_table.count_request(db, day, ref.user)
         return joined
 
     def _repeat_text(self, arxiv_id: ArxivId, ref: ChatRef, repeat: repeats.Repeat) -> str:

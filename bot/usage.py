@@ -1,49 +1,27 @@
 """Daily usage: analyses requested per user, tokens spent, and the limits on both.
 
-One ``usage`` row per (day, user) plus a total row per day under the user ``*``.
-Days are calendar days in ``report.timezone``. A request counts against its user's
-``analysis.max_per_user_per_day`` when accepted; tokens are added when an analysis
-finishes, to the day's total and to the user whose request started the job.
+The counts are in the ``usage`` table (:mod:`bot.store.usage`). Days are calendar
+days in ``report.timezone``. A request counts against its user's
+``analysis.max_per_user_per_day`` when accepted; tokens are booked when an analysis
+finishes (by :class:`analysis.pipeline.Analyzer`, whoever asked), to the day's
+total and to the user whose request started the job.
 ``llm.daily_token_budget`` (0: unlimited) stops new LLM analyses once the day's
 total reaches it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from bot.config import Config
 from bot.errors import BudgetExceededError
-
-TOTAL = "*"
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    day: str
-    user: str
-    analyses: int
-    input_tokens: int
-    output_tokens: int
-
-    @property
-    def tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
+from bot.store.usage import TOTAL, UsageRow, row
 
 
 def usage_day(config: Config, moment: datetime) -> str:
     return moment.astimezone(config.tz).date().isoformat()
-
-
-def row(db: Database, day: str, user: str) -> UsageRow:
-    found = db.execute(
-        "SELECT analyses, input_tokens, output_tokens FROM usage WHERE day = ? AND user = ?",
-        [day, user],
-    ).fetchone()
-    return UsageRow(day, user, *(found or (0, 0, 0)))
 
 
 def check_user_limit(db: Database, config: Config, day: str, user: str | None) -> None:
@@ -66,50 +44,6 @@ def check_token_budget(db: Database, config: Config, day: str) -> None:
             f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
             f"tomorrow ({config.report.timezone})."
         )
-
-
-def count_request(db: Database, day: str, user: str | None) -> None:
-    """One more accepted analysis request for the day (and for ``user``)."""
-    for who in (TOTAL, user) if user else (TOTAL,):
-        _add(db, day, who, analyses=1)
-
-
-def add_tokens(
-    db: Database, day: str, user: str | None, input_tokens: int, output_tokens: int
-) -> None:
-    """Tokens spent by one analysis, on the day's total and on ``user``."""
-    for who in (TOTAL, user) if user else (TOTAL,):
-        _add(db, day, who, input_tokens=input_tokens, output_tokens=output_tokens)
-
-
-def _add(
-    db: Database,
-    day: str,
-    user: str,
-    *,
-    analyses: int = 0,
-    input_tokens: int = 0,
-    output_tokens: int = 0,
-) -> None:
-    db.execute(
-        "INSERT INTO usage (day, user, analyses, input_tokens, output_tokens) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(day, user) DO UPDATE SET "
-        "analyses = analyses + excluded.analyses, "
-        "input_tokens = input_tokens + excluded.input_tokens, "
-        "output_tokens = output_tokens + excluded.output_tokens",
-        [day, user, analyses, input_tokens, output_tokens],
-    )
-
-
-def report(db: Database, days: int) -> list[UsageRow]:
-    """Usage of the last ``days`` days with any activity, newest first, total row first."""
-    rows = db.execute(
-        "SELECT day, user, analyses, input_tokens, output_tokens FROM usage "
-        "WHERE day IN (SELECT DISTINCT day FROM usage ORDER BY day DESC LIMIT ?) "
-        "ORDER BY day DESC, user != ?, user",
-        [days, TOTAL],
-    ).fetchall()
-    return [UsageRow(*values) for values in rows]
 
 
 def format_report(rows: list[UsageRow]) -> str:

@@ -25,7 +25,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from analysis.stages import STAGE_TEXT
-from bot import usage
 from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import AnalysisError, FetchError, RadarError, StoreError
@@ -35,7 +34,7 @@ from bot.platform import ChatPlatform
 from bot.posting import REQUEST_MONITOR, Cards
 from bot.store import Store, jobs
 from bot.store.jobs import DONE, FAILED, Job, JobRequest
-from bot.store.sqlite_tx import transaction
+from bot.store.usage import Requester
 from bot.supervise import Supervisor
 
 if TYPE_CHECKING:
@@ -96,6 +95,7 @@ class Workers:
     ) -> None:
         self.config = config
         self.store = store
+        self.queue = store.queue
         self.analyzer = analyzer
         self.arxiv = arxiv
         self.cards = cards  # posts the card a command's analysis threads under
@@ -162,7 +162,7 @@ class Workers:
 
     async def _claim(self) -> Job | None:
         async with self._claiming:
-            job = await self.store.run(jobs.claim_next, self.store.db, self.store.now())
+            job = await self.queue.claim_next()
             if job is not None:
                 self._active.add(job.id)
         return job
@@ -172,14 +172,7 @@ class Workers:
         max_attempts = self.config.analysis.max_attempts
         async with self._claiming:
             running = tuple(self._active)
-            requeued, failed = await self.store.run(
-                jobs.recover,
-                self.store.db,
-                self.store.now(),
-                max_attempts,
-                running,
-                self._storage_error,
-            )
+            requeued, failed = await self.queue.recover(max_attempts, running, self._storage_error)
         if requeued or failed:
             log.warning("jobs left running: %d requeued, %d abandoned", requeued, failed)
             self.jobs_changed.set()
@@ -203,11 +196,9 @@ class Workers:
         job = run.job
         log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
         try:
-            analysis, fresh = await asyncio.wait_for(run.analyse(), self.deadline_s)
+            analysis = await asyncio.wait_for(run.analyze(), self.deadline_s)
         except asyncio.CancelledError:
-            await asyncio.shield(
-                self.store.run(jobs.release, self.store.db, job.id, self.store.now())
-            )
+            await asyncio.shield(self.queue.release(job))
             raise
         except JobCancelled:
             log.info("job %d was cancelled while running", job.id)
@@ -215,7 +206,8 @@ class Workers:
         except Exception as exc:
             await self._failed(run, exc)
         else:
-            await self._succeeded(job, analysis, fresh)
+            await self.queue.finish(job, DONE)
+            log.info("analysed %s (%s)", job.paper_id, analysis.engine)
             await self.deliver_job(job.id, analysis)
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
@@ -227,9 +219,7 @@ class Workers:
         if retryable and job.attempts < max_attempts:
             delay = self.retry_backoff_s * 2 ** (job.attempts - 1)
             not_before = (self.store.clock() + timedelta(seconds=delay)).isoformat()
-            await self.store.run(
-                jobs.retry_later, self.store.db, job.id, message, not_before, self.store.now()
-            )
+            await self.queue.retry_later(job, message, not_before)
             log.warning(
                 "job %d attempt %d failed (%s); retry in %.0f s",
                 job.id,
@@ -243,38 +233,22 @@ class Workers:
             )
             return
         log.warning("job %d failed for good: %s", job.id, message)
-        await self.store.run(jobs.finish, self.store.db, job.id, FAILED, message, self.store.now())
+        await self.queue.finish(job, FAILED, message)
         await self.deliver_job(job.id, None)
-
-    async def _succeeded(self, job: Job, analysis: Analysis, fresh: bool) -> None:
-        """Mark the job done and book the tokens of a fresh (not cached) analysis."""
-
-        def record() -> None:
-            db = self.store.db
-            with transaction(db):
-                if fresh:
-                    day = usage.usage_day(self.config, self.store.clock())
-                    spent = analysis.usage
-                    user = jobs.first_user(db, job.id)
-                    usage.add_tokens(db, day, user, spent.input_tokens, spent.output_tokens)
-                jobs.finish(db, job.id, DONE, None, self.store.now())
-
-        await self.store.run(record)
-        log.info("analysed %s (%s)", job.paper_id, analysis.engine)
 
     # delivery ---------------------------------------------------------------------
 
     async def deliver_job(self, job_id: int, analysis: Analysis | None) -> None:
         """Deliver the final reply to every open request of a finished job."""
-        job = await self.store.run(jobs.get, self.store.db, job_id)
+        job = await self.queue.get(job_id)
         if job is None:
             return
-        for request in await self.store.run(jobs.open_requests, self.store.db, job_id):
+        for request in await self.queue.open_requests(job_id):
             analysis = await self._deliver(job, request, analysis)
 
     async def deliver_owed(self) -> None:
         """Deliver replies owed by finished jobs to connected platforms (the sweep)."""
-        owed = await self.store.run(jobs.undelivered, self.store.db)
+        owed = await self.queue.undelivered()
         results: dict[int, Analysis | None] = {}
         now = time.monotonic()
         for job, request in owed:
@@ -291,7 +265,7 @@ class Workers:
             return analysis  # owed until the platform is connected
         self._inflight.add(request.id)
         try:
-            state = await self.store.run(jobs.request_state, self.store.db, request.id)
+            state = await self.queue.request_state(request)
             if state not in jobs.OPEN:
                 return analysis
             if state == jobs.DELIVERING:
@@ -302,13 +276,13 @@ class Workers:
             if job.state == DONE:
                 analysis = analysis or await self._cached(job)
                 ref = await self.card_thread(job, request)
-                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await self.queue.mark_delivering(request)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
             else:
                 text = failure_text(job, platform)
-                await self.store.run(jobs.mark_delivering, self.store.db, request.id)
+                await self.queue.mark_delivering(request)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
-            await self.store.run(jobs.mark_replied, self.store.db, request.id, self.store.now())
+            await self.queue.mark_replied(request)
             self._retry_at.pop(request.id, None)
         except Exception as exc:
             await self._delivery_failed(request, exc)
@@ -323,7 +297,7 @@ class Workers:
 
     async def _delivery_failed(self, request: JobRequest, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        failures = await self.store.run(jobs.delivery_failed, self.store.db, request.id, error)
+        failures = await self.queue.delivery_failed(request, error)
         if failures >= jobs.MAX_DELIVERIES:
             self._retry_at.pop(request.id, None)
             log.error(
@@ -340,9 +314,19 @@ class Workers:
         """The finished analysis of ``job`` again: from the cache, else analysed anew."""
         analyzer = self.analyzer
         found = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
-        return found or await analyzer.analyze(
-            job.paper_id, language=job.language, engine=job.engine
+        if found is not None:
+            return found
+        result = await analyzer.analyze(
+            job.paper_id,
+            language=job.language,
+            engine=job.engine,
+            requester=await self.requester(job),
         )
+        return result.analysis
+
+    async def requester(self, job: Job) -> Requester:
+        """Whom the job's tokens are billed to: its first requester, counted when accepted."""
+        return Requester(await self.queue.first_user(job), counted=True)
 
     async def card_thread(self, job: Job, request: JobRequest) -> ChatRef:
         """The request's thread; for a command with none, post (or find) the paper's card."""
@@ -353,7 +337,7 @@ class Workers:
         message_id = await self.cards.ensure(
             platform, request.ref.channel, paper, (), REQUEST_MONITOR
         )
-        await self.store.run(jobs.set_thread, self.store.db, request.id, message_id)
+        await self.queue.set_thread(request, message_id)
         return replace(request.ref, thread=message_id)
 
     async def paper(self, job: Job) -> Paper:
@@ -383,21 +367,23 @@ class _Run:
         self.text = f"⏳ Starting the analysis of {job.paper_id}…"
         self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
 
-    async def analyse(self) -> tuple[Analysis, bool]:
-        """The analysis, and whether it is fresh (False: it came from the cache)."""
+    async def analyze(self) -> Analysis:
+        """The job's analysis (its tokens are booked by the analyzer)."""
         analyzer, job = self.workers.analyzer, self.job
         self.engine = analyzer.engine_label(job.engine)
-        before = await analyzer.cached(job.paper_id, language=job.language, engine=job.engine)
         await self.attach()
-        analysis = await analyzer.analyze(
-            job.paper_id, language=job.language, engine=job.engine, progress=self.stage
+        result = await analyzer.analyze(
+            job.paper_id,
+            language=job.language,
+            engine=job.engine,
+            progress=self.stage,
+            requester=await self.workers.requester(job),
         )
-        return analysis, before is None or before.version != analysis.version
+        return result.analysis
 
     async def stage(self, stage: str) -> None:
         """The analyzer's progress callback: check for cancellation, update every message."""
-        store = self.workers.store
-        if await store.run(jobs.state, store.db, self.job.id) == jobs.CANCELLED:
+        if await self.workers.queue.state(self.job.id) == jobs.CANCELLED:
             raise JobCancelled()
         await self.show(STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=self.engine))
 
@@ -416,9 +402,8 @@ class _Run:
 
     async def attach(self) -> set[int]:
         """Give requests that have none a thread and a progress message; return those IDs."""
-        store = self.workers.store
         fresh = set()
-        for request in await store.run(jobs.open_requests, store.db, self.job.id):
+        for request in await self.workers.queue.open_requests(self.job.id):
             if request.id in self.progress or self.workers.platform(request.ref.platform) is None:
                 continue
             if request.progress_id:
@@ -438,8 +423,7 @@ class _Run:
         except Exception:
             log.warning("no progress message for request %d", request.id, exc_info=True)
             return False
-        store = self.workers.store
-        await store.run(jobs.set_progress, store.db, request.id, message_id)
+        await self.workers.queue.set_progress(request, message_id)
         self.progress[request.id] = (ref, message_id)
         return True
 

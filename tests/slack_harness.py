@@ -25,8 +25,7 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from analysis.pipeline import Analyzer
-from analysis.schema import Analysis
+from analysis.pipeline import AnalysisResult, Analyzer
 from bot.arxiv import ArxivClient
 from bot.config import (
     AnalysisConfig,
@@ -62,7 +61,7 @@ class GatedAnalyzer(Analyzer):
         self.gate.set()
         self.requested: list[ArxivId] = []
 
-    async def analyze(self, arxiv_id: ArxivId, *args: Any, **options: Any) -> Analysis:
+    async def analyze(self, arxiv_id: ArxivId, *args: Any, **options: Any) -> AnalysisResult:
         self.requested.append(arxiv_id)
         await self.gate.wait()
         return await super().analyze(arxiv_id, *args, **options)

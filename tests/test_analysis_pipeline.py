@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from analysis.pipeline import Analyzer
+from analysis.pipeline import AnalysisResult, Analyzer
+from analysis.schema import Usage
 from bot.arxiv import ArxivClient
 from bot.config import Config, parse_config
 from bot.errors import AnalysisError, BudgetExceededError, FetchError, PdfError
@@ -105,10 +106,18 @@ class Env:
     async def progress(self, stage: str) -> None:
         self.stages.append(stage)
 
-    async def analyze(self, arxiv_id: str = PAPER_ID, **options: Any) -> Any:
+    async def result(self, arxiv_id: str = PAPER_ID, **options: Any) -> AnalysisResult:
         return await self.analyzer.analyze(
             parse_arxiv_id(arxiv_id), progress=self.progress, **options
         )
+
+    async def analyze(self, arxiv_id: str = PAPER_ID, **options: Any) -> Any:
+        return (await self.result(arxiv_id, **options)).analysis
+
+    def usage_rows(self) -> list[tuple[str, int, int, int]]:
+        return self.store.db.execute(
+            "SELECT user, analyses, input_tokens, output_tokens FROM usage ORDER BY user"
+        ).fetchall()
 
     def cached_rows(self) -> int:
         return self.store.db.execute("SELECT count(*) FROM analyses").fetchone()[0]
@@ -178,7 +187,7 @@ async def test_the_llm_engine_is_used_when_a_key_is_set_and_its_answer_verified(
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
         assert env.analyzer.engine_label() == "llm:fake-model"
-        analysis = await env.analyze(record_usage=True)
+        analysis = await env.analyze()
         used = env.store.db.execute(
             "SELECT input_tokens, output_tokens FROM usage WHERE user = '*'"
         ).fetchone()
@@ -203,10 +212,14 @@ async def test_a_cache_hit_costs_no_download_and_no_llm_request(
     monkeypatch.setenv(KEY_ENV, KEY)
     serve(arxiv_fake, paper_pdf)
     async with make_env() as env:
-        first = await env.analyze()
+        made = await env.result()
+        first = made.analysis
         env.stages.clear()
-        second = await env.analyze()
-        assert second == first
+        again = await env.result()
+        assert (made.fresh, again.fresh) == (True, False)
+        assert made.usage == first.usage
+        assert again.usage == Usage()
+        assert again.analysis == first
         assert env.stages == []
         assert len(llm.bodies()) == 1
         assert len(pdf_requests(arxiv_fake)) == 1
@@ -217,6 +230,7 @@ async def test_a_cache_hit_costs_no_download_and_no_llm_request(
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 3)) == first
         assert await env.analyzer.cached(ArxivId(PAPER_ID, 2)) is None
         assert await env.analyzer.cached(ArxivId(PAPER_ID), language="zh") is None
+        assert env.usage_rows() == [("*", 1, first.usage.input_tokens, first.usage.output_tokens)]
         refreshed = await env.analyze(refresh=True)
         assert len(llm.bodies()) == 2
         assert refreshed.engine == first.engine
@@ -270,7 +284,7 @@ async def test_the_daily_token_budget_stops_llm_analyses_only(
     monkeypatch.setenv(KEY_ENV, KEY)
     serve(arxiv_fake, paper_pdf)
     async with make_env("daily_token_budget = 100\n") as env:
-        await env.analyze(record_usage=True)
+        await env.analyze()
         with pytest.raises(BudgetExceededError):
             await env.analyze(refresh=True)
         assert (await env.analyze(engine="extractive")).engine == "extractive"

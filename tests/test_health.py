@@ -10,12 +10,11 @@ import time
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import usage
 from bot.health import HealthServer
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.poll import poll_monitor
-from bot.store import jobs
+from bot.store import jobs, usage
 from tests.core_env import core, paper
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import until

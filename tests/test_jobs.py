@@ -15,6 +15,7 @@ from bot.models import ChatRef
 from bot.store import Store, jobs
 from bot.store.db import open_database
 from tests.core_env import core, serve_papers
+from tests.fakes.llm import LlmFake
 from tests.fakes.server import Fault
 from tests.slack_harness import atom_api
 
@@ -437,3 +438,45 @@ async def test_a_reply_waits_while_its_platform_is_disconnected(arxiv_fake, tmp_
         await workers.stop(5)
     assert waiting == [(jobs.PENDING, 0)]  # not a failed delivery: nothing was tried
     assert env.platform.of("progress") == []  # no progress while disconnected either
+
+
+LLM_ANSWER = {
+    "overview": "The paper studies retrieval with little training data.",
+    "motivation": "Small data sets are common.",
+    "contributions": [{"title": "A study", "detail": "Of small data.", "refs": []}],
+    "method": "Careful evaluation.",
+    "experiments": {"metrics": [], "datasets": [], "baselines": [], "setup": []},
+    "limitations": {"acknowledged": [], "potential": []},
+    "future_work": [],
+}
+
+
+async def test_a_chat_analysis_books_its_tokens_once_on_its_first_requester(
+    arxiv_fake, tmp_path, monkeypatch
+) -> None:
+    llm = LlmFake(LLM_ANSWER)
+    llm.start()
+    monkeypatch.setenv("ARXIV_RADAR_TEST_JOBS_KEY", "sk-test-jobs")
+    extra = f'[llm]\nbase_url = "{llm.url}/v1"\napi_key_env = "ARXIV_RADAR_TEST_JOBS_KEY"\n'
+    try:
+        async with core(arxiv_fake, tmp_path, extra) as env:
+            serve_papers(arxiv_fake, tmp_path, ["2511.05275"])
+            workers = env.workers()
+            await workers.start()
+            first, second = ChatRef("slack", "C1", "t1", "U1"), ChatRef("slack", "C2", "t2", "U2")
+            await env.service.enqueue_analysis(ArxivId("2511.05275"), first, None)
+            await env.platform.wait_for(lambda p: len(p.finals()) == 1, 30)
+            await env.service.enqueue_analysis(ArxivId("2511.05275"), second, None)  # cached
+            await env.platform.wait_for(lambda p: len(p.finals()) == 2, 30)
+            await workers.stop(5)
+            rows = env.store.db.execute(
+                "SELECT user, analyses, input_tokens + output_tokens FROM usage ORDER BY user"
+            ).fetchall()
+            spent = await env.analyzer.cached(ArxivId("2511.05275"))
+    finally:
+        llm.stop()
+    assert len(llm.bodies()) == 1
+    assert spent is not None
+    tokens = spent.usage.input_tokens + spent.usage.output_tokens
+    assert tokens > 0
+    assert rows == [("*", 2, tokens), ("U1", 1, tokens), ("U2", 1, 0)]

@@ -12,14 +12,13 @@ import aiohttp
 import pytest
 from click.testing import CliRunner
 
-from bot import usage
 from bot.cli import main
 from bot.config import parse_config
 from bot.healthcheck import healthz_url
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.runtime import Runtime
-from bot.store import Store, jobs, posts
+from bot.store import Store, jobs, posts, usage
 from tests.core_env import core, paper, serve_papers
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import Fault

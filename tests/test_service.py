@@ -6,14 +6,14 @@ import json
 import logging
 from datetime import date
 
-from bot import usage
 from bot.announce import announce, post_owed
 from bot.commands import parse_command
 from bot.digest import write_digest
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.poll import poll_monitor
-from bot.store import jobs, posts, subscriptions
+from bot.store import jobs, posts, subscriptions, usage
+from bot.usage import usage_day
 from tests.core_env import core, paper, serve_papers
 from tests.feeds import SEED_IDS, seed_feed
 from tests.slack_harness import atom_api
@@ -53,7 +53,7 @@ async def test_per_user_daily_limit_says_so_and_writes_nothing(arxiv_fake, tmp_p
         replies = [await handle(env, f"analyze 2511.0000{n}") for n in range(3)]
         other_user = await handle(env, "analyze 2511.00009", ChatRef("slack", "C1", None, "U2"))
         job_count = env.store.db.execute("SELECT count(*) FROM jobs").fetchone()[0]
-        day = usage.usage_day(env.config, env.clock())
+        day = usage_day(env.config, env.clock())
         mine = usage.row(env.store.db, day, "U1")
     assert replies[2].startswith("You have used your 2 analyses for today")
     assert other_user.startswith("Queued")
@@ -68,7 +68,7 @@ async def test_spent_token_budget_stops_llm_analyses(arxiv_fake, tmp_path, monke
         "daily_token_budget = 1000\n"
     )
     async with core(arxiv_fake, tmp_path, extra) as env:
-        day = usage.usage_day(env.config, env.clock())
+        day = usage_day(env.config, env.clock())
         env.store.db.execute("BEGIN")
         usage.add_tokens(env.store.db, day, "U9", 700, 300)
         env.store.db.execute("COMMIT")

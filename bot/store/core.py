@@ -1,33 +1,23 @@
 """The SQLite store of papers, matches, polls and reports.
 
-All access from asyncio code goes through :meth:`Store.run`, which executes on one
-dedicated thread: a single writer, short transactions, never a blocked event loop.
+All access from asyncio code goes through :meth:`Store.run` (see
+:mod:`bot.store.thread`) or a table facade such as :attr:`Store.queue`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.models import Paper
-from bot.store.db import BUSY_TIMEOUT_S, open_database
+from bot.store.queue import Queue
 from bot.store.sqlite_tx import transaction
-from bot.store.storage_faults import storage_error
-
-T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from bot.store.thread import StoreThread, utc_now
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -59,45 +49,15 @@ class PollRecord:
     error: str | None
 
 
-class Store:
-    """Typed access to the database; see :mod:`bot.store.migrations` for the schema."""
+class Store(StoreThread):
+    """Typed access to the database; see :mod:`bot.store.migrations` for the schema.
+
+    The table facades hang off it: :attr:`queue` (:mod:`bot.store.queue`).
+    """
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
-        self.db = db
-        self.clock = clock
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-
-    @classmethod
-    def open(
-        cls,
-        path: str | Path,
-        clock: Callable[[], datetime] = utc_now,
-        *,
-        busy_timeout_s: float = BUSY_TIMEOUT_S,
-    ) -> Store:
-        return cls(open_database(path, busy_timeout_s), clock)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-        self.db.close()
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the store's single database thread.
-
-        A lock held past the busy timeout or a full disk raise a retryable
-        :class:`~bot.errors.StoreError` subclass with a clear message.
-        """
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, fn, *args)
-        except (sqlite3.OperationalError, OSError) as exc:
-            known = storage_error(exc)
-            if known is None or known is exc:
-                raise
-            raise known from exc
-
-    def now(self) -> str:
-        return self.clock().isoformat()
+        super().__init__(db, clock)
+        self.queue = Queue(self)
 
     # papers and matches ------------------------------------------------------
 
