@@ -67,7 +67,7 @@ def analyze_command(
     config: Config = obj.config
 
     async def run() -> Analysis:
-        target = _target(paper)
+        target = paper_target(paper)
         async with _analyzer(config) as analyzer:
             label = analyzer.engine_label(engine)
 
@@ -119,7 +119,7 @@ def extract_command(obj: Any, paper: str, text_source: str | None, output_format
 
 
 async def _document(config: Config, paper: str, text_source: str | None) -> Document:
-    target = _target(paper)
+    target = paper_target(paper)
     if isinstance(target, Path):
         from analysis.fulltext.source import read_local_file
 
@@ -128,8 +128,8 @@ async def _document(config: Config, paper: str, text_source: str | None) -> Docu
         return await analyzer.document(target, source=text_source)
 
 
-def _target(paper: str) -> Path | ArxivId:
-    """A local file, or an arXiv ID; a path that does not exist says so."""
+def paper_target(paper: str) -> Path | ArxivId:
+    """A local file, or an arXiv ID; a path that does not exist says so (also used by ``ask``)."""
     path = Path(paper)
     if path.is_file():
         return path

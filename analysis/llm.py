@@ -76,14 +76,9 @@ class LlmEngine:
         try:
             async with (
                 asyncio.timeout(self.config.deadline_s),
-                AsyncOpenAI(
-                    base_url=self.config.base_url,
-                    api_key=self._api_key,
-                    timeout=self.config.timeout_s,
-                    max_retries=self.config.max_retries,
-                ) as client,
+                open_client(self.config, self._api_key) as client,
             ):
-                session = _Session(client, self.config)
+                session = Session(client, self.config)
                 answer, warnings = await self._run(session, document, subject)
         except TimeoutError:
             raise AnalysisError(
@@ -92,14 +87,14 @@ class LlmEngine:
                 retryable=True,
             ) from None
         except openai.APIError as exc:
-            raise self._translate(exc) from None
+            raise translate_error(exc, self.config, self._api_key) from None
         usage = session.usage.model_copy(update={"seconds": time.monotonic() - started})
         return EngineResult(answer, usage, warnings)
 
     # steps ------------------------------------------------------------------
 
     async def _run(
-        self, session: _Session, document: Document, subject: Subject
+        self, session: Session, document: Document, subject: Subject
     ) -> tuple[LlmAnswer, tuple[str, ...]]:
         prompt = _Prompt(subject, self.config.model)
         available = paper_budget(self.config, subject)
@@ -126,7 +121,7 @@ class LlmEngine:
         return await self._answer(session, prompt, notes, parts=parts), warnings
 
     async def _notes(
-        self, session: _Session, prompt: _Prompt, selected: PaperText, available: int
+        self, session: Session, prompt: _Prompt, selected: PaperText, available: int
     ) -> tuple[str, int, list[str]]:
         """Map step: notes on each chunk.
 
@@ -154,7 +149,7 @@ class LlmEngine:
         return "\n\n".join([front.text, *notes]), len(chunks), lost
 
     async def _answer(
-        self, session: _Session, prompt: _Prompt, paper: str, *, parts: int
+        self, session: Session, prompt: _Prompt, paper: str, *, parts: int
     ) -> LlmAnswer:
         """Reduce step (or the only step): the structured answer, with fallbacks."""
         schema_mode = self._json_schema_ok
@@ -162,7 +157,7 @@ class LlmEngine:
             messages = prompt.messages(paper, parts=parts, json_schema=schema_mode)
             content = await session.structured(messages, json_schema=schema_mode)
         except openai.BadRequestError as exc:
-            if not (schema_mode and _lacks_json_schema(exc)):
+            if not (schema_mode and lacks_json_schema(exc)):
                 raise
             log.warning("%s lacks json_schema output; using json_object", self.config.base_url)
             self._json_schema_ok = schema_mode = False
@@ -186,13 +181,6 @@ class LlmEngine:
                 f"({_summarise(exc, limit=2)}).",
                 retryable=True,
             ) from None
-
-    # errors -----------------------------------------------------------------
-
-    def _translate(self, exc: openai.APIError) -> AnalysisError:
-        error = _describe(exc, self.config)
-        message = error.message.replace(self._api_key, "***") if self._api_key else error.message
-        return AnalysisError(message, retryable=error.retryable)
 
 
 @dataclass
@@ -249,21 +237,24 @@ class _Prompt:
 
 
 @dataclass
-class _Session:
-    """One analysis' calls through one client, adding up their token usage."""
+class Session:
+    """One analysis' (or answer's) calls through one client, adding up their token usage."""
 
     client: AsyncOpenAI
     config: LlmConfig
     usage: Usage = field(default_factory=Usage)
 
     async def structured(
-        self, messages: Sequence[ChatCompletionMessageParam], *, json_schema: bool
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        *,
+        json_schema: bool,
+        schema: tuple[str, dict[str, Any]] | None = None,
     ) -> str:
+        """The answer's JSON text; ``schema`` is (name, JSON schema), the analysis' by default."""
+        name, body = schema or ("paper_analysis", _schema())
         response_format: Any = (
-            {
-                "type": "json_schema",
-                "json_schema": {"name": "paper_analysis", "strict": True, "schema": _schema()},
-            }
+            {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": body}}
             if json_schema
             else {"type": "json_object"}
         )
@@ -291,6 +282,35 @@ class _Session:
 
 
 # helpers ------------------------------------------------------------------------
+
+
+def open_client(config: LlmConfig, api_key: str) -> AsyncOpenAI:
+    """The openai client for ``[llm]`` (use it as an async context manager)."""
+    return AsyncOpenAI(
+        base_url=config.base_url,
+        api_key=api_key,
+        timeout=config.timeout_s,
+        max_retries=config.max_retries,
+    )
+
+
+def translate_error(exc: openai.APIError, config: LlmConfig, api_key: str) -> AnalysisError:
+    """The user-facing :class:`AnalysisError` for an openai error, without the key."""
+    error = _describe(exc, config)
+    message = error.message.replace(api_key, "***") if api_key else error.message
+    return AnalysisError(message, retryable=error.retryable)
+
+
+def lacks_json_schema(exc: openai.BadRequestError) -> bool:
+    """Whether a 400 says the server does not support ``json_schema`` output."""
+    text = f"{exc.message} {exc.body}".lower()
+    return "json_schema" in text or "response_format" in text
+
+
+def unfenced(content: str) -> str:
+    """JSON text without a Markdown code fence around it."""
+    fenced = _FENCE.match(content)
+    return fenced.group(1) if fenced else content
 
 
 def paper_budget(config: LlmConfig, subject: Subject) -> int:
@@ -365,8 +385,7 @@ def _structured_content(response: ChatCompletion, config: LlmConfig) -> str:
 
 
 def _parse(content: str) -> LlmAnswer:
-    fenced = _FENCE.match(content)
-    return LlmAnswer.model_validate_json(fenced.group(1) if fenced else content)
+    return LlmAnswer.model_validate_json(unfenced(content))
 
 
 def _summarise(exc: ValidationError, limit: int = 10) -> str:
@@ -376,11 +395,6 @@ def _summarise(exc: ValidationError, limit: int = 10) -> str:
     ]
     more = exc.error_count() - limit
     return "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
-
-
-def _lacks_json_schema(exc: openai.BadRequestError) -> bool:
-    text = f"{exc.message} {exc.body}".lower()
-    return "json_schema" in text or "response_format" in text
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,19 @@ class Analyzer:
         versioned = ArxivId(paper.arxiv_id, arxiv_id.version or paper.version)
         return await self._full_text(versioned, progress, mode)
 
+    async def read_paper(
+        self,
+        arxiv_id: ArxivId,
+        paper: Paper,
+        progress: Progress | None = None,
+        source: str | None = None,
+    ) -> Source:
+        """The full text of ``arxiv_id`` (with its version), or the abstract and the reason code.
+
+        The same sources, downloads and fallbacks as :meth:`analyze`; no engine runs.
+        """
+        return await self._source(arxiv_id, paper, progress, self._mode(source))
+
     # steps ----------------------------------------------------------------------
 
     async def _full_text(

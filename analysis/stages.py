@@ -1,8 +1,10 @@
-"""The stages an analysis reports to its ``progress`` callback, and how they read."""
+"""The stages an analysis or a question reports to its ``progress`` callback, and their text."""
 
 STAGE_TEXT = {
     "downloading": "⏳ Downloading PDF…",
     "reading_html": "⏳ Reading arXiv HTML…",
     "extracting": "⏳ Extracting text…",
     "analysing": "⏳ Analysing with {engine}…",
+    "indexing": "⏳ Indexing the paper's passages…",
+    "answering": "⏳ Answering with {engine}…",
 }

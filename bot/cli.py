@@ -36,6 +36,10 @@ LAZY_COMMANDS = {
         "analysis.cli:analyze_command",
         "Analyse an arXiv paper, or a local PDF or HTML file, from its full text.",
     ),
+    "ask": (
+        "analysis.ask.cli:ask_command",
+        "Ask a question about an arXiv paper or a local PDF/HTML file; cited answer.",
+    ),
     "extract": (
         "analysis.cli:extract_command",
         "Print the text the analysis reads, from a local PDF or HTML file or an arXiv paper.",

@@ -120,6 +120,18 @@ class LlmConfig:
 
 
 @dataclass(frozen=True)
+class EmbeddingsConfig:
+    """An OpenAI-compatible embeddings endpoint; an empty ``model`` turns embeddings off."""
+
+    base_url: str = "https://api.openai.com/v1"
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 30.0
+    batch_size: int = 64
+    max_retries: int = 2
+
+
+@dataclass(frozen=True)
 class SlackConfig:
     enabled: bool = False
     mode: str = "socket"
@@ -184,6 +196,7 @@ class Config:
     monitors: tuple[MonitorConfig, ...] = (MonitorConfig(),)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
+    embeddings: EmbeddingsConfig = field(default_factory=EmbeddingsConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -209,6 +222,7 @@ _SECTIONS: dict[str, type] = {
     "report": ReportConfig,
     "analysis": AnalysisConfig,
     "llm": LlmConfig,
+    "embeddings": EmbeddingsConfig,
     "slack": SlackConfig,
     "discord": DiscordConfig,
     "server": ServerConfig,
@@ -441,6 +455,8 @@ def _check_positive(config: Config) -> None:
         "llm.timeout_s": config.llm.timeout_s,
         "llm.deadline_s": config.llm.deadline_s,
         "llm.max_input_tokens": config.llm.max_input_tokens,
+        "embeddings.timeout_s": config.embeddings.timeout_s,
+        "embeddings.batch_size": config.embeddings.batch_size,
         "subscriptions.max_keywords": config.subscriptions.max_keywords,
         "subscriptions.max_categories": config.subscriptions.max_categories,
     }

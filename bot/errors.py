@@ -85,3 +85,16 @@ class StorageFullError(StoreError):
     """The disk holding the database, the cache or the reports is full (ENOSPC)."""
 
     retryable = True
+
+
+class EmbeddingsError(RadarError):
+    """The embeddings endpoint failed; ``reason`` is a short machine-readable code.
+
+    Codes: ``disabled``, ``auth``, ``not_found``, ``rate_limited``, ``timeout``,
+    ``unreachable``, ``server_error``, ``rejected``, ``bad_response``.
+    """
+
+    def __init__(self, user_message: str, *, reason: str, retryable: bool = False) -> None:
+        super().__init__(user_message)
+        self.reason = reason
+        self.retryable = retryable

@@ -14,7 +14,17 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 def test_example_parses_to_the_defaults() -> None:
     example = load_config(EXAMPLE)
     defaults = Config()
-    for section in ("arxiv", "storage", "report", "analysis", "llm", "slack", "discord", "server"):
+    for section in (
+        "arxiv",
+        "storage",
+        "report",
+        "analysis",
+        "llm",
+        "embeddings",
+        "slack",
+        "discord",
+        "server",
+    ):
         assert getattr(example, section) == getattr(defaults, section), section
     assert example.monitors == (MonitorConfig(),)
 

@@ -122,6 +122,7 @@ RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),
     *("bot.plugins", "bot.__main__", "bot.preflight", "bot.online", "bot.healthcheck"),
     "analysis.cli",
+    "analysis.ask.cli",
 }
 LAYERS = ("kernel", "storage and arXiv", "analysis", "use cases", "runtime and CLI", "handlers")
 

@@ -13,6 +13,7 @@ from bot.commands import parse_command
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.store import questions, threads
+from bot.store import usage as usage_table
 from bot.store.threads import PaperThread
 from tests.core_env import Core, core, paper
 from tests.fakes.arxiv import ArxivFake
@@ -123,7 +124,7 @@ async def test_questions_per_user_and_day_are_limited(
         )
         day = usage.usage_day(env.config, env.clock())
         counted = questions.asked_today(env.store.db, day, "U1")
-        analyses = usage.row(env.store.db, day, "U1").analyses
+        analyses = usage_table.row(env.store.db, day, "U1").analyses
     assert answers[:2] == [None, None]
     assert answers[2] == (
         "You have asked your 2 questions for today; the count resets at midnight (Asia/Shanghai)."
@@ -143,7 +144,7 @@ async def test_spent_token_budget_stops_llm_questions(
     )
     async with core(arxiv_fake, tmp_path, extra) as env:
         day = usage.usage_day(env.config, env.clock())
-        await env.store.run(usage.add_tokens, env.store.db, day, "U9", 700, 300)
+        await env.store.run(usage_table.add_tokens, env.store.db, day, "U9", 700, 300)
         thread = PaperThread("slack", "C1", "1.1", "2511.05275", 1)
         refused = await env.service.questions.ask_in_thread(thread, "Which GPUs?", ASKER)
         queued = question_jobs(env)

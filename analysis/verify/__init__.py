@@ -21,7 +21,7 @@ Every removal and mark is listed in ``warnings``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from analysis.document import Document
@@ -30,7 +30,7 @@ from analysis.verify.numbers import Number, NumberIndex, numbers
 from analysis.verify.prose import MARKED, Edit, Span, apply, clause_of, mask, only_filler, removal
 from analysis.verify.references import Reference, Status, Structure, find_references
 
-__all__ = ["Evidence", "find_references", "verify"]
+__all__ = ["Evidence", "evidence_text", "find_references", "verify", "verify_texts"]
 
 _DERIVATION_CUE = re.compile(
     r"improv|higher|lower|better|worse|gains?\b|drops?\b|reduc|increas|decreas|faster|slower|"
@@ -218,6 +218,14 @@ def verify(analysis: Analysis, document: Document) -> Analysis:
         }
     )
     return updated.model_copy(update={"warnings": [*analysis.warnings, *checker.warnings()]})
+
+
+def verify_texts(
+    texts: Sequence[str], evidence: Evidence, language: str
+) -> tuple[list[str], list[str]]:
+    """``texts`` with unsupported references and numbers removed or marked, and the warnings."""
+    checker = _Checker(evidence, language)
+    return [checker.text(text) for text in texts], checker.warnings()
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -196,7 +196,60 @@ def m005_uploads_and_search_cards(db: Database) -> None:
     )
 
 
-def m006_questions(db: Database) -> None:
+def m006_ask_passages_and_answers(db: Database) -> None:
+    """Papers split into passages for questions (FTS5 index, cached vectors) and answers."""
+    db.table("passage_docs").create(
+        {
+            "doc_key": str,
+            "arxiv_id": str,
+            "version": int,
+            "splitter": str,
+            "text_source": str,
+            "fallback_reason": str,
+            "latest_version": int,
+            "cjk": int,
+            "document": str,
+            "created": str,
+        },
+        pk="doc_key",
+    )
+    db.table("passages").create(
+        {
+            "id": int,
+            "doc_key": str,
+            "position": int,
+            "kind": str,
+            "section_number": str,
+            "section_title": str,
+            "label": str,
+            "text": str,
+            "embedding_model": str,
+            "embedding": bytes,
+        },
+        pk="id",
+    )
+    db.table("passages").create_index(["doc_key", "position"], unique=True)
+    db.execute(
+        "CREATE VIRTUAL TABLE passages_fts USING fts5("
+        "heading, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    db.table("answers").create(
+        {
+            "cache_key": str,
+            "arxiv_id": str,
+            "version": int,
+            "engine": str,
+            "language": str,
+            "question": str,
+            "body": str,
+            "created": str,
+        },
+        pk="cache_key",
+    )
+    db.table("answers").create_index(["arxiv_id", "version"])
+
+
+def m007_questions(db: Database) -> None:
     """Question jobs (a job kind and its payload), the paper each chat thread is about,
     the question turns of a thread, and questions asked per user and day."""
     db.table("jobs").add_column("kind", str, not_null_default="analysis")
@@ -239,7 +292,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m003_analysis,
     m004_job_request_deliveries,
     m005_uploads_and_search_cards,
-    m006_questions,
+    m006_ask_passages_and_answers,
+    m007_questions,
 )
 
 

@@ -1,0 +1,20 @@
+"""Queries of the ``answers`` table: answers to questions about papers, by cache key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.store.sqlite_tx import transaction
+
+
+def get_answer(db: Database, key: str) -> str | None:
+    """The stored answer body (JSON) under ``key``, if any."""
+    row = db.execute("SELECT body FROM answers WHERE cache_key = ?", [key]).fetchone()
+    return str(row[0]) if row else None
+
+
+def put_answer(db: Database, row: dict[str, Any]) -> None:
+    with transaction(db):
+        db.table("answers").upsert(row, pk="cache_key")
