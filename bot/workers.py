@@ -2,8 +2,9 @@
 
 ``analysis.concurrency`` workers claim jobs from :mod:`bot.store.jobs`. For each request
 of a job the worker makes sure there is a card to thread under (a slash-command
-``analyze`` has none), posts a progress message and updates it per stage, then
-delivers the analysis or a failure message. A request is marked ``delivering``
+``analyze`` or ``ask`` has none), posts a progress message and updates it per stage,
+then delivers the analysis, or the answer of a question job (:mod:`bot.answering`),
+or a failure message. A request is marked ``delivering``
 before the platform call and ``replied`` after it; a reply whose platform is not
 connected, or whose delivery failed, stays owed and a sweep delivers it later.
 
@@ -24,7 +25,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from analysis.ask.types import Answer
+from analysis.schema import Analysis
 from analysis.stages import STAGE_TEXT
+from bot.answering import Answering
 from bot.arxiv import ArxivClient
 from bot.config import Config
 from bot.errors import AnalysisError, FetchError, RadarError, StoreError
@@ -34,15 +38,16 @@ from bot.platform import ChatPlatform
 from bot.posting import REQUEST_MONITOR, Cards
 from bot.store import Store, jobs
 from bot.store.jobs import DONE, FAILED, Job, JobRequest
+from bot.store.questions import QUESTION
 from bot.store.usage import Requester
 from bot.supervise import Supervisor
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
-    from analysis.schema import Analysis
 
 log = logging.getLogger(__name__)
-INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
+INTERNAL_ERROR = "An internal error stopped the {work} (details are in the bot's log)."
+Result = Analysis | Answer  # what a job produces
 
 
 class JobCancelled(Exception):
@@ -55,15 +60,20 @@ def job_deadline_s(config: Config) -> float:
     return config.llm.deadline_s + config.analysis.extract_timeout_s + download
 
 
-def describe(exc: BaseException, deadline_s: float) -> tuple[str, bool]:
-    """(user-facing message, retryable) for an exception that ended an attempt."""
+def describe(exc: BaseException, deadline_s: float, work: str = "analysis") -> tuple[str, bool]:
+    """(user-facing message, retryable) for an exception that ended an attempt at ``work``."""
     if isinstance(exc, TimeoutError):
-        return f"The analysis took longer than {deadline_s:.0f} s and was stopped.", False
+        return f"The {work} took longer than {deadline_s:.0f} s and was stopped.", False
     if isinstance(exc, AnalysisError | FetchError | StoreError):
         return exc.user_message, exc.retryable
     if isinstance(exc, RadarError):
         return exc.user_message, False
-    return INTERNAL_ERROR, True
+    return INTERNAL_ERROR.format(work=work), True
+
+
+def work_name(job: Job) -> str:
+    """What the job does, as its messages say it: "analysis" or "answer"."""
+    return "answer" if job.kind == QUESTION else "analysis"
 
 
 def failure_text(job: Job, platform: ChatPlatform) -> str:
@@ -83,6 +93,7 @@ class Workers:
         store: Store,
         analyzer: Analyzer,
         arxiv: ArxivClient,
+        answering: Answering,
         cards: Cards,
         platforms: Mapping[str, ChatPlatform],
         supervisor: Supervisor,
@@ -98,6 +109,7 @@ class Workers:
         self.queue = store.queue
         self.analyzer = analyzer
         self.arxiv = arxiv
+        self.answering = answering  # the question-specific steps of question jobs
         self.cards = cards  # posts the card a command's analysis threads under
         self.platforms = platforms  # registered platforms, by name
         self.supervisor = supervisor
@@ -189,14 +201,14 @@ class Workers:
             await self._attempt(run)
         except StoreError as exc:
             self._storage_error = exc.user_message
-            await run.notify(f"⏳ {exc.user_message} The analysis will be retried.")
+            await run.notify(f"⏳ {exc.user_message} The {work_name(run.job)} will be retried.")
             raise
 
     async def _attempt(self, run: _Run) -> None:
         job = run.job
-        log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
+        log.info("%s %s (attempt %d)", _DOING[job.kind], job.paper_id, job.attempts)
         try:
-            analysis = await asyncio.wait_for(run.analyze(), self.deadline_s)
+            result = await asyncio.wait_for(run.work(), self.deadline_s)
         except asyncio.CancelledError:
             await asyncio.shield(self.queue.release(job))
             raise
@@ -207,13 +219,14 @@ class Workers:
             await self._failed(run, exc)
         else:
             await self.queue.finish(job, DONE)
-            log.info("analysed %s (%s)", job.paper_id, analysis.engine)
-            await self.deliver_job(job.id, analysis)
+            log.info("done with %s (%s)", job.paper_id, result.engine)
+            await self.deliver_job(job.id, result)
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
         job = run.job
-        message, retryable = describe(exc, self.deadline_s)
-        if message == INTERNAL_ERROR:
+        work = work_name(job)
+        message, retryable = describe(exc, self.deadline_s, work)
+        if message == INTERNAL_ERROR.format(work=work):
             log.error("job %d failed", job.id, exc_info=exc)
         max_attempts = self.config.analysis.max_attempts
         if retryable and job.attempts < max_attempts:
@@ -238,57 +251,77 @@ class Workers:
 
     # delivery ---------------------------------------------------------------------
 
-    async def deliver_job(self, job_id: int, analysis: Analysis | None) -> None:
+    async def deliver_job(self, job_id: int, result: Result | None) -> None:
         """Deliver the final reply to every open request of a finished job."""
         job = await self.queue.get(job_id)
         if job is None:
             return
         for request in await self.queue.open_requests(job_id):
-            analysis = await self._deliver(job, request, analysis)
+            result = await self._deliver(job, request, result)
 
     async def deliver_owed(self) -> None:
         """Deliver replies owed by finished jobs to connected platforms (the sweep)."""
         owed = await self.queue.undelivered()
-        results: dict[int, Analysis | None] = {}
+        results: dict[int, Result | None] = {}
         now = time.monotonic()
         for job, request in owed:
             if self._retry_at.get(request.id, 0.0) > now:
                 continue
             results[job.id] = await self._deliver(job, request, results.get(job.id))
 
-    async def _deliver(
-        self, job: Job, request: JobRequest, analysis: Analysis | None
-    ) -> Analysis | None:
-        """Deliver one request's final reply once; returns the analysis (loaded if needed)."""
+    async def _deliver(self, job: Job, request: JobRequest, result: Result | None) -> Result | None:
+        """Deliver one request's final reply once; returns the result (loaded if needed)."""
         platform = self.platform(request.ref.platform)
         if platform is None or request.id in self._inflight:
-            return analysis  # owed until the platform is connected
+            return result  # owed until the platform is connected
         self._inflight.add(request.id)
         try:
             state = await self.queue.request_state(request)
             if state not in jobs.OPEN:
-                return analysis
+                return result
             if state == jobs.DELIVERING:
                 log.warning(
                     "request %d may already be answered (a delivery was cut short): sending again",
                     request.id,
                 )
-            if job.state == DONE:
-                analysis = analysis or await self._cached(job)
+            if job.kind == QUESTION:
+                result = await self._deliver_answer(platform, job, request, result)
+            elif job.state == DONE:
+                analysis = result if isinstance(result, Analysis) else await self._cached(job)
+                result = analysis
                 ref = await self.card_thread(job, request)
                 await self.queue.mark_delivering(request)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
+                await self.queue.mark_replied(request)
             else:
                 text = failure_text(job, platform)
                 await self.queue.mark_delivering(request)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
-            await self.queue.mark_replied(request)
+                await self.queue.mark_replied(request)
             self._retry_at.pop(request.id, None)
         except Exception as exc:
             await self._delivery_failed(request, exc)
         finally:
             self._inflight.discard(request.id)
-        return analysis
+        return result
+
+    async def _deliver_answer(
+        self, platform: ChatPlatform, job: Job, request: JobRequest, result: Result | None
+    ) -> Answer | None:
+        """A question job's reply: the answer (then kept as a turn of its thread), or why not."""
+        if job.state != DONE:
+            text = await self.answering.failure_text(job, platform)
+            await self.queue.mark_delivering(request)
+            await platform.deliver_answer_failure(request.ref, text, request.progress_id)
+            await self.queue.mark_replied(request)
+            return None
+        answer = result if isinstance(result, Answer) else await self.answering.load(job)
+        ref = await self.card_thread(job, request)
+        await self.queue.mark_delivering(request)
+        await platform.deliver_answer(ref, answer, request.progress_id)
+        await self.queue.mark_replied(request)
+        await self.answering.delivered(ref, answer)
+        return answer
 
     def platform(self, name: str) -> ChatPlatform | None:
         """The platform ``name`` if it is registered and connected."""
@@ -364,8 +397,21 @@ class _Run:
         self.workers = workers
         self.job = job
         self.engine = ""  # the engine label, known once the attempt starts
-        self.text = f"⏳ Starting the analysis of {job.paper_id}…"
+        self.text = _STARTING[job.kind].format(paper=job.paper_id)
         self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
+
+    async def work(self) -> Result:
+        """The job's analysis, or the answer to its question."""
+        return await (self.answer() if self.job.kind == QUESTION else self.analyze())
+
+    async def answer(self) -> Answer:
+        """The answer to a question job, asked with its thread's earlier turns."""
+        answering, job = self.workers.answering, self.job
+        self.engine = answering.asker.engine_label(job.engine)
+        await self.attach()
+        [request] = await self.workers.queue.open_requests(job.id)
+        ref = self.progress[request.id][0] if request.id in self.progress else request.ref
+        return await answering.answer(job, ref, self.stage)
 
     async def analyze(self) -> Analysis:
         """The job's analysis (its tokens are booked by the analyzer)."""
@@ -435,6 +481,13 @@ class _Run:
             await platform.update_progress(ref, message_id, self.text)
         except Exception:
             log.warning("progress update in %s:%s failed", ref.platform, ref.channel, exc_info=True)
+
+
+_STARTING = {
+    "analysis": "⏳ Starting the analysis of {paper}…",
+    QUESTION: "⏳ Looking into {paper} for your question…",
+}
+_DOING = {"analysis": "analysing", QUESTION: "answering a question about"}
 
 
 async def _wait(event: asyncio.Event, timeout_s: float) -> None:

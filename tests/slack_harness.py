@@ -31,6 +31,7 @@ from bot.config import (
     AnalysisConfig,
     ArxivConfig,
     Config,
+    LlmConfig,
     ReportConfig,
     SlackConfig,
     StorageConfig,
@@ -126,11 +127,16 @@ async def running_bot(
     allowed_users: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     busy_timeout_s: float = 15.0,
+    thread_questions: str = "mention",
+    analysis: AnalysisConfig | None = None,
+    llm: LlmConfig | None = None,
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Slack adapter; stop them all afterwards.
 
     ``env`` overrides the secrets' environment variables (e.g. a rejected token);
-    ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it).
+    ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it);
+    ``thread_questions`` is ``slack.thread_questions``; ``analysis`` the ``[analysis]`` table
+    (default: the extractive engine) and ``llm`` the ``[llm]`` table.
     """
     for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET} | (env or {})).items():
         monkeypatch.setenv(name, value)
@@ -150,8 +156,10 @@ async def running_bot(
             busy_timeout_s=busy_timeout_s,
         ),
         report=ReportConfig(language="en"),
-        analysis=AnalysisConfig(engine="extractive"),
+        analysis=analysis or AnalysisConfig(engine="extractive"),
+        llm=llm or LlmConfig(),
         slack=SlackConfig(
+            thread_questions=thread_questions,
             enabled=True,
             mode=mode,
             api_url=slack.api_url,
@@ -279,6 +287,32 @@ def app_mention(
         "event_ts": ts,
     }
     return event_callback(event, event_id)
+
+
+def thread_event(
+    kind: str,
+    text: str,
+    thread_ts: str,
+    ts: str,
+    event_id: str,
+    user: str = USER,
+    **fields: Any,
+) -> dict[str, Any]:
+    """An ``app_mention`` or ``message`` event posted as a reply in ``thread_ts``."""
+    event = {
+        "type": kind,
+        "text": text,
+        "user": user,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "parent_user_id": "UBOT0001",
+        "team": TEAM,
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "event_ts": ts,
+        **fields,
+    }
+    return event_callback({k: v for k, v in event.items() if v is not None}, event_id)
 
 
 def block_actions(card_ts: str, arxiv_id: str, user: str = USER) -> dict[str, Any]:

@@ -117,6 +117,7 @@ USE_CASES = {
     *("bot.service", "bot.announce", "bot.posting", "bot.workers", "bot.scheduler"),
     *("bot.digest", "bot.poll", "bot.cards", "bot.report", "bot.repeats", "bot.uploads"),
     *("bot.progress", "bot.health", "bot.health_state", "bot.questions"),
+    "bot.answering",
 }
 RUNTIME_AND_CLI = {
     *("bot.runtime", "bot.cli", "bot.cli_context", "bot.cli_runtime", "bot.radar"),

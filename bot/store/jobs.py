@@ -2,12 +2,13 @@
 
 A job is one analysis of one paper (ID, version, engine, language); every chat
 request for it is a ``job_requests`` row. Requests for a paper that is already
-queued or running join that job. Job states: ``queued`` → ``running`` →
-``done`` | ``failed`` | ``cancelled`` (a retry goes back to ``queued`` with a
-``not_before``). Request states: ``pending`` → ``delivering`` (set just before the
-platform call) → ``replied``; ``undeliverable`` after :data:`MAX_DELIVERIES`
-failed platform calls. Every function here runs on the store's writer thread
-(``store.run``) and read-then-write steps use ``BEGIN IMMEDIATE``.
+queued or running join that job. A job of kind ``question`` answers one question
+(its payload and queuing are in :mod:`bot.store.questions`) and is never joined.
+Job states: ``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled`` (a retry
+goes back to ``queued`` with a ``not_before``). Request states: ``pending`` →
+``delivering`` (set just before the platform call) → ``replied``; ``undeliverable``
+after :data:`MAX_DELIVERIES` failed platform calls. Every function here runs on the
+store's writer thread (``store.run``) and read-then-write steps use ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Job:
     not_before: str | None
     created: str
     updated: str
+    kind: str = "analysis"  # or "question" (bot.store.questions)
 
     @property
     def paper_id(self) -> ArxivId:

@@ -22,10 +22,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from analysis.ask.types import Answer
 from analysis.schema import Analysis
 from bot.config import Config
 from bot.http import Pacer
 from bot.models import ChatRef, Paper
+from handlers.slack.answers import answer_messages
 from handlers.slack.blocks import Message, analysis_messages, card, card_nonce, notices
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,20 @@ class SlackPlatform:
             await self.send(ref.channel, part, ref.thread)
         if progress_id:
             await self.update_progress(ref, progress_id, "❌ Analysis failed (see below).")
+
+    async def deliver_answer(self, ref: ChatRef, answer: Answer, progress_id: str | None) -> None:
+        for message in answer_messages(answer):
+            await self.send(ref.channel, message, ref.thread)
+        if progress_id:
+            await self.update_progress(ref, progress_id, "✅ Answered below.")
+
+    async def deliver_answer_failure(
+        self, ref: ChatRef, message: str, progress_id: str | None
+    ) -> None:
+        for part in notices(f"❌ {message}"):
+            await self.send(ref.channel, part, ref.thread)
+        if progress_id:
+            await self.update_progress(ref, progress_id, "❌ No answer (see below).")
 
     async def upload_report(self, channel: str, path: Path, title: str) -> None:
         """Upload ``path``; after a server or connection error, only if it is not shared yet."""
