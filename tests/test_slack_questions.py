@@ -289,3 +289,26 @@ async def test_llm_answers_carry_the_threads_earlier_turn_and_bill_the_asker(
     assert "Lucene-BM25" in answer_text(answers(bot, card)[0])
     assert billed.input_tokens > 0
     assert billed.analyses == 0
+
+
+async def test_slash_ask_whispers_then_answers_under_the_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: SlackFake, arxiv_fake: ArxivFake
+) -> None:
+    async with running_bot(tmp_path, monkeypatch, slack, arxiv_fake, allowed_users=(USER,)) as bot:
+        paper = sample_paper()
+        assert (await bot.command(f"ask {paper.arxiv_id} what's in Table 1?")).status == 200
+        await eventually(lambda: len(whispers(bot)) == 1)
+        card = await bot.post_card(paper)  # the card the worker posted (found, not posted again)
+        await eventually(lambda: len(answers(bot, card)) == 1, timeout_s=30)
+        await bot.command(f"ask {paper.arxiv_id} which baseline?", user="W999")
+        await eventually(lambda: len(whispers(bot)) == 2)
+        await settle(bot)
+        cards = [p for p in bot.slack.called("chat.postMessage") if "thread_ts" not in p]
+
+    assert whispers(bot) == [
+        f"Looking into {paper.arxiv_id} for your question; the answer will be posted in the "
+        "thread under its card.",
+        QUESTION_REFUSAL,
+    ]
+    assert len(cards) == 1
+    assert answer_text(answers(bot, card)[0]).startswith("❓ *what's in Table 1?*")

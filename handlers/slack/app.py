@@ -26,7 +26,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import CHANGES, Analyze, Command, parse_command, question_text, thread_command
+from bot.commands import (
+    CHANGES,
+    Analyze,
+    Ask,
+    Command,
+    parse_command,
+    question_text,
+    thread_command,
+)
 from bot.config import SlackConfig
 from bot.errors import RadarError
 from bot.ids import parse_arxiv_id
@@ -200,6 +208,9 @@ class Listeners:
     async def _handle(self, request: Command, ref: ChatRef, *, public: bool) -> None:
         if isinstance(request, CHANGES) and not self.allowed(ref.user, "subscriptions"):
             await self._say(ref, CHANGE_REFUSAL, public=public)
+            return
+        if isinstance(request, Ask) and not self.allowed(ref.user):
+            await self._say(ref, QUESTION_REFUSAL, public=public)
             return
         reply = await self.service.handle(request, ref)
         if reply.text:
