@@ -18,7 +18,7 @@ from bot.healthcheck import healthz_url
 from bot.ids import ArxivId
 from bot.models import ChatRef
 from bot.runtime import Runtime
-from bot.store import Store, jobs, posts, usage
+from bot.store import Store, jobs, posts, questions, usage
 from tests.core_env import core, paper, serve_papers
 from tests.fakes.platform import RecordingAdapter
 from tests.fakes.server import Fault
@@ -173,6 +173,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
         usage.count_request(store.db, "2026-01-05", user)
     usage.add_tokens(store.db, "2026-01-05", "U1", 1500, 200)
     store.db.execute("COMMIT")
+    questions.enqueue(store.db, ArxivId("2511.00003", 1), "auto", "", REF, "Why?", None, "now")
     jobs.claim_next(store.db, store.now())
     jobs.finish(store.db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now())
     store.close()
@@ -186,8 +187,9 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
 
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
-    assert lines[1].split()[:3] == ["2", "queued", "2511.00002"]
-    assert lines[2].split()[:3] == ["1", "failed", "2511.00001"]
+    assert lines[1].split()[:5] == ["3", "queued", "2511.00003v1", "question", "-"]
+    assert lines[2].split()[:5] == ["2", "queued", "2511.00002", "analysis", "en"]
+    assert lines[3].split()[:3] == ["1", "failed", "2511.00001"]
     assert "The PDF is larger than the 50 MB limit." in listed.output
     assert (retried.exit_code, retried.output) == (0, "Job 1 queued again.\n")
     assert not_failed.exit_code == 1
@@ -206,7 +208,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     store = Store.open(tmp_path / "radar.db")
     states = store.db.execute("SELECT id, state, attempts FROM jobs ORDER BY id").fetchall()
     store.close()
-    assert states == [(1, "queued", 0), (2, "cancelled", 0)]
+    assert states == [(1, "queued", 0), (2, "cancelled", 0), (3, "queued", 0)]
 
 
 def test_stats_without_usage(arxiv_fake, tmp_path) -> None:
