@@ -57,7 +57,7 @@ async def asked_for(store: Store, ref: ChatRef, arxiv_id: str, kind: str = ANALY
         return
     card = None
     if ref.thread is not None:
-        card = await store.run(posts.card_for_message, store.db, ref.platform, ref.thread)
+        card = await store.posts.card_for_message(ref.platform, ref.thread)
     monitor = card.monitor if card is not None and card.monitor != posts.SEARCH else None
     try:
         await record_signal(
