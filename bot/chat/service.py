@@ -22,9 +22,11 @@ from bot.arxiv.client import ArxivClient
 from bot.chat import feedback, repeats
 from bot.chat.interests_command import interests_reply
 from bot.chat.limits import subscription_refusal
+from bot.chat.questions import Questions
 from bot.kernel.commands import (
     DEFAULT_PREFIX,
     Analyze,
+    Ask,
     Categories,
     Command,
     Digest,
@@ -99,6 +101,7 @@ class RadarService:
         self.platforms_changed = asyncio.Event()  # a platform registered: deliver owed replies
         self.supervisor = Supervisor()  # long-lived tasks and scheduled jobs, for health
         self.write_retry_s = WRITE_RETRY_S
+        self.questions = Questions(config, store, analyzer, self.write, self.jobs_changed)
 
     def command_prefix(self, platform: str) -> str:
         """How users type commands on ``platform`` (for help and retry hints)."""
@@ -211,6 +214,8 @@ class RadarService:
         match command:
             case Analyze(arxiv_id, language, refresh):
                 return await self.enqueue_analysis(arxiv_id, ref, language, refresh=refresh)
+            case Ask(arxiv_id, question, language):
+                return Reply(await self.questions.ask(arxiv_id, question, ref, language))
             case Subscribe(keyword):
                 return await self._follow(ref, subscriptions.KEYWORD, keyword, add=True)
             case Unsubscribe(keyword):

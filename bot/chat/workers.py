@@ -2,8 +2,9 @@
 
 ``analysis.concurrency`` workers claim jobs from :mod:`bot.store.jobs`. For each request
 of a job the worker makes sure there is a card to thread under (a slash-command
-``analyze`` has none), posts a progress message and updates it per stage, then
-delivers the analysis or a failure message. A request is marked ``delivering``
+``analyze`` or ``ask`` has none), posts a progress message and updates it per stage,
+then delivers the analysis, or the answer of a question job (:mod:`bot.chat.answering`),
+or a failure message. A request is marked ``delivering``
 before the platform call and ``replied`` after it; a reply whose platform is not
 connected, or whose delivery failed, stays owed and a sweep delivers it later.
 
@@ -24,8 +25,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from analysis.ask.types import Answer
+from analysis.schema import Analysis
 from analysis.stages import STAGE_TEXT
 from bot.arxiv.client import ArxivClient
+from bot.chat.answering import Answering
 from bot.kernel.config import Config
 from bot.kernel.errors import AnalysisError, FetchError, RadarError, StoreError
 from bot.kernel.logs import bind
@@ -34,15 +38,16 @@ from bot.kernel.platform import ChatPlatform
 from bot.kernel.supervise import Supervisor
 from bot.store import Store, jobs
 from bot.store.jobs import DONE, FAILED, Job, JobRequest
+from bot.store.questions import QUESTION
 from bot.store.usage import Requester
 from bot.watch.posting import REQUEST_MONITOR, Cards
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analyzer
-    from analysis.schema import Analysis
 
 log = logging.getLogger(__name__)
-INTERNAL_ERROR = "An internal error stopped the analysis (details are in the bot's log)."
+INTERNAL_ERROR = "An internal error stopped the {work} (details are in the bot's log)."
+Result = Analysis | Answer  # what a job produces
 TIMED_OUT, INTERNAL = "timed_out", "internal"  # Failure.reason beside RadarError.reason
 
 
@@ -65,16 +70,21 @@ def job_deadline_s(config: Config) -> float:
     return config.llm.deadline_s + config.analysis.extract_timeout_s + download
 
 
-def describe(exc: BaseException, deadline_s: float) -> Failure:
-    """The :class:`Failure` an exception that ended an attempt stands for."""
+def describe(exc: BaseException, deadline_s: float, work: str = "analysis") -> Failure:
+    """The :class:`Failure` an exception that ended an attempt at ``work`` stands for."""
     if isinstance(exc, TimeoutError):
-        text = f"The analysis took longer than {deadline_s:.0f} s and was stopped."
+        text = f"The {work} took longer than {deadline_s:.0f} s and was stopped."
         return Failure(text, False, TIMED_OUT)
     if isinstance(exc, AnalysisError | FetchError | StoreError):
         return Failure(exc.user_message, exc.retryable, exc.reason)
     if isinstance(exc, RadarError):
         return Failure(exc.user_message, False, exc.reason)
-    return Failure(INTERNAL_ERROR, True, INTERNAL)
+    return Failure(INTERNAL_ERROR.format(work=work), True, INTERNAL)
+
+
+def work_name(job: Job) -> str:
+    """What the job does, as its messages say it: "analysis" or "answer"."""
+    return "answer" if job.kind == QUESTION else "analysis"
 
 
 def failure_text(job: Job, platform: ChatPlatform) -> str:
@@ -94,6 +104,7 @@ class Workers:
         store: Store,
         analyzer: Analyzer,
         arxiv: ArxivClient,
+        answering: Answering,
         cards: Cards,
         platforms: Mapping[str, ChatPlatform],
         supervisor: Supervisor,
@@ -109,6 +120,7 @@ class Workers:
         self.queue = store.queue
         self.analyzer = analyzer
         self.arxiv = arxiv
+        self.answering = answering  # the question-specific steps of question jobs
         self.cards = cards  # posts the card a command's analysis threads under
         self.platforms = platforms  # registered platforms, by name
         self.supervisor = supervisor
@@ -200,14 +212,14 @@ class Workers:
             await self._attempt(run)
         except StoreError as exc:
             self._storage_error = exc.user_message
-            await run.notify(f"⏳ {exc.user_message} The analysis will be retried.")
+            await run.notify(f"⏳ {exc.user_message} The {work_name(run.job)} will be retried.")
             raise
 
     async def _attempt(self, run: _Run) -> None:
         job = run.job
-        log.info("analysing %s (attempt %d)", job.paper_id, job.attempts)
+        log.info("%s %s (attempt %d)", _DOING[job.kind], job.paper_id, job.attempts)
         try:
-            analysis = await asyncio.wait_for(run.analyze(), self.deadline_s)
+            result = await asyncio.wait_for(run.work(), self.deadline_s)
         except asyncio.CancelledError:
             await asyncio.shield(self.queue.release(job))
             raise
@@ -218,12 +230,12 @@ class Workers:
             await self._failed(run, exc)
         else:
             await self.queue.finish(job, DONE)
-            log.info("analysed %s (%s)", job.paper_id, analysis.engine)
-            await self.deliver_job(job.id, analysis)
+            log.info("done with %s (%s)", job.paper_id, result.engine)
+            await self.deliver_job(job.id, result)
 
     async def _failed(self, run: _Run, exc: Exception) -> None:
         job = run.job
-        failure = describe(exc, self.deadline_s)
+        failure = describe(exc, self.deadline_s, work_name(job))
         message = failure.message
         if failure.reason == INTERNAL:
             log.error("job %d failed", job.id, exc_info=exc)
@@ -250,57 +262,77 @@ class Workers:
 
     # delivery ---------------------------------------------------------------------
 
-    async def deliver_job(self, job_id: int, analysis: Analysis | None) -> None:
+    async def deliver_job(self, job_id: int, result: Result | None) -> None:
         """Deliver the final reply to every open request of a finished job."""
         job = await self.queue.get(job_id)
         if job is None:
             return
         for request in await self.queue.open_requests(job_id):
-            analysis = await self._deliver(job, request, analysis)
+            result = await self._deliver(job, request, result)
 
     async def deliver_owed(self) -> None:
         """Deliver replies owed by finished jobs to connected platforms (the sweep)."""
         owed = await self.queue.undelivered()
-        results: dict[int, Analysis | None] = {}
+        results: dict[int, Result | None] = {}
         now = time.monotonic()
         for job, request in owed:
             if self._retry_at.get(request.id, 0.0) > now:
                 continue
             results[job.id] = await self._deliver(job, request, results.get(job.id))
 
-    async def _deliver(
-        self, job: Job, request: JobRequest, analysis: Analysis | None
-    ) -> Analysis | None:
-        """Deliver one request's final reply once; returns the analysis (loaded if needed)."""
+    async def _deliver(self, job: Job, request: JobRequest, result: Result | None) -> Result | None:
+        """Deliver one request's final reply once; returns the result (loaded if needed)."""
         platform = self.platform(request.ref.platform)
         if platform is None or request.id in self._inflight:
-            return analysis  # owed until the platform is connected
+            return result  # owed until the platform is connected
         self._inflight.add(request.id)
         try:
             state = await self.queue.request_state(request)
             if state not in jobs.OPEN:
-                return analysis
+                return result
             if state == jobs.DELIVERING:
                 log.warning(
                     "request %d may already be answered (a delivery was cut short): sending again",
                     request.id,
                 )
-            if job.state == DONE:
-                analysis = analysis or await self._cached(job)
+            if job.kind == QUESTION:
+                result = await self._deliver_answer(platform, job, request, result)
+            elif job.state == DONE:
+                analysis = result if isinstance(result, Analysis) else await self._cached(job)
+                result = analysis
                 ref = await self.card_thread(job, request)
                 await self.queue.mark_delivering(request)
                 await platform.deliver_analysis(ref, analysis, request.progress_id)
+                await self.queue.mark_replied(request)
             else:
                 text = failure_text(job, platform)
                 await self.queue.mark_delivering(request)
                 await platform.deliver_failure(request.ref, text, job.arxiv_id, request.progress_id)
-            await self.queue.mark_replied(request)
+                await self.queue.mark_replied(request)
             self._retry_at.pop(request.id, None)
         except Exception as exc:
             await self._delivery_failed(request, exc)
         finally:
             self._inflight.discard(request.id)
-        return analysis
+        return result
+
+    async def _deliver_answer(
+        self, platform: ChatPlatform, job: Job, request: JobRequest, result: Result | None
+    ) -> Answer | None:
+        """A question job's reply: the answer (then kept as a turn of its thread), or why not."""
+        if job.state != DONE:
+            text = await self.answering.failure_text(job, platform)
+            await self.queue.mark_delivering(request)
+            await platform.deliver_answer_failure(request.ref, text, request.progress_id)
+            await self.queue.mark_replied(request)
+            return None
+        answer = result if isinstance(result, Answer) else await self.answering.load(job)
+        ref = await self.card_thread(job, request)
+        await self.queue.mark_delivering(request)
+        await platform.deliver_answer(ref, answer, request.progress_id)
+        await self.queue.mark_replied(request)
+        await self.answering.delivered(ref, answer)
+        return answer
 
     def platform(self, name: str) -> ChatPlatform | None:
         """The platform ``name`` if it is registered and connected."""
@@ -376,8 +408,21 @@ class _Run:
         self.workers = workers
         self.job = job
         self.engine = ""  # the engine label, known once the attempt starts
-        self.text = f"⏳ Starting the analysis of {job.paper_id}…"
+        self.text = _STARTING[job.kind].format(paper=job.paper_id)
         self.progress: dict[int, tuple[ChatRef, str]] = {}  # request id -> (thread, message)
+
+    async def work(self) -> Result:
+        """The job's analysis, or the answer to its question."""
+        return await (self.answer() if self.job.kind == QUESTION else self.analyze())
+
+    async def answer(self) -> Answer:
+        """The answer to a question job, asked with its thread's earlier turns."""
+        answering, job = self.workers.answering, self.job
+        self.engine = answering.asker.engine_label(job.engine)
+        await self.attach()
+        [request] = await self.workers.queue.open_requests(job.id)
+        ref = self.progress[request.id][0] if request.id in self.progress else request.ref
+        return await answering.answer(job, ref, self.stage)
 
     async def analyze(self) -> Analysis:
         """The job's analysis (its tokens are booked by the analyzer)."""
@@ -447,6 +492,13 @@ class _Run:
             await platform.update_progress(ref, message_id, self.text)
         except Exception:
             log.warning("progress update in %s:%s failed", ref.platform, ref.channel, exc_info=True)
+
+
+_STARTING = {
+    "analysis": "⏳ Starting the analysis of {paper}…",
+    QUESTION: "⏳ Looking into {paper} for your question…",
+}
+_DOING = {"analysis": "analysing", QUESTION: "answering a question about"}
 
 
 async def _wait(event: asyncio.Event, timeout_s: float) -> None:

@@ -2,8 +2,9 @@
 
 ``parse_command("analyze 2511.05275 en")`` turns typed text into a :data:`Command`;
 platforms with typed options (Discord app commands) build one with the same checks
-through :func:`analyze`, :func:`subscribe`, :func:`unsubscribe`, :func:`categories`,
-:func:`interests` and :func:`search`. :data:`COMMANDS` documents every command (help text, docs).
+through :func:`analyze`, :func:`ask`, :func:`subscribe`, :func:`unsubscribe`,
+:func:`categories`, :func:`interests` and :func:`search`. :data:`COMMANDS` documents
+every command (help text, docs).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ REFRESH = "refresh"
 ALL_FLAG = "--all"
 MAX_KEYWORD_CHARS = 100
 MAX_QUERY_CHARS = 200
+MAX_QUESTION_CHARS = 500
 # The longest command text parsed; longer text is refused before shlex sees it (a
 # 900 KB command took shlex 9 s of event-loop time). Real commands are < 300 chars.
 MAX_COMMAND_CHARS = 1000
+ASK_USAGE = "Usage: ask <arXiv ID or URL> <question>"
 CATEGORIES_USAGE = "Usage: categories add|remove <category>, e.g. categories add cs.RO"
 INTERESTS_USAGE = (
     "Usage: interests add|remove <arXiv ID or URL>, or interests list "
@@ -33,6 +36,7 @@ INTERESTS_USAGE = (
 )
 INTEREST_ACTIONS = ("add", "list", "remove")
 DEFAULT_PREFIX = "/arxiv"  # how commands are typed where the platform does not say
+_ASK = re.compile(r"\s*ask\s+(\S+)\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 
 
 class CommandError(RadarError):
@@ -51,6 +55,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "analyze",
         "analyze <arXiv ID or URL> [en|zh] [refresh]",
         "deep analysis of a paper, threaded under its card (refresh: analyse again)",
+    ),
+    CommandSpec(
+        "ask",
+        "ask <arXiv ID or URL> <question>",
+        "a short answer from the paper's full text, with the sections it comes from",
     ),
     CommandSpec("subscribe", 'subscribe <keyword or "phrase">', "follow a keyword in this channel"),
     CommandSpec("unsubscribe", 'unsubscribe <keyword or "phrase">', "stop following a keyword"),
@@ -76,6 +85,13 @@ class Analyze:
     arxiv_id: ArxivId
     language: str | None = None
     refresh: bool = False  # analyse again even if the thread already has the analysis
+
+
+@dataclass(frozen=True)
+class Ask:
+    arxiv_id: ArxivId
+    question: str
+    language: str | None = None  # None: the question's own language
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,7 @@ class Help:
 
 Command = (
     Analyze
+    | Ask
     | Subscribe
     | Unsubscribe
     | Categories
@@ -144,6 +161,9 @@ def help_text(prefix: str = DEFAULT_PREFIX) -> str:
 
 def parse_command(text: str) -> Command:
     """Parse the text after the command name (or after the bot mention)."""
+    asked = _ASK.match(text)
+    if asked:  # a question is free text: an apostrophe is not a shell quote
+        return ask(asked.group(1), asked.group(2))
     words = _split(text)
     if not words:
         return Help()
@@ -152,6 +172,21 @@ def parse_command(text: str) -> Command:
     if parser is None:
         raise CommandError(f"Unknown command '{name[:30]}'. Try `help` for the list of commands.")
     return parser(args)
+
+
+def thread_command(text: str) -> Command | None:
+    """In a paper's thread: the command ``text`` starts with, or None for a question.
+
+    Text is a command only when its first word names one and it parses as that
+    command (``analyze 2511.05275 zh``, ``help``); "list the datasets" is a question.
+    """
+    first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
+    if first and first not in _PARSERS:
+        return None
+    try:
+        return parse_command(text)
+    except RadarError:
+        return None
 
 
 def _split(text: str) -> list[str]:
@@ -169,6 +204,23 @@ def analyze(paper: str, language: str | None = None, refresh: bool = False) -> A
     if language is not None and language not in LANGUAGES:
         raise CommandError(f"Unknown language '{language[:10]}': use en or zh (or refresh).")
     return Analyze(parse_arxiv_id(paper), language, refresh)
+
+
+def ask(paper: str, question: str, language: str | None = None) -> Ask:
+    """An ``ask`` request from its options; raises :class:`CommandError` when invalid."""
+    if language is not None and language not in LANGUAGES:
+        raise CommandError(f"Unknown language '{language[:10]}': use en or zh.")
+    return Ask(parse_arxiv_id(paper.strip()), question_text(question), language)
+
+
+def question_text(text: str) -> str:
+    """A question typed in chat, cleaned and checked (raises :class:`CommandError`)."""
+    question = " ".join(strip_invisible(text).split())
+    if not question:
+        raise CommandError("Please ask a question about the paper, e.g. `which datasets?`.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise CommandError(f"A question may have at most {MAX_QUESTION_CHARS} characters.")
+    return question
 
 
 def subscribe(keyword: str) -> Subscribe:
@@ -235,6 +287,12 @@ def _parse_analyze(args: list[str]) -> Command:
     return analyze(args[0], options[0] if options else None, refresh)
 
 
+def _parse_ask(args: list[str]) -> Command:
+    if len(args) < 2:  # with a question, _ASK has matched before the split
+        raise CommandError(ASK_USAGE)
+    return ask(args[0], " ".join(args[1:]))
+
+
 def _parse_categories(args: list[str]) -> Command:
     all_papers = ALL_FLAG in args
     args = [arg for arg in args if arg != ALL_FLAG]
@@ -263,6 +321,7 @@ def _no_args(command: Command, name: str) -> Callable[[list[str]], Command]:
 _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "analyze": _parse_analyze,
     "analyse": _parse_analyze,
+    "ask": _parse_ask,
     "subscribe": lambda args: subscribe(" ".join(args)),
     "unsubscribe": lambda args: unsubscribe(" ".join(args)),
     "categories": _parse_categories,

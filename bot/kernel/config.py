@@ -231,6 +231,8 @@ class AnalysisConfig:
     extract_timeout_s: PositiveFloat = 60.0
     extract_memory_mb: int = 2048
     max_per_user_per_day: int = 20
+    max_questions_per_user_per_day: int = 30
+    question_history_turns: int = 4  # earlier turns of a thread sent with a follow-up question
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,7 @@ class SlackConfig:
     http_port: int = 3000
     allowed_users: tuple[str, ...] = ()
     post_interval_s: float = 1.0
+    thread_questions: Literal["mention", "all"] = "mention"
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,7 @@ class DiscordConfig:
     allowed_channels: tuple[DiscordId, ...] = ()
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
+    message_content: bool = False  # the privileged Message Content intent
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.kernel.models import CardSummary, ChatRef, Paper
 
 if TYPE_CHECKING:
+    from analysis.ask.types import Answer
     from analysis.schema import Analysis
 
 
@@ -75,6 +76,16 @@ class ChatPlatform(Protocol):
         self, ref: ChatRef, message: str, arxiv_id: str, progress_id: str | None
     ) -> None:
         """Tell the requester the analysis failed, with the reason and how to retry."""
+        ...
+
+    async def deliver_answer(self, ref: ChatRef, answer: Answer, progress_id: str | None) -> None:
+        """Post the answer to a question (with its sources) in the thread of ``ref``."""
+        ...
+
+    async def deliver_answer_failure(
+        self, ref: ChatRef, message: str, progress_id: str | None
+    ) -> None:
+        """Tell the asker the question could not be answered, and why."""
         ...
 
     async def upload_report(self, channel: str, path: Path, title: str) -> None:

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from analysis.ask.asker import Asker
+from bot.chat.answering import Answering
 from bot.chat.service import RadarService
 from bot.chat.workers import Workers
 from bot.kernel.config import Config
@@ -72,11 +74,13 @@ def workers_for(service: RadarService, **options: Any) -> Workers:
 
     ``options`` are :class:`Workers`' timings and its ``connected`` check.
     """
+    asker = Asker(service.config, service.store, service.arxiv, service.analyzer)
     return Workers(
         config=service.config,
         store=service.store,
         analyzer=service.analyzer,
         arxiv=service.arxiv,
+        answering=Answering(service.config, service.store, asker),
         cards=service.cards,
         platforms=service.platforms,
         supervisor=service.supervisor,

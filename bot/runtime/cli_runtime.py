@@ -83,17 +83,18 @@ def jobs_command(ctx: click.Context) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many of the newest jobs.")
 @click.pass_obj
 def list_jobs(obj: CliContext, limit: int) -> None:
-    """The newest jobs, their state, attempts and last error."""
+    """The newest jobs (analyses and questions), their state, attempts and last error."""
     rows = _with_store(obj.config, lambda store: store.queue.recent(limit))
     if not rows:
         click.echo("No analysis jobs yet.")
         return
     click.echo(
-        f"{'id':>5}  {'state':<10}{'paper':<18}{'lang':<5}{'tries':>5}{'requests':>9}  updated"
+        f"{'id':>5}  {'state':<10}{'paper':<18}{'kind':<9}{'lang':<5}{'tries':>5}"
+        f"{'requests':>9}  updated"
     )
     for job, requests in rows:
         click.echo(
-            f"{job.id:>5}  {job.state:<10}{job.paper_id!s:<18}{job.language:<5}"
+            f"{job.id:>5}  {job.state:<10}{job.paper_id!s:<18}{job.kind:<9}{job.language or '-':<5}"
             f"{job.attempts:>5}{requests:>9}  {job.updated}"
         )
         if job.last_error and job.state != jobs.DONE:

@@ -23,11 +23,13 @@ from bot.store.papers import UPSERT_PAPER, announced_date, paper_from_row, paper
 from bot.store.passages import Passages
 from bot.store.polls import Polls, announcement_taken
 from bot.store.posts import Posts
+from bot.store.questions import QuestionJobs
 from bot.store.queue import Queue
 from bot.store.sqlite_tx import transaction
 from bot.store.subscriptions import Subscriptions
 from bot.store.summaries import Summaries
 from bot.store.thread import StoreThread, utc_now
+from bot.store.threads import Threads
 from bot.store.uploads import ReportUploads
 from bot.store.usage import UsageBook
 
@@ -64,6 +66,8 @@ class Store(StoreThread):
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(db, clock)
         self.queue = Queue(self)
+        self.questions = QuestionJobs(self)  # question jobs' payloads (queued by queue.ask)
+        self.threads = Threads(self)  # which paper a chat thread is about; its turns
         self.posts = Posts(self)
         self.matches = Matches(self)
         self.subscriptions = Subscriptions(self)

@@ -2,12 +2,13 @@
 
 A job is one analysis of one paper (ID, version, engine, language); every chat
 request for it is a ``job_requests`` row. Requests for a paper that is already
-queued or running join that job. Job states: ``queued`` → ``running`` →
-``done`` | ``failed`` | ``cancelled`` (a retry goes back to ``queued`` with a
-``not_before``). Request states: ``pending`` → ``delivering`` (set just before the
-platform call) → ``replied``; ``undeliverable`` after :data:`MAX_DELIVERIES`
-failed platform calls. Every function here runs on the store's writer thread
-(``store.run``) and read-then-write steps use ``BEGIN IMMEDIATE``.
+queued or running join that job. A job of kind ``question`` answers one question
+(its payload and queuing are in :mod:`bot.store.questions`) and is never joined.
+Job states: ``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled`` (a retry
+goes back to ``queued`` with a ``not_before``). Request states: ``pending`` →
+``delivering`` (set just before the platform call) → ``replied``; ``undeliverable``
+after :data:`MAX_DELIVERIES` failed platform calls. Every function here runs on the
+store's writer thread (``store.run``) and read-then-write steps use ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class JobKind(StrEnum):
+    ANALYSIS = "analysis"
+    QUESTION = "question"  # its payload is in bot.store.questions
+
+
 class RequestState(StrEnum):
     PENDING = "pending"
     DELIVERING = "delivering"  # set just before the platform call
@@ -39,6 +45,7 @@ class RequestState(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+ANALYSIS, QUESTION = JobKind.ANALYSIS, JobKind.QUESTION
 QUEUED, RUNNING, DONE = JobState.QUEUED, JobState.RUNNING, JobState.DONE
 FAILED, CANCELLED = JobState.FAILED, JobState.CANCELLED
 ACTIVE = (QUEUED, RUNNING)
@@ -62,6 +69,7 @@ class Job:
     not_before: str | None
     created: str
     updated: str
+    kind: JobKind = ANALYSIS
 
     @property
     def paper_id(self) -> ArxivId:
@@ -79,7 +87,7 @@ class JobRequest:
 
 def _job(row: Any) -> Job:
     values = {name: row[name] for name in Job.__dataclass_fields__}
-    return Job(**{**values, "state": JobState(values["state"])})
+    return Job(**{**values, "state": JobState(values["state"]), "kind": JobKind(values["kind"])})
 
 
 def _request(row: Any) -> JobRequest:
@@ -96,8 +104,8 @@ def enqueue(
     """Add a request; join an active job for the same analysis. Returns (job id, joined)."""
     with transaction(db):
         found = db.execute(
-            "SELECT id FROM jobs WHERE arxiv_id = ? AND version IS ? AND engine = ? "
-            "AND language = ? AND state IN (?, ?) ORDER BY id LIMIT 1",
+            "SELECT id FROM jobs WHERE kind = 'analysis' AND arxiv_id = ? AND version IS ? "
+            "AND engine = ? AND language = ? AND state IN (?, ?) ORDER BY id LIMIT 1",
             [paper.id, paper.version, engine, language, *ACTIVE],
         ).fetchone()
         if found:

@@ -310,6 +310,43 @@ def m008_card_summaries(db: Database) -> None:
     db.table("summaries").create_index(["platform", "state"])
 
 
+def m009_questions(db: Database) -> None:
+    """Question jobs (a job kind and its payload), the paper each chat thread is about,
+    the question turns of a thread, and questions asked per user and day."""
+    db.table("jobs").add_column("kind", str, not_null_default="analysis")
+    db.table("questions").create(
+        {"job_id": int, "question": str, "newer": int, "answer": str, "created": str},
+        pk="job_id",
+        foreign_keys=[("job_id", "jobs", "id")],
+    )
+    db.table("paper_threads").create(
+        {
+            "platform": str,
+            "channel": str,
+            "thread": str,
+            "arxiv_id": str,
+            "version": int,
+            "created": str,
+        },
+        pk=("platform", "channel", "thread"),
+    )
+    db.table("paper_threads").create_index(["platform", "thread"])
+    db.table("thread_turns").create(
+        {
+            "id": int,
+            "platform": str,
+            "channel": str,
+            "thread": str,
+            "question": str,
+            "answer": str,
+            "created": str,
+        },
+        pk="id",
+    )
+    db.table("thread_turns").create_index(["platform", "channel", "thread"])
+    db.table("usage").add_column("questions", int, not_null_default=0)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_papers_matches_polls,
     m002_chat,
@@ -319,6 +356,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_ask_passages_and_answers,
     m007_interests_and_signals,
     m008_card_summaries,
+    m009_questions,
 )
 
 

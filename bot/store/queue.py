@@ -14,8 +14,9 @@ from sqlite_utils import Database
 
 from bot.kernel.ids import ArxivId
 from bot.kernel.models import ChatRef
-from bot.store import jobs, repeats, usage
+from bot.store import jobs, questions, repeats, usage
 from bot.store.jobs import Job, JobRequest, JobState, RequestState
+from bot.store.questions import QuestionAdmission
 from bot.store.repeats import Repeat
 from bot.store.sqlite_tx import transaction
 from bot.store.thread import Facade
@@ -54,6 +55,22 @@ class Queue(Facade):
         analyses and queues even a repeat of a delivered one."""
         args = (paper, engine, language, ref, day, admit, refresh, engine_label, self._now())
         return await self._call(_request, *args)
+
+    async def ask(
+        self,
+        paper: ArxivId,
+        engine: str,
+        language: str,
+        ref: ChatRef,
+        question: str,
+        *,
+        day: str,
+        admit: QuestionAdmission,
+    ) -> int:
+        """A chat question, in one transaction: ``admit`` (the day's limits), a question
+        job queued (never joined) and counted on ``day``; returns the job ID."""
+        args = (paper, engine, language, ref, question, day, admit, self._now())
+        return await self._call(questions.request, *args)
 
     async def claim_next(self) -> Job | None:
         """Take the oldest due queued job and mark it running."""

@@ -38,7 +38,8 @@ def find(db: Database, ref: ChatRef, paper: ArxivId, engine: str, language: str)
     target = ref.thread or card_thread
     rows = db.execute(
         "SELECT r.thread, r.state, j.state, j.version FROM job_requests r "
-        "JOIN jobs j ON j.id = r.job_id WHERE r.platform = ? AND r.channel = ? "
+        "JOIN jobs j ON j.id = r.job_id WHERE j.kind = 'analysis' AND r.platform = ? "
+        "AND r.channel = ? "
         "AND j.arxiv_id = ? AND j.engine = ? AND j.language = ? "
         "AND (j.state IN (?, ?) OR (j.state = ? AND r.state != ?)) ORDER BY r.id DESC",
         [

@@ -112,6 +112,12 @@ class UsageBook(Facade):
     async def row(self, day: str, user: str) -> UsageRow:
         return await self._call(row, day, user)
 
+    async def add_tokens(
+        self, day: str, user: str | None, input_tokens: int, output_tokens: int
+    ) -> None:
+        """Tokens spent (e.g. by a fresh answer), on the day's total and on ``user``."""
+        await self._call(add_tokens, day, user, input_tokens, output_tokens)
+
     async def report(self, days: int) -> list[UsageRow]:
         """Usage of the last ``days`` active days, newest first, total row first."""
         return await self._call(report, days)

@@ -5,6 +5,7 @@ results and the card an ``analyze`` command threads under). A post is claimed in
 ``posts`` before the platform call and marked with its message ID after; an intent
 left without an ID (a crash or a failed call in between) is first looked up on the
 platform with :meth:`ChatPlatform.find_card` and only re-posted when it is not there.
+Every card starts a thread about its paper version (:mod:`bot.store.threads`).
 """
 
 from __future__ import annotations
@@ -71,15 +72,17 @@ class Cards:
             found = await platform.find_card(channel, arxiv_id, token)
             if found:
                 log.info("card %s in %s:%s was posted before a restart", arxiv_id, name, channel)
-                await self._record(name, channel, arxiv_id, found)
+                await self._record(name, channel, paper, found)
                 return found
         message_id = await platform.post_card(channel, paper, keywords, token, similar_to)
-        await self._record(name, channel, arxiv_id, message_id)
+        await self._record(name, channel, paper, message_id)
         log.info("card %s posted to %s:%s", arxiv_id, name, channel, extra={"event": "posted"})
         return message_id
 
-    async def _record(self, platform: str, channel: str, arxiv_id: str, message_id: str) -> None:
-        await self.store.posts.mark_posted(platform, channel, arxiv_id, message_id)
+    async def _record(self, platform: str, channel: str, paper: Paper, message_id: str) -> None:
+        """The card's message ID, and its thread as one about the paper's version."""
+        await self.store.posts.mark_posted(platform, channel, paper.arxiv_id, message_id)
+        await self.store.threads.record(platform, channel, message_id, paper)
 
     async def post_search_result(self, platform: ChatPlatform, channel: str, paper: Paper) -> str:
         """Post a search result's card (even if the channel has one) and remember it."""
@@ -89,6 +92,7 @@ class Cards:
         await self.store.posts.record_search_card(
             platform.name, channel, paper.arxiv_id, message_id, now
         )
+        await self.store.threads.record(platform.name, channel, message_id, paper)
         return message_id
 
     async def reconcile(self, platform: ChatPlatform) -> list[tuple[posts.Post, str]]:

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 from bot.kernel import commands
-from bot.kernel.commands import COMMANDS, Command, Digest, Help, ListFollowed
+from bot.kernel.commands import COMMANDS, MAX_QUESTION_CHARS, Command, Digest, Help, ListFollowed
 
 COMMAND_EVENT = "arxiv_command"
 EPHEMERAL = frozenset({"help"})
@@ -60,7 +60,7 @@ class ArxivGroup(
     description="Watch arXiv and analyse papers in full text",
     guild_only=True,
 ):
-    """``/arxiv analyze|subscribe|unsubscribe|categories|interests|list|digest|search|help``."""
+    """``/arxiv analyze|ask|subscribe|unsubscribe|categories|interests|list|digest|search|help``."""
 
     @app_commands.command(description=_SUMMARIES["analyze"])
     @app_commands.describe(
@@ -78,6 +78,23 @@ class ArxivGroup(
     ) -> None:
         chosen = language.value if language else None
         await _run(interaction, "analyze", partial(commands.analyze, paper, chosen, refresh))
+
+    @app_commands.command(description=_SUMMARIES["ask"])
+    @app_commands.describe(
+        paper="arXiv ID or URL, e.g. 2511.05275",
+        question="Your question about the paper, e.g. which datasets did they use?",
+        language="Answer language (default: the question's language)",
+    )
+    @app_commands.choices(language=_LANGUAGES)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        paper: app_commands.Range[str, 1, 200],
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+        language: app_commands.Choice[str] | None = None,
+    ) -> None:
+        chosen = language.value if language else None
+        await _run(interaction, "ask", partial(commands.ask, paper, question, chosen))
 
     @app_commands.command(description=_SUMMARIES["subscribe"])
     @app_commands.describe(keyword="A keyword or phrase to follow in this channel")

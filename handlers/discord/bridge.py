@@ -1,22 +1,25 @@
-"""From Discord events to the core: app commands, the Analyze button and reactions.
+"""From Discord events to the core: app commands, the Analyze button, reactions, questions.
 
 Interactions arrive already deferred (see :mod:`handlers.discord.app_commands` and
 :mod:`handlers.discord.views`) and always end with a follow-up, also when the core
-fails. Token-spending requests (analyze, button, reaction) pass the
+fails. Token-spending requests (analyze, ask, button, reaction, questions) pass the
 :mod:`handlers.discord.access` check first; each event is handled once even if
-Discord delivers it again (``service.first_time``).
+Discord delivers it again (``service.first_time``). A message in a thread about a
+paper (:mod:`bot.store.threads`) is a question when it mentions the bot, or always
+with ``discord.message_content``; messages elsewhere are ignored.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 
 import discord
 
 from bot.chat.service import SAVE_FAILURES, RadarService, Reply, not_saved
-from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze, Interests
+from bot.kernel.commands import CHANGE_NAMES, CHANGES, Analyze, Ask, Interests, question_text
 from bot.kernel.config import Config
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
@@ -30,11 +33,12 @@ from handlers.discord.replies import send_followups
 log = logging.getLogger(__name__)
 PLATFORM = PlatformName.DISCORD
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
-ANALYZE = frozenset({"analyze", "analyse"})
 INTEREST_CHANGES = frozenset({"interests add", "interests remove"})  # app command names
 # Reactions on a card that move the channel's ranking (skin tones and VS16 cut off).
 SIGNAL_REACTIONS = {"👍": THUMBS_UP, "⭐": STAR, "🌟": STAR, "👎": THUMBS_DOWN}
 _EMOJI_VARIANTS = dict.fromkeys([0xFE0F, *range(0x1F3FB, 0x1F400)])
+SPENDING = frozenset({"analyze", "analyse", "ask"})  # commands under the analyze rule
+QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 class ServiceBridge:
@@ -54,7 +58,7 @@ class ServiceBridge:
 
     def refusal_for(self, interaction: discord.Interaction, command: str) -> str | None:
         """The access refusal for ``command`` (None when allowed or unrestricted)."""
-        if command in ANALYZE:
+        if command in SPENDING:
             return self._refusal(interaction.channel_id, interaction.user)
         if command in CHANGE_NAMES:
             return self._change_refusal(interaction.channel_id, interaction.user)
@@ -99,6 +103,34 @@ class ServiceBridge:
         channel, message = str(event.channel_id), str(event.message_id)
         await self.service.react(PLATFORM, channel, message, kind, removed=removed)
 
+    async def message(self, message: discord.Message, bot_id: int) -> None:
+        """A guild message: a question when it is in one of the bot's paper threads and
+        mentions the bot (any message there with ``discord.message_content``)."""
+        author = message.author
+        if message.guild is None or author.bot or author.id == bot_id:
+            return
+        mentioned = mentions(message, bot_id)
+        if message.type not in QUESTION_TYPES or not (
+            mentioned or self.config.discord.message_content
+        ):
+            return
+        paper = await self.service.questions.thread(PLATFORM, str(message.channel.id), None)
+        if paper is None or not await self.service.first_time(PLATFORM, f"message:{message.id}"):
+            return
+        ref = ChatRef(PLATFORM, paper.channel, thread=paper.thread, user=str(author.id))
+        refused = self._refusal(message.channel.id, author)
+        if refused is not None:
+            if mentioned:  # a message not addressed to the bot gets no refusal
+                await self.platform.notify(ref, refused)
+            return
+        try:
+            question = question_text(without_mention(message.content, bot_id))
+            refused = await self.service.questions.ask_in_thread(paper, question, ref)
+        except RadarError as exc:
+            refused = exc.user_message
+        if refused is not None:
+            await self.platform.notify(ref, refused)
+
     async def _answer(
         self,
         interaction: discord.Interaction,
@@ -135,8 +167,8 @@ class ServiceBridge:
         self, interaction: discord.Interaction, build: CommandBuilder
     ) -> Reply:
         command = build()
-        if isinstance(command, (Analyze, *CHANGES)):
-            check = self._refusal if isinstance(command, Analyze) else self._change_refusal
+        if isinstance(command, (Analyze, Ask, *CHANGES)):
+            check = self._refusal if isinstance(command, Analyze | Ask) else self._change_refusal
             refused = check(interaction.channel_id, interaction.user)
             if refused is not None:
                 return Reply(refused)
@@ -188,3 +220,13 @@ class ServiceBridge:
         if isinstance(channel, discord.Thread) and channel.parent_id is not None:
             return ChatRef(PLATFORM, str(channel.parent_id), thread=str(channel.id), user=user)
         return ChatRef(PLATFORM, str(interaction.channel_id), user=user)
+
+
+def mentions(message: discord.Message, bot_id: int) -> bool:
+    """Whether ``message`` mentions the bot (a reply to the bot with ping included)."""
+    return bot_id in message.raw_mentions or any(user.id == bot_id for user in message.mentions)
+
+
+def without_mention(text: str, bot_id: int) -> str:
+    """``text`` without the bot's mentions (``<@id>`` and the older ``<@!id>``)."""
+    return re.sub(rf"<@!?{bot_id}>", " ", text)

@@ -1,10 +1,12 @@
 """The discord.py client: intents, endpoints, start-up work and event handlers.
 
-Intents are guilds, guild messages and guild reactions only; the bot never reads
-message content (no privileged intent). ``setup_hook`` runs once per process,
-before the gateway connects: it registers the persistent Analyze button and syncs
-the ``/arxiv`` commands. ``on_ready`` is not used because it fires again after
-every reconnect.
+Intents are guilds, guild messages and guild reactions; Discord then shows the bot
+the text of messages that mention it (questions in its paper threads). The
+privileged Message Content intent is asked for only with
+``discord.message_content = true`` (every message in those threads is a question).
+``setup_hook`` runs once per process, before the gateway connects: it registers
+the persistent Analyze button and syncs the ``/arxiv`` commands. ``on_ready`` is
+not used because it fires again after every reconnect.
 
 discord.py 2.x reads its endpoints from class attributes: REST from
 ``discord.http.Route.BASE`` and the gateway from ``DiscordWebSocket.DEFAULT_GATEWAY``
@@ -33,9 +35,11 @@ from handlers.discord.platform import DiscordPlatform
 from handlers.discord.views import AnalyzeButton
 
 
-def intents() -> discord.Intents:
-    """Guilds, guild messages (no content) and guild reactions."""
-    return discord.Intents(guilds=True, guild_messages=True, guild_reactions=True)
+def intents(message_content: bool = False) -> discord.Intents:
+    """Guilds, guild messages and guild reactions; message content only when asked for."""
+    return discord.Intents(
+        guilds=True, guild_messages=True, guild_reactions=True, message_content=message_content
+    )
 
 
 @contextlib.contextmanager
@@ -62,7 +66,8 @@ class RadarClient(discord.Client):
     """The bot: REST for the platform, the gateway for commands, buttons and reactions."""
 
     def __init__(self, config: Config, service: RadarService) -> None:
-        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS)
+        content = config.discord.message_content
+        super().__init__(intents=intents(content), allowed_mentions=NO_MENTIONS)
         self.guild_ids = config.discord.guild_ids
         self.tree = command_tree(self)
         self.platform = DiscordPlatform(self, config)
@@ -91,3 +96,7 @@ class RadarClient(discord.Client):
     async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
         if self.user is not None:
             await self.bridge.signal(event, self.user.id, removed=True)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is not None:
+            await self.bridge.message(message, self.user.id)

@@ -21,6 +21,7 @@ import discord
 from bot.kernel.commands import DEFAULT_PREFIX
 from bot.kernel.config import Config
 from bot.kernel.models import CardSummary, ChatRef, Paper, PlatformName
+from handlers.discord.answers import answer_messages
 from handlers.discord.embeds import (
     card_arxiv_id,
     card_embed,
@@ -33,6 +34,7 @@ from handlers.discord.text import MESSAGE_LIMIT, analysis_messages, clip
 from handlers.discord.views import card_view
 
 if TYPE_CHECKING:
+    from analysis.ask.types import Answer
     from analysis.schema import Analysis
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,20 @@ class DiscordPlatform:
         if progress_id is not None:
             await self.update_progress(ref, progress_id, "❌ Analysis failed (see below).")
 
+    async def deliver_answer(self, ref: ChatRef, answer: Answer, progress_id: str | None) -> None:
+        thread = await self._thread(ref)
+        for index, part in enumerate(answer_messages(answer)):
+            await self._send(thread, part, nonce=_answer_nonce(ref, answer, index), defused=True)
+        if progress_id is not None:
+            await self.update_progress(ref, progress_id, "✅ Answered below.")
+
+    async def deliver_answer_failure(
+        self, ref: ChatRef, message: str, progress_id: str | None
+    ) -> None:
+        await self._send(await self._thread(ref), f"❌ {message}")
+        if progress_id is not None:
+            await self.update_progress(ref, progress_id, "❌ No answer (see below).")
+
     async def upload_report(self, channel: str, path: Path, title: str) -> None:
         await self._messageable(channel).send(
             content=clip(defuse(title), MESSAGE_LIMIT),
@@ -206,4 +222,11 @@ def _part_nonce(nonce: str, part: int) -> str:
 def _nonce(ref: ChatRef, analysis: Analysis, part: int) -> str:
     """A stable nonce per analysis message (Discord allows 25 characters)."""
     key = f"{ref.channel}:{ref.thread}:{analysis.arxiv_id}v{analysis.version}:{analysis.language}"
+    return hashlib.sha256(f"{key}:{part}".encode()).hexdigest()[:25]
+
+
+def _answer_nonce(ref: ChatRef, answer: Answer, part: int) -> str:
+    """A stable nonce per answer message: a retried delivery does not post it twice."""
+    paper = f"{answer.arxiv_id}v{answer.version}"
+    key = f"{ref.channel}:{ref.thread}:{ref.user}:{paper}:{answer.question}"
     return hashlib.sha256(f"{key}:{part}".encode()).hexdigest()[:25]

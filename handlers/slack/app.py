@@ -1,4 +1,5 @@
-"""The Bolt ``AsyncApp`` and its listeners: slash command, Analyze button, reactions, mentions.
+"""The Bolt ``AsyncApp`` and its listeners: slash command, Analyze button, reactions, mentions
+and, with ``slack.thread_questions = "all"``, replies in the bot's paper threads.
 
 Slack wants an answer within 3 seconds. Listeners only parse, check and spawn the
 work as a tracked background task, so Bolt runs with ``process_before_response``:
@@ -7,6 +8,10 @@ no polling. No ack waits on the database (another process may hold its lock):
 ``analyze`` acks first and whispers what was queued once it is stored. A replayed
 slash command is acked and ignored. Only this package knows Slack payloads; the
 core sees :class:`~bot.kernel.models.ChatRef`.
+
+In a thread about a paper (its card, analysis or answers), a mention that is not a
+command is a question about that paper, answered in the thread; in ``all`` mode so
+is every human reply there (:func:`~handlers.slack.thread_events.human_reply`).
 """
 
 from __future__ import annotations
@@ -22,22 +27,37 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBolt
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.service import SAVE_FAILURES, RadarService, not_saved
-from bot.kernel.commands import CHANGES, Analyze, Command, Interests, parse_command
+from bot.kernel.commands import (
+    CHANGES,
+    Analyze,
+    Ask,
+    Command,
+    Interests,
+    parse_command,
+    question_text,
+    thread_command,
+)
 from bot.kernel.config import SlackConfig
 from bot.kernel.errors import RadarError
 from bot.kernel.ids import parse_arxiv_id
 from bot.kernel.models import ChatRef, PlatformName
+from bot.store.threads import PaperThread
 from bot.watch.interests import STAR, THUMBS_DOWN, THUMBS_UP
 from handlers.slack.blocks import ANALYZE_ACTION, notices
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.replays import REPLAY_WINDOW_S, RecentKeys, replay_key
 from handlers.slack.requests import missing_fields
+from handlers.slack.thread_events import human_reply
 
 log = logging.getLogger(__name__)
 PLATFORM = PlatformName.SLACK
 FAILED = "Sorry, something went wrong on our side; please try again in a minute."
 REFUSAL = (
     "Sorry, analyses here are limited to approved members. "
+    "Ask the bot's admin to add you to `slack.allowed_users`."
+)
+QUESTION_REFUSAL = (
+    "Sorry, questions about papers here are limited to approved members. "
     "Ask the bot's admin to add you to `slack.allowed_users`."
 )
 CHANGE_REFUSAL = (
@@ -85,6 +105,8 @@ class Listeners:
         app.event("reaction_added")(self.on_reaction)
         app.event("reaction_removed")(self.on_reaction_removed)
         app.event("app_mention")(self.on_mention)
+        if self.config.thread_questions == "all":
+            app.event("message")(self.on_message)
         app.error(self.on_error)
 
     def allowed(self, user: str | None, action: str = "analyze") -> bool:
@@ -167,7 +189,18 @@ class Listeners:
         event = body["event"]
         thread = event.get("thread_ts") or event["ts"]
         ref = ChatRef(PLATFORM, event["channel"], thread, event.get("user"))
-        self.spawn(self._mention(str(body["event_id"]), ref, str(event.get("text", ""))), ref)
+        text = str(event.get("text", ""))
+        in_thread = bool(event.get("thread_ts"))
+        self.spawn(self._mention(str(body["event_id"]), ref, text, in_thread=in_thread), ref)
+
+    async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A message event (``all`` mode): a question when it is a human reply in a paper thread."""
+        event = body["event"]
+        if not human_reply(event, context.bot_user_id):
+            return
+        ref = ChatRef(PLATFORM, event["channel"], event["thread_ts"], event.get("user"))
+        text = str(event.get("text", ""))
+        self.spawn(self._thread_reply(str(body["event_id"]), ref, text), ref)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed (%s): %s", body.get("type"), error, exc_info=error)
@@ -198,6 +231,9 @@ class Listeners:
         changes_interests = isinstance(request, Interests) and request.action != "list"
         if changes_interests and not self.allowed(ref.user, "interests"):
             await self._say(ref, INTERESTS_REFUSAL, public=public)
+            return
+        if isinstance(request, Ask) and not self.allowed(ref.user):
+            await self._say(ref, QUESTION_REFUSAL, public=public)
             return
         reply = await self.service.handle(request, ref)
         if reply.text:
@@ -245,11 +281,17 @@ class Listeners:
         if channel and message:
             await self.service.react(PLATFORM, str(channel), str(message), kind, removed=removed)
 
-    async def _mention(self, event_id: str, ref: ChatRef, text: str) -> None:
+    async def _mention(self, event_id: str, ref: ChatRef, text: str, *, in_thread: bool) -> None:
         if not await self.service.first_time(PLATFORM, event_id):
             return
+        words = command_text(text)
+        if in_thread and ref.thread and thread_command(words) is None:
+            paper = await self.service.questions.thread(PLATFORM, ref.thread, ref.channel)
+            if paper is not None:
+                await self._question(paper, words, ref, mentioned=True)
+                return
         try:
-            request = parse_command(command_text(text))
+            request = parse_command(words)
             if isinstance(request, Analyze):
                 await self.platform.reply(ref, await self._enqueue(request, ref))
                 return
@@ -257,6 +299,32 @@ class Listeners:
             await self.platform.reply(ref, exc.user_message)
             return
         await self._handle(request, ref, public=True)
+
+    async def _thread_reply(self, event_id: str, ref: ChatRef, text: str) -> None:
+        """A reply in a thread (``all`` mode): a question if the thread is about a paper."""
+        paper = await self.service.questions.thread(PLATFORM, ref.thread or "", ref.channel)
+        if paper is None or not await self.service.first_time(PLATFORM, event_id):
+            return
+        await self._question(paper, command_text(text), ref, mentioned=False)
+
+    async def _question(
+        self, paper: PaperThread, text: str, ref: ChatRef, *, mentioned: bool
+    ) -> None:
+        """Queue a question about ``paper``; refusals are shown to the asker only.
+
+        A reply that did not mention the bot is not told it may not ask (it may not
+        have been meant for the bot).
+        """
+        if not self.allowed(ref.user):
+            if mentioned:
+                await self.platform.whisper(ref, QUESTION_REFUSAL)
+            return
+        try:
+            refused = await self.service.questions.ask_in_thread(paper, question_text(text), ref)
+        except RadarError as exc:
+            refused = exc.user_message
+        if refused is not None:
+            await self.platform.whisper(ref, refused)
 
     async def _say(self, ref: ChatRef, text: str, *, public: bool) -> None:
         if public:

@@ -16,7 +16,7 @@ from handlers.slack.adapter import EVENTS_PATH
 PLACEHOLDER_HOST = "YOUR-HOST"
 BOT_SCOPES = (
     "app_mentions:read",  # app_mention events
-    "channels:history",  # find_card: conversations.history in public channels
+    "channels:history",  # find_card in public channels; thread replies in "all" mode
     "chat:write",  # cards, progress, analyses, ephemeral replies
     "commands",  # the slash command
     "files:write",  # digest and report uploads (files_upload_v2)
@@ -24,6 +24,7 @@ BOT_SCOPES = (
     "reactions:read",  # reaction_added / reaction_removed events
 )
 BOT_EVENTS = ("app_mention", "reaction_added", "reaction_removed")
+THREAD_REPLY_EVENTS = ("message.channels", "message.groups")  # thread_questions = "all"
 
 
 def manifest(config: SlackConfig, name: str = "arxiv-radar") -> dict[str, Any]:
@@ -33,10 +34,11 @@ def manifest(config: SlackConfig, name: str = "arxiv-radar") -> dict[str, Any]:
     command: dict[str, Any] = {
         "command": config.command,
         "description": "Watch arXiv and analyse papers",
-        "usage_hint": "analyze 2511.05275 | subscribe <keyword> | list | digest | help",
+        "usage_hint": "analyze 2511.05275 | ask 2511.05275 <question> | subscribe <keyword> | help",
         "should_escape": False,
     }
-    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    replies = THREAD_REPLY_EVENTS if config.thread_questions == "all" else ()
+    events: dict[str, Any] = {"bot_events": [*BOT_EVENTS, *replies]}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if http:
         command["url"] = url

@@ -23,10 +23,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from analysis.ask.types import Answer
 from analysis.schema import Analysis
 from bot.arxiv.http import Pacer
 from bot.kernel.config import Config
 from bot.kernel.models import CardSummary, ChatRef, Paper, PlatformName
+from handlers.slack.answers import answer_messages
 from handlers.slack.blocks import (
     Message,
     analysis_messages,
@@ -140,6 +142,20 @@ class SlackPlatform:
             await self.send(ref.channel, part, ref.thread)
         if progress_id:
             await self.update_progress(ref, progress_id, "❌ Analysis failed (see below).")
+
+    async def deliver_answer(self, ref: ChatRef, answer: Answer, progress_id: str | None) -> None:
+        for message in answer_messages(answer):
+            await self.send(ref.channel, message, ref.thread)
+        if progress_id:
+            await self.update_progress(ref, progress_id, "✅ Answered below.")
+
+    async def deliver_answer_failure(
+        self, ref: ChatRef, message: str, progress_id: str | None
+    ) -> None:
+        for part in notices(f"❌ {message}"):
+            await self.send(ref.channel, part, ref.thread)
+        if progress_id:
+            await self.update_progress(ref, progress_id, "❌ No answer (see below).")
 
     async def upload_report(self, channel: str, path: Path, title: str) -> None:
         """Upload ``path``; after a server or connection error, only if it is not shared yet."""

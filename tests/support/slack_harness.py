@@ -32,6 +32,7 @@ from bot.kernel.config import (
     AnalysisConfig,
     ArxivConfig,
     Config,
+    LlmConfig,
     MonitorConfig,
     ReportConfig,
     SlackConfig,
@@ -130,12 +131,17 @@ async def running_bot(
     busy_timeout_s: float = 15.0,
     monitors: tuple[MonitorConfig, ...] = (MonitorConfig(),),
     subscriptions: SubscriptionsConfig | None = None,
+    thread_questions: str = "mention",
+    analysis: AnalysisConfig | None = None,
+    llm: LlmConfig | None = None,
 ) -> AsyncIterator[Bot]:
     """Start store, service, workers and the Slack adapter; stop them all afterwards.
 
     ``env`` overrides the secrets' environment variables (e.g. a rejected token);
     ``busy_timeout_s`` is ``storage.busy_timeout_s`` (short: a held lock outlives it);
-    ``monitors`` and ``subscriptions`` replace those parts of the config.
+    ``monitors`` and ``subscriptions`` replace those parts of the config;
+    ``thread_questions`` is ``slack.thread_questions``; ``analysis`` the ``[analysis]`` table
+    (default: the extractive engine) and ``llm`` the ``[llm]`` table.
     """
     for name, value in (ENV | {"SLACK_SIGNING_SECRET": SIGNING_SECRET} | (env or {})).items():
         monkeypatch.setenv(name, value)
@@ -157,8 +163,10 @@ async def running_bot(
         report=ReportConfig(language="en"),
         monitors=monitors,
         subscriptions=subscriptions or SubscriptionsConfig(),
-        analysis=AnalysisConfig(engine="extractive"),
+        analysis=analysis or AnalysisConfig(engine="extractive"),
+        llm=llm or LlmConfig(),
         slack=SlackConfig(
+            thread_questions=thread_questions,
             enabled=True,
             mode=mode,
             api_url=slack.api_url,
@@ -292,6 +300,32 @@ def app_mention(
         "event_ts": ts,
     }
     return event_callback(event, event_id)
+
+
+def thread_event(
+    kind: str,
+    text: str,
+    thread_ts: str,
+    ts: str,
+    event_id: str,
+    user: str = USER,
+    **fields: Any,
+) -> dict[str, Any]:
+    """An ``app_mention`` or ``message`` event posted as a reply in ``thread_ts``."""
+    event = {
+        "type": kind,
+        "text": text,
+        "user": user,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "parent_user_id": "UBOT0001",
+        "team": TEAM,
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "event_ts": ts,
+        **fields,
+    }
+    return event_callback({k: v for k, v in event.items() if v is not None}, event_id)
 
 
 def block_actions(card_ts: str, arxiv_id: str, user: str = USER) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bot.kernel.models import ChatRef
 from bot.runtime.assembly import Runtime
 from bot.runtime.cli import main
 from bot.runtime.healthcheck import healthz_url
-from bot.store import Store, jobs, posts, usage
+from bot.store import Store, jobs, posts, questions, usage
 from tests.reliability.harness import BotProcess, write_config
 from tests.support.core_env import core, paper, serve_papers
 from tests.support.fakes.platform import RecordingAdapter
@@ -173,6 +173,8 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
         usage.count_request(store.test_db, "2026-01-05", user)
     usage.add_tokens(store.test_db, "2026-01-05", "U1", 1500, 200)
     store.test_db.execute("COMMIT")
+    question = ArxivId("2511.00003", 1)
+    questions.enqueue(store.test_db, question, "auto", "", REF, "Why?", None, "now")
     jobs.claim_next(store.test_db, store.now())
     jobs.finish(
         store.test_db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now()
@@ -188,8 +190,9 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
 
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
-    assert lines[1].split()[:3] == ["2", "queued", "2511.00002"]
-    assert lines[2].split()[:3] == ["1", "failed", "2511.00001"]
+    assert lines[1].split()[:5] == ["3", "queued", "2511.00003v1", "question", "-"]
+    assert lines[2].split()[:5] == ["2", "queued", "2511.00002", "analysis", "en"]
+    assert lines[3].split()[:3] == ["1", "failed", "2511.00001"]
     assert "The PDF is larger than the 50 MB limit." in listed.output
     assert (retried.exit_code, retried.output) == (0, "Job 1 queued again.\n")
     assert not_failed.exit_code == 1
@@ -208,7 +211,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     store = Store.open(tmp_path / "radar.db")
     states = store.test_db.execute("SELECT id, state, attempts FROM jobs ORDER BY id").fetchall()
     store.close()
-    assert states == [(1, "queued", 0), (2, "cancelled", 0)]
+    assert states == [(1, "queued", 0), (2, "cancelled", 0), (3, "queued", 0)]
 
 
 def test_stats_without_usage(arxiv_fake, tmp_path) -> None:

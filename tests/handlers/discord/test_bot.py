@@ -89,6 +89,7 @@ async def test_commands_are_synced_once_to_the_configured_guild(bot: Bot) -> Non
     assert group["name"] == "arxiv"
     assert {option["name"] for option in group["options"]} == {
         "analyze",
+        "ask",
         "subscribe",
         "unsubscribe",
         "categories",

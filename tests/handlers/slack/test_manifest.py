@@ -79,3 +79,14 @@ def test_cli_prints_the_manifest_for_the_config(tmp_path: Path) -> None:
     assert data["settings"]["event_subscriptions"]["request_url"] == (
         "https://YOUR-HOST/slack/events"
     )
+
+
+def test_all_thread_replies_mode_subscribes_to_channel_messages() -> None:
+    """``thread_questions = "all"`` needs the message events and the history scopes."""
+    data = manifest(SlackConfig(thread_questions="all"))
+    events = set(data["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {
+        *("app_mention", "reaction_added", "reaction_removed"),
+        *("message.channels", "message.groups"),
+    }
+    assert {"channels:history", "groups:history"} <= set(data["oauth_config"]["scopes"]["bot"])

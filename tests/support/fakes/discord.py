@@ -51,6 +51,7 @@ THREAD_EXISTS = {"message": "A thread has already been created for this message"
 UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_RESUME = 0, 1, 2, 6
 OP_INVALID_SESSION, OP_HELLO, OP_HEARTBEAT_ACK = 9, 10, 11
+MESSAGE_CONTENT_INTENT = 1 << 15
 
 
 def rate_limited(retry_after: float = 0.05) -> Fault:
@@ -452,6 +453,37 @@ class DiscordFake(LoopbackServer):
 
     def received_ops(self, op: int) -> list[dict[str, Any]]:
         return [m for m in list(self.gateway_received) if m["op"] == op]
+
+    @property
+    def content_intent(self) -> bool:
+        """Whether the bot identified with the privileged Message Content intent."""
+        identified = self.received_ops(OP_IDENTIFY)
+        return bool(identified) and bool(identified[-1]["d"]["intents"] & MESSAGE_CONTENT_INTENT)
+
+    def user_message(
+        self,
+        channel: str,
+        content: str,
+        *,
+        mentions_bot: bool = False,
+        author: dict[str, Any] | None = None,
+        roles: tuple[str, ...] = (ROLE_ID,),
+    ) -> str:
+        """A member posts ``content`` in ``channel`` (a thread, say); the bot gets MESSAGE_CREATE.
+
+        As on Discord, without the Message Content intent the event carries the text
+        only when the message mentions the bot.
+        """
+        who = author or USER
+        message = self._store_message(channel, {"content": content}, {})
+        message["author"] = who
+        if mentions_bot:
+            message["mentions"] = [BOT_USER]
+        event = {**message, "guild_id": GUILD_ID, "member": {**self._member(roles), "user": who}}
+        if not (mentions_bot or self.content_intent):
+            event["content"] = ""
+        self.dispatch("MESSAGE_CREATE", {k: v for k, v in event.items() if k != "nonce"})
+        return str(message["id"])
 
     # payloads --------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ class PlatformDown(Exception):
 
 @dataclass
 class Sent:
-    kind: str  # card | summary | progress | update | analysis | failure | report
+    kind: str  # card | summary | progress | update | analysis | failure | answer | report
     channel: str
     thread: str | None = None
     message_id: str | None = None
@@ -128,6 +128,19 @@ class RecordingPlatform:
         failure.extra.update(user=ref.user, progress_id=progress_id)
         self._send("deliver_failure", failure)
 
+    async def deliver_answer(self, ref: ChatRef, answer: Any, progress_id: str | None) -> None:
+        delivered = Sent("answer", ref.channel, ref.thread, text=answer.answer)
+        delivered.arxiv_id = answer.arxiv_id
+        delivered.extra.update(user=ref.user, progress_id=progress_id, answer=answer)
+        self._send("deliver_answer", delivered)
+
+    async def deliver_answer_failure(
+        self, ref: ChatRef, message: str, progress_id: str | None
+    ) -> None:
+        failure = Sent("failure", ref.channel, ref.thread, text=message)
+        failure.extra.update(user=ref.user, progress_id=progress_id, question=True)
+        self._send("deliver_answer_failure", failure)
+
     async def upload_report(self, channel: str, path: Path, title: str) -> None:
         report = Sent("report", channel, text=title)
         report.extra["path"] = path
@@ -139,8 +152,8 @@ class RecordingPlatform:
         return [sent for sent in self.sent if sent.kind == kind]
 
     def finals(self) -> list[Sent]:
-        """Final replies (analyses and failures), in order."""
-        return [sent for sent in self.sent if sent.kind in ("analysis", "failure")]
+        """Final replies (analyses, answers and failures), in order."""
+        return [sent for sent in self.sent if sent.kind in ("analysis", "answer", "failure")]
 
     async def wait_for(
         self, predicate: Callable[[RecordingPlatform], bool], timeout_s: float = 10.0
