@@ -31,6 +31,7 @@ class UsageRow:
     analyses: int
     input_tokens: int
     output_tokens: int
+    questions: int = 0  # questions asked about papers (their tokens are in the totals)
 
     @property
     def tokens(self) -> int:
@@ -98,7 +99,7 @@ def _add(
 def report(db: Database, days: int) -> list[UsageRow]:
     """Usage of the last ``days`` days with any activity, newest first, total row first."""
     rows = db.execute(
-        "SELECT day, user, analyses, input_tokens, output_tokens FROM usage "
+        "SELECT day, user, analyses, input_tokens, output_tokens, questions FROM usage "
         "WHERE day IN (SELECT DISTINCT day FROM usage ORDER BY day DESC LIMIT ?) "
         "ORDER BY day DESC, user != ?, user",
         [days, TOTAL],
@@ -159,8 +160,8 @@ def check_token_budget(config: Config, total: UsageRow) -> None:
     budget = config.llm.daily_token_budget
     if budget > 0 and total.tokens >= budget:
         raise BudgetExceededError(
-            f"Today's LLM token budget ({budget:,} tokens) is used up; new analyses resume "
-            f"tomorrow ({config.report.timezone})."
+            f"Today's LLM token budget ({budget:,} tokens) is used up; LLM analyses and "
+            f"answers resume tomorrow ({config.report.timezone})."
         )
 
 
@@ -168,12 +169,15 @@ def format_report(rows: list[UsageRow]) -> str:
     """The ``stats`` table: one line per day total, indented lines per user."""
     if not rows:
         return "No usage recorded yet."
-    lines = [f"{'day':<12}{'user':<24}{'analyses':>9}{'input tok':>12}{'output tok':>12}"]
+    lines = [
+        f"{'day':<12}{'user':<24}{'analyses':>9}{'questions':>10}{'input tok':>12}"
+        f"{'output tok':>12}"
+    ]
     for entry in rows:
         who = "(all users)" if entry.user == TOTAL else f"  {entry.user}"
         day = entry.day if entry.user == TOTAL else ""
         lines.append(
-            f"{day:<12}{who:<24}{entry.analyses:>9}{entry.input_tokens:>12,}"
-            f"{entry.output_tokens:>12,}"
+            f"{day:<12}{who:<24}{entry.analyses:>9}{entry.questions:>10}"
+            f"{entry.input_tokens:>12,}{entry.output_tokens:>12,}"
         )
     return "\n".join(lines)

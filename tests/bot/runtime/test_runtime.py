@@ -175,6 +175,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     store.test_db.execute("COMMIT")
     question = ArxivId("2511.00003", 1)
     questions.enqueue(store.test_db, question, "auto", "", REF, "Why?", None, "now")
+    questions.count(store.test_db, "2026-01-05", "U2")
     jobs.claim_next(store.test_db, store.now())
     jobs.finish(
         store.test_db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now()
@@ -204,9 +205,9 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     assert stats.exit_code == 0, stats.output
     rows = [line.split() for line in stats.output.splitlines()[1:]]
     assert rows == [
-        ["2026-01-05", "(all", "users)", "3", "1,500", "200"],
-        ["U1", "2", "1,500", "200"],
-        ["U2", "1", "0", "0"],
+        ["2026-01-05", "(all", "users)", "3", "1", "1,500", "200"],
+        ["U1", "2", "0", "1,500", "200"],
+        ["U2", "1", "1", "0", "0"],
     ]
     store = Store.open(tmp_path / "radar.db")
     states = store.test_db.execute("SELECT id, state, attempts FROM jobs ORDER BY id").fetchall()
