@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from analysis.choices import ENGINES, LANGUAGES, SOURCES
-from analysis.stages import STAGE_TEXT
 from bot.kernel.config import Config
 from bot.kernel.errors import InvalidArxivIdError, RadarError
 from bot.kernel.ids import ArxivId, parse_arxiv_id
+from bot.runtime.cli_context import echo_stages
 
 if TYPE_CHECKING:  # the pipeline loads only for what needs it: not for a local file
     from analysis.document import Document
@@ -75,16 +75,11 @@ def analyze_command(
 
     async def run() -> Analysis:
         async with _analyzer(config) as analyzer:
-            label = analyzer.engine_label(engine)
-
-            async def progress(stage: str) -> None:
-                click.echo(STAGE_TEXT[stage].format(engine=label), err=True)
-
             options: dict[str, Any] = {
                 "language": language,
                 "engine": engine,
                 "refresh": refresh,
-                "progress": progress,
+                "progress": echo_stages(analyzer.engine_label(engine)),
                 "source": text_source,
             }
             if isinstance(target, Path):

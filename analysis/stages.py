@@ -8,3 +8,8 @@ STAGE_TEXT = {
     "indexing": "⏳ Indexing the paper's passages…",
     "answering": "⏳ Answering with {engine}…",
 }
+
+
+def stage_text(stage: str, engine: str) -> str:
+    """The line shown for ``stage`` (an unknown stage by its name) with ``engine``'s label."""
+    return STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=engine)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from analysis.ask.types import Answer
 from analysis.schema import Analysis
-from analysis.stages import STAGE_TEXT
+from analysis.stages import stage_text
 from bot.arxiv.client import ArxivClient
 from bot.chat.answering import Answering
 from bot.kernel.config import Config
@@ -442,7 +442,7 @@ class _Run:
         """The analyzer's progress callback: check for cancellation, update every message."""
         if await self.workers.queue.state(self.job.id) == jobs.CANCELLED:
             raise JobCancelled()
-        await self.show(STAGE_TEXT.get(stage, f"⏳ {stage}…").format(engine=self.engine))
+        await self.show(stage_text(stage, self.engine))
 
     async def show(self, text: str) -> None:
         self.text = text

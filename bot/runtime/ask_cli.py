@@ -17,9 +17,8 @@ import click
 
 from analysis.choices import ENGINES, LANGUAGES
 from analysis.cli import paper_target
-from analysis.stages import STAGE_TEXT
 from bot.kernel.config import Config
-from bot.runtime.cli_context import run_async
+from bot.runtime.cli_context import echo_stages, run_async
 
 if TYPE_CHECKING:  # loaded when the command runs, so --help stays fast
     from analysis.ask.asker import Asker
@@ -60,16 +59,11 @@ def ask_command(
     async def run() -> AskResult:
         target = paper_target(paper)
         async with _asker(config) as asker:
-            label = asker.engine_label(engine)
-
-            async def progress(stage: str) -> None:
-                click.echo(STAGE_TEXT[stage].format(engine=label), err=True)
-
             options: dict[str, Any] = {
                 "language": language,
                 "engine": engine,
                 "refresh": refresh,
-                "progress": progress,
+                "progress": echo_stages(asker.engine_label(engine)),
             }
             if isinstance(target, Path):
                 return await asker.ask_file(target, question, **options)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,16 @@ from bot.kernel.redact import redact
 @dataclass
 class CliContext:
     config: Config
+
+
+def echo_stages(engine_label: str) -> Callable[[str], Awaitable[None]]:
+    """A ``progress`` callback that prints each stage of an analysis or answer on stderr."""
+    from analysis.stages import stage_text  # only commands that analyze or answer need it
+
+    async def progress(stage: str) -> None:
+        click.echo(stage_text(stage, engine_label), err=True)
+
+    return progress
 
 
 def fail(exc: RadarError) -> None:
