@@ -10,13 +10,11 @@ repair round, through the analysis' client machinery (:mod:`analysis.engines.llm
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Sequence
 
-import openai
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import ValidationError
 
@@ -27,12 +25,12 @@ from analysis.ask.hits import Hit
 from analysis.ask.language import passage_reference, words
 from analysis.ask.prompt import ASK_PROMPT_VERSION, fence, render
 from analysis.ask.types import Citation
+from analysis.choices import llm_label
 from analysis.engines.llm import (
     MESSAGE_OVERHEAD_TOKENS,
     Session,
-    lacks_json_schema,
-    open_client,
-    translate_error,
+    deadline_session,
+    structured_answer,
     unfenced,
 )
 from analysis.tokens import count_tokens
@@ -63,7 +61,7 @@ class LlmAsker:
 
     @property
     def label(self) -> str:
-        return f"llm:{self.config.model}"
+        return llm_label(self.config.model)
 
     @property
     def version(self) -> str:
@@ -72,36 +70,21 @@ class LlmAsker:
     async def answer(self, question: Question, hits: Sequence[Hit]) -> Draft:
         """The model's answer from ``hits`` (best first); the caller verifies it."""
         started = time.monotonic()
-        try:
-            async with (
-                asyncio.timeout(self.config.deadline_s),
-                open_client(self.config, self._api_key) as client,
-            ):
-                session = Session(client, self.config)
-                parsed = await self._ask(session, question, hits)
-        except TimeoutError:
-            raise AnalysisError(
-                f"The answer did not come within llm.deadline_s ({self.config.deadline_s:g} s).",
-                retryable=True,
-            ) from None
-        except openai.APIError as exc:
-            raise translate_error(exc, self.config, self._api_key) from None
+        late = "The answer did not come"
+        async with deadline_session(self.config, self._api_key, late) as session:
+            parsed = await self._ask(session, question, hits)
         usage = session.usage.model_copy(update={"seconds": time.monotonic() - started})
         citations = tuple(Citation(c.section, c.kind, c.quote) for c in parsed.citations)
         return Draft(parsed.answer.strip(), citations, usage)
 
     async def _ask(self, session: Session, question: Question, hits: Sequence[Hit]) -> LlmAskAnswer:
-        schema_mode = self._json_schema_ok
-        messages = self.messages(question, hits, json_schema=schema_mode)
-        try:
-            content = await session.structured(messages, json_schema=schema_mode, schema=_schema())
-        except openai.BadRequestError as exc:
-            if not (schema_mode and lacks_json_schema(exc)):
-                raise
-            log.warning("%s lacks json_schema output; using json_object", self.config.base_url)
-            self._json_schema_ok = schema_mode = False
-            messages = self.messages(question, hits, json_schema=False)
-            content = await session.structured(messages, json_schema=False, schema=_schema())
+        content, messages, schema_mode = await structured_answer(
+            session,
+            lambda json_schema: self.messages(question, hits, json_schema=json_schema),
+            json_schema=self._json_schema_ok,
+            schema=_schema(),
+        )
+        self._json_schema_ok = schema_mode
         try:
             return LlmAskAnswer.model_validate_json(unfenced(content))
         except ValidationError as exc:

@@ -16,7 +16,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -76,21 +77,9 @@ class LlmEngine:
 
     async def analyze(self, document: Document, subject: Subject) -> EngineResult:
         started = time.monotonic()
-        try:
-            async with (
-                asyncio.timeout(self.config.deadline_s),
-                open_client(self.config, self._api_key) as client,
-            ):
-                session = Session(client, self.config)
-                answer, warnings = await self._run(session, document, subject)
-        except TimeoutError:
-            raise AnalysisError(
-                "The analysis did not finish within llm.deadline_s "
-                f"({self.config.deadline_s:g} s).",
-                retryable=True,
-            ) from None
-        except openai.APIError as exc:
-            raise translate_error(exc, self.config, self._api_key) from None
+        late = "The analysis did not finish"
+        async with deadline_session(self.config, self._api_key, late) as session:
+            answer, warnings = await self._run(session, document, subject)
         usage = session.usage.model_copy(update={"seconds": time.monotonic() - started})
         return EngineResult(answer, usage, warnings)
 
@@ -155,17 +144,12 @@ class LlmEngine:
         self, session: Session, prompt: _Prompt, paper: str, *, parts: int
     ) -> LlmAnswer:
         """Reduce step (or the only step): the structured answer, with fallbacks."""
-        schema_mode = self._json_schema_ok
-        try:
-            messages = prompt.messages(paper, parts=parts, json_schema=schema_mode)
-            content = await session.structured(messages, json_schema=schema_mode)
-        except openai.BadRequestError as exc:
-            if not (schema_mode and lacks_json_schema(exc)):
-                raise
-            log.warning("%s lacks json_schema output; using json_object", self.config.base_url)
-            self._json_schema_ok = schema_mode = False
-            messages = prompt.messages(paper, parts=parts, json_schema=False)
-            content = await session.structured(messages, json_schema=False)
+        content, messages, schema_mode = await structured_answer(
+            session,
+            lambda json_schema: prompt.messages(paper, parts=parts, json_schema=json_schema),
+            json_schema=self._json_schema_ok,
+        )
+        self._json_schema_ok = schema_mode
         try:
             return _parse(content)
         except ValidationError as exc:
@@ -285,6 +269,51 @@ class Session:
 
 
 # helpers ------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def deadline_session(config: LlmConfig, api_key: str, late: str) -> AsyncIterator[Session]:
+    """A :class:`Session` on a fresh client, within ``llm.deadline_s``.
+
+    Passing the deadline raises a retryable :class:`AnalysisError` that starts with
+    ``late`` ("The analysis did not finish"); an openai error becomes the
+    user-facing :class:`AnalysisError` of :func:`translate_error`.
+    """
+    try:
+        async with asyncio.timeout(config.deadline_s), open_client(config, api_key) as client:
+            yield Session(client, config)
+    except TimeoutError:
+        raise AnalysisError(
+            f"{late} within llm.deadline_s ({config.deadline_s:g} s).", retryable=True
+        ) from None
+    except openai.APIError as exc:
+        raise translate_error(exc, config, api_key) from None
+
+
+async def structured_answer(
+    session: Session,
+    build: Callable[[bool], list[ChatCompletionMessageParam]],
+    *,
+    json_schema: bool,
+    schema: tuple[str, dict[str, Any]] | None = None,
+) -> tuple[str, list[ChatCompletionMessageParam], bool]:
+    """The JSON answer to ``build(json_schema)``'s messages, falling back to
+    ``json_object`` output once when the server lacks ``json_schema``.
+
+    Returns the content, the messages sent and whether ``json_schema`` was used
+    (False from then on for that server).
+    """
+    messages = build(json_schema)
+    try:
+        content = await session.structured(messages, json_schema=json_schema, schema=schema)
+    except openai.BadRequestError as exc:
+        if not (json_schema and lacks_json_schema(exc)):
+            raise
+    else:
+        return content, messages, json_schema
+    log.warning("%s lacks json_schema output; using json_object", session.config.base_url)
+    messages = build(False)
+    return await session.structured(messages, json_schema=False, schema=schema), messages, False
 
 
 def open_client(config: LlmConfig, api_key: str) -> AsyncOpenAI:
