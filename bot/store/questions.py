@@ -49,11 +49,12 @@ def request(
     """A chat question, in one transaction: ``admit`` (the day's limits), the job queued
     (noting a newer version of the paper) and counted on ``day``; returns the job ID."""
     with transaction(db):
-        admit(asked_today(db, day, ref.user) if ref.user else 0, usage.row(db, day, usage.TOTAL))
+        asked = usage.row(db, day, ref.user).questions if ref.user else 0
+        admit(asked, usage.row(db, day, usage.TOTAL))
         newest = threads.newest_version(db, paper.id)
         newer = newest if paper.version and newest and newest > paper.version else None
         job_id = enqueue(db, paper, engine, language, ref, question, newer, now)
-        count(db, day, ref.user)
+        usage.count_question(db, day, ref.user)
     return job_id
 
 
@@ -101,24 +102,6 @@ def save_answer(db: Database, job_id: int, answer: str) -> None:
 
 
 # per-user counts ------------------------------------------------------------------------
-
-
-def asked_today(db: Database, day: str, user: str) -> int:
-    row = db.execute(
-        "SELECT questions FROM usage WHERE day = ? AND user = ?", [day, user]
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def count(db: Database, day: str, user: str | None) -> None:
-    """One more accepted question for the day (and for ``user``)."""
-    for who in (usage.TOTAL, user) if user else (usage.TOTAL,):
-        db.execute(
-            "INSERT INTO usage (day, user, analyses, input_tokens, output_tokens, questions) "
-            "VALUES (?, ?, 0, 0, 0, 1) ON CONFLICT(day, user) DO UPDATE SET "
-            "questions = questions + 1",
-            [day, who],
-        )
 
 
 class QuestionJobs(Facade):

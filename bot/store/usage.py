@@ -48,16 +48,23 @@ class Requester:
 
 def row(db: Database, day: str, user: str) -> UsageRow:
     found = db.execute(
-        "SELECT analyses, input_tokens, output_tokens FROM usage WHERE day = ? AND user = ?",
+        "SELECT analyses, input_tokens, output_tokens, questions FROM usage "
+        "WHERE day = ? AND user = ?",
         [day, user],
     ).fetchone()
-    return UsageRow(day, user, *(found or (0, 0, 0)))
+    return UsageRow(day, user, *(found or (0, 0, 0, 0)))
 
 
 def count_request(db: Database, day: str, user: str | None) -> None:
     """One more accepted analysis request for the day (and for ``user``)."""
     for who in (TOTAL, user) if user else (TOTAL,):
         _add(db, day, who, analyses=1)
+
+
+def count_question(db: Database, day: str, user: str | None) -> None:
+    """One more accepted question for the day (and for ``user``)."""
+    for who in (TOTAL, user) if user else (TOTAL,):
+        _add(db, day, who, questions=1)
 
 
 def add_tokens(
@@ -85,14 +92,16 @@ def _add(
     analyses: int = 0,
     input_tokens: int = 0,
     output_tokens: int = 0,
+    questions: int = 0,
 ) -> None:
     db.execute(
-        "INSERT INTO usage (day, user, analyses, input_tokens, output_tokens) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(day, user) DO UPDATE SET "
+        "INSERT INTO usage (day, user, analyses, input_tokens, output_tokens, questions) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(day, user) DO UPDATE SET "
         "analyses = analyses + excluded.analyses, "
         "input_tokens = input_tokens + excluded.input_tokens, "
-        "output_tokens = output_tokens + excluded.output_tokens",
-        [day, user, analyses, input_tokens, output_tokens],
+        "output_tokens = output_tokens + excluded.output_tokens, "
+        "questions = questions + excluded.questions",
+        [day, user, analyses, input_tokens, output_tokens, questions],
     )
 
 

@@ -11,8 +11,7 @@ import pytest
 from bot.kernel.commands import parse_command
 from bot.kernel.ids import ArxivId
 from bot.kernel.models import ChatRef
-from bot.store import questions, threads, usage
-from bot.store import usage as usage_table
+from bot.store import threads, usage
 from bot.store.threads import PaperThread
 from tests.support.core_env import Core, core, paper
 from tests.support.fakes.arxiv import ArxivFake
@@ -140,8 +139,8 @@ async def test_questions_per_user_and_day_are_limited(
             thread, "mine?", replace(ASKER, user="U2")
         )
         day = usage.usage_day(env.config, env.clock())
-        counted = questions.asked_today(env.store.test_db, day, "U1")
-        analyses = usage_table.row(env.store.test_db, day, "U1").analyses
+        mine = usage.row(env.store.test_db, day, "U1")
+        counted, analyses = mine.questions, mine.analyses
     assert answers[:2] == [None, None]
     assert answers[2] == (
         "You have asked your 2 questions for today; the count resets at midnight (Asia/Shanghai)."
@@ -161,7 +160,7 @@ async def test_spent_token_budget_stops_llm_questions(
     )
     async with core(arxiv_fake, tmp_path, extra) as env:
         day = usage.usage_day(env.config, env.clock())
-        await env.store.run(usage_table.add_tokens, env.store.test_db, day, "U9", 700, 300)
+        await env.store.run(usage.add_tokens, env.store.test_db, day, "U9", 700, 300)
         thread = PaperThread("slack", "C1", "1.1", "2511.05275", 1)
         refused = await env.service.questions.ask_in_thread(thread, "Which GPUs?", ASKER)
         queued = question_jobs(env)

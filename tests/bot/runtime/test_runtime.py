@@ -175,7 +175,7 @@ def test_jobs_list_retry_cancel_and_stats(arxiv_fake, tmp_path) -> None:
     store.test_db.execute("COMMIT")
     question = ArxivId("2511.00003", 1)
     questions.enqueue(store.test_db, question, "auto", "", REF, "Why?", None, "now")
-    questions.count(store.test_db, "2026-01-05", "U2")
+    usage.count_question(store.test_db, "2026-01-05", "U2")
     jobs.claim_next(store.test_db, store.now())
     jobs.finish(
         store.test_db, 1, jobs.FAILED, "The PDF is larger than the 50 MB limit.", store.now()
