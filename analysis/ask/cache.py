@@ -67,4 +67,4 @@ class AnswerCache:
     async def record_tokens(self, config: Config, usage: Usage) -> None:
         """Add an answer's tokens to the day's total (not counted as an analysis)."""
         day = usage_table.usage_day(config, self.store.clock())
-        await self.store.answers.add_tokens(day, usage.input_tokens, usage.output_tokens)
+        await self.store.usage.add_tokens(day, None, usage.input_tokens, usage.output_tokens)

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store import usage
 from bot.store.sqlite_tx import transaction
 from bot.store.thread import Facade
 
@@ -22,12 +21,6 @@ def put_answer(db: Database, row: dict[str, Any]) -> None:
         db.table("answers").upsert(row, pk="cache_key")
 
 
-def add_tokens(db: Database, day: str, input_tokens: int, output_tokens: int) -> None:
-    """An answer's tokens, on the day's total (not counted as an analysis)."""
-    with transaction(db):
-        usage.add_tokens(db, day, None, input_tokens, output_tokens)
-
-
 class Answers(Facade):
     """Cached answers on the store's database thread (``store.answers``)."""
 
@@ -37,7 +30,3 @@ class Answers(Facade):
 
     async def put(self, row: dict[str, Any]) -> None:
         await self._call(put_answer, row)
-
-    async def add_tokens(self, day: str, input_tokens: int, output_tokens: int) -> None:
-        """An answer's tokens, on the day's total (not counted as an analysis)."""
-        await self._call(add_tokens, day, input_tokens, output_tokens)
